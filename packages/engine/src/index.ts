@@ -1,0 +1,1 @@
+export { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.ts';

@@ -1,0 +1,61 @@
+/**
+ * What a connector written in TypeScript provides. `runConnector` (harness.ts) turns one into an
+ * executable with Airbyte's commands; connectors in other languages implement the same commands
+ * themselves (see docs/connectors.md).
+ */
+import type { z } from 'zod';
+import type { AirbyteMessage, ConnectionStatus } from './messages.ts';
+import type { AirbyteCatalog, ConfiguredAirbyteCatalog, DestinationSyncMode } from './catalog.ts';
+import type { StreamStates } from './state.ts';
+
+interface ConnectorBase<Config> {
+  /** Connector name, as in `source-stripe`; used in logs and error messages. */
+  name: string;
+  /**
+   * Schema of the config file. Its JSON Schema is the `connectionSpecification` of `spec`; mark
+   * secret fields with `.meta({ airbyte_secret: true })`.
+   */
+  configSchema: z.ZodType<Config>;
+  documentationUrl?: string;
+  /** Verifies that the config can work (credentials, reachability). Errors become FAILED. */
+  check(config: Config): Promise<ConnectionStatus>;
+}
+
+export interface ReadInput<Config> {
+  config: Config;
+  catalog: ConfiguredAirbyteCatalog;
+  /** Last committed state per stream; empty on a first run. */
+  state: StreamStates;
+}
+
+export interface Source<Config = unknown> extends ConnectorBase<Config> {
+  discover(config: Config): Promise<AirbyteCatalog>;
+  /**
+   * Emits RECORD, STATE, LOG and TRACE messages for the configured streams. A thrown error ends the
+   * read with a TRACE ERROR (failure_type from `ConnectorError`, else system_error) and exit code 1.
+   */
+  read(input: ReadInput<Config>): AsyncIterable<AirbyteMessage>;
+}
+
+export interface WriteInput<Config> {
+  config: Config;
+  catalog: ConfiguredAirbyteCatalog;
+  /** Messages from the source, in order, decoded from stdin. */
+  messages: AsyncIterable<AirbyteMessage>;
+}
+
+export interface Destination<Config = unknown> extends ConnectorBase<Config> {
+  supportedSyncModes: readonly DestinationSyncMode[];
+  /**
+   * Writes records and yields each STATE once every record before it is durably committed, in
+   * order, with `destinationStats` (Airbyte protocol: "state message ... after all records before it
+   * have been persisted").
+   */
+  write(input: WriteInput<Config>): AsyncIterable<AirbyteMessage>;
+}
+
+export type Connector<Config = unknown> = Source<Config> | Destination<Config>;
+
+export function isSource<Config>(connector: Connector<Config>): connector is Source<Config> {
+  return 'read' in connector;
+}

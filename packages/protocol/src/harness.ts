@@ -1,0 +1,223 @@
+/**
+ * The connector CLI harness: turns a `Source` or `Destination` object into an executable that speaks
+ * Airbyte's connector commands (https://docs.airbyte.com/understanding-airbyte/airbyte-protocol#actor-interface):
+ *
+ *   spec
+ *   check    --config FILE
+ *   discover --config FILE                          (sources)
+ *   read     --config FILE --catalog FILE [--state FILE]   (sources)
+ *   write    --config FILE --catalog FILE            (destinations; messages on stdin)
+ *
+ * Only stdout carries protocol messages. A failure becomes a TRACE ERROR on stdout, one line on
+ * stderr, and exit code 1.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Readable, Writable } from 'node:stream';
+import { z } from 'zod';
+import { ConfiguredAirbyteCatalog } from './catalog.ts';
+import { isSource, type Connector } from './connector.ts';
+import { ConfigError, ConnectorError, errorMessage } from './errors.ts';
+import { catalogMessage, connectionStatus, errorTrace, specMessage } from './builders.ts';
+import type { AirbyteMessage, ConnectorSpecification } from './messages.ts';
+import { decodeMessages, writeMessages } from './ndjson.ts';
+import { parseStateInput } from './state.ts';
+
+export interface HarnessIo {
+  argv: readonly string[];
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** The `spec` of a connector: its config schema as draft-07 JSON Schema (Airbyte's dialect). */
+export function specOf(connector: Connector<unknown>): ConnectorSpecification {
+  const connectionSpecification = z.toJSONSchema(connector.configSchema, { target: 'draft-7', io: 'input' });
+  return {
+    ...(connector.documentationUrl ? { documentationUrl: connector.documentationUrl } : {}),
+    connectionSpecification: connectionSpecification as Record<string, unknown>,
+    ...(isSource(connector) ? {} : { supported_destination_sync_modes: [...connector.supportedSyncModes] }),
+  };
+}
+
+function usage(connector: Connector<unknown>): string {
+  const commands = isSource(connector)
+    ? [
+        'spec                                   print the config schema',
+        'check    --config FILE                 verify the config can connect',
+        'discover --config FILE                 print the catalog of streams',
+        'read     --config FILE --catalog FILE [--state FILE]   emit records and state',
+      ]
+    : [
+        'spec                                   print the config schema',
+        'check    --config FILE                 verify the config can connect',
+        'write    --config FILE --catalog FILE  write messages read from stdin',
+      ];
+  return [
+    `Usage: ${connector.name} <command> [options]`,
+    '',
+    'Airbyte-protocol connector. Messages go to stdout as NDJSON; logs go to stderr.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c}`),
+    '',
+  ].join('\n');
+}
+
+async function readJsonFile(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the ${what} file ${path}: ${errorMessage(error)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`the ${what} file ${path} is not valid JSON: ${errorMessage(error)}`);
+  }
+}
+
+function issuesText(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+async function loadConfig<Config>(connector: Connector<Config>, path: string | undefined): Promise<Config> {
+  if (!path) throw new ConfigError('missing --config FILE');
+  const parsed = connector.configSchema.safeParse(await readJsonFile(path, 'config'));
+  if (!parsed.success) throw new ConfigError(`invalid config in ${path}: ${issuesText(parsed.error)}`);
+  return parsed.data;
+}
+
+async function loadCatalog(path: string | undefined): Promise<ConfiguredAirbyteCatalog> {
+  if (!path) throw new ConfigError('missing --catalog FILE');
+  const parsed = ConfiguredAirbyteCatalog.safeParse(await readJsonFile(path, 'catalog'));
+  if (!parsed.success) throw new ConfigError(`invalid configured catalog in ${path}: ${issuesText(parsed.error)}`);
+  return parsed.data;
+}
+
+async function* once(message: AirbyteMessage): AsyncGenerator<AirbyteMessage> {
+  yield message;
+}
+
+async function messagesFor<Config>(connector: Connector<Config>, command: string, options: Record<string, string | undefined>, io: HarnessIo): Promise<AsyncIterable<AirbyteMessage>> {
+  switch (command) {
+    case 'spec':
+      return once(specMessage(specOf(connector as Connector<unknown>)));
+    case 'check': {
+      let config: Config;
+      try {
+        config = await loadConfig(connector, options.config);
+      } catch (error) {
+        return once(connectionStatus({ status: 'FAILED', message: errorMessage(error) }));
+      }
+      const status = await connector.check(config).catch((error: unknown) => ({
+        status: 'FAILED' as const,
+        message: errorMessage(error),
+      }));
+      return once(connectionStatus(status));
+    }
+    case 'discover':
+      if (!isSource(connector)) break;
+      return once(catalogMessage(await connector.discover(await loadConfig(connector, options.config))));
+    case 'read': {
+      if (!isSource(connector)) break;
+      const config = await loadConfig(connector, options.config);
+      const catalog = await loadCatalog(options.catalog);
+      let state = parseStateInput([]);
+      if (options.state) {
+        const raw = await readJsonFile(options.state, 'state');
+        try {
+          state = parseStateInput(raw);
+        } catch (error) {
+          throw new ConfigError(`invalid state in ${options.state}: ${errorMessage(error)}`);
+        }
+      }
+      return connector.read({ config, catalog, state: state.streams });
+    }
+    case 'write': {
+      if (isSource(connector)) break;
+      const config = await loadConfig(connector, options.config);
+      const catalog = await loadCatalog(options.catalog);
+      const messages = (async function* () {
+        for await (const { message } of decodeMessages(io.stdin, { connector: 'stdin' })) yield message;
+      })();
+      return connector.write({ config, catalog, messages });
+    }
+  }
+  throw new ConfigError(`unknown command ${JSON.stringify(command)}\n\n${usage(connector as Connector<unknown>)}`);
+}
+
+/**
+ * Runs one connector command and returns its exit code (0 on success, 1 on failure, 2 on a usage
+ * error). Never throws: failures are reported as a TRACE ERROR on stdout and one line on stderr.
+ */
+export async function runConnector<Config>(connector: Connector<Config>, io: HarnessIo): Promise<number> {
+  let command: string | undefined;
+  let options: Record<string, string | undefined>;
+  try {
+    const parsed = parseArgs({
+      args: [...io.argv],
+      allowPositionals: true,
+      options: {
+        config: { type: 'string' },
+        catalog: { type: 'string' },
+        state: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    command = parsed.positionals[0];
+    options = parsed.values as Record<string, string | undefined>;
+    if (parsed.values.help || !command) {
+      io.stderr.write(usage(connector as Connector<unknown>));
+      return parsed.values.help ? 0 : 2;
+    }
+  } catch (error) {
+    io.stderr.write(`${connector.name}: ${errorMessage(error)}\n\n${usage(connector as Connector<unknown>)}`);
+    return 2;
+  }
+
+  try {
+    await writeMessages(await messagesFor(connector, command, options, io), io.stdout);
+    return 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 1;
+    const failureType = error instanceof ConnectorError ? error.failureType : 'system_error';
+    const stream = error instanceof ConnectorError ? error.stream : undefined;
+    const cause = error instanceof Error && error.cause ? errorMessage(error.cause) : undefined;
+    const trace = errorTrace(errorMessage(error), {
+      failureType,
+      ...(stream ? { stream } : {}),
+      ...(cause ? { internalMessage: cause } : {}),
+      ...(error instanceof Error && error.stack && failureType === 'system_error' ? { stackTrace: error.stack } : {}),
+    });
+    io.stderr.write(`${connector.name}: ${failureType}: ${errorMessage(error)}\n`);
+    try {
+      await writeMessages(once(trace), io.stdout);
+    } catch {
+      // stdout is gone (the reader exited); stderr already has the error.
+    }
+    return 1;
+  }
+}
+
+/**
+ * Entry point for a connector's bin file: runs the command from `process.argv` and sets the exit code.
+ * Exits once stdout has drained.
+ */
+export async function main<Config>(connector: Connector<Config>): Promise<void> {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // The reader went away; nothing more can be said on stdout.
+    if (error.code === 'EPIPE') process.exit(1);
+  });
+  const code = await runConnector(connector, {
+    argv: process.argv.slice(2),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+  // Exit once stdout has flushed, even if a client library keeps an idle socket open.
+  process.stdout.write('', () => process.exit(code));
+}

@@ -1,0 +1,135 @@
+/**
+ * NDJSON framing of protocol messages: one JSON object per line, `\n`-terminated (a `\r\n` ending is
+ * accepted). Decoding streams: memory holds one line at a time, never the whole input.
+ */
+import type { Writable } from 'node:stream';
+import { once } from 'node:events';
+import { AirbyteMessage, MESSAGE_TYPES } from './messages.ts';
+import { ProtocolError } from './errors.ts';
+
+/** Default longest line accepted, in bytes: 64 MiB. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+export interface DecodeOptions {
+  /** Who wrote the input, for error messages (`source-stripe`, `stdin`). */
+  connector: string;
+  /** Longest line accepted, in bytes; longer fails with a ProtocolError. Default 64 MiB. */
+  maxLineBytes?: number;
+}
+
+export interface DecodedLine {
+  /** 1-based line number in the input. */
+  lineNumber: number;
+  message: AirbyteMessage;
+}
+
+/**
+ * Splits a byte stream into lines. Blank lines are skipped (counted in line numbers). An unterminated
+ * last line is still yielded.
+ *
+ * @throws ProtocolError when a line exceeds `maxLineBytes`.
+ */
+export async function* readLines(
+  input: AsyncIterable<Buffer | string>,
+  options: DecodeOptions,
+): AsyncGenerator<{ lineNumber: number; line: string }> {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let lineNumber = 0;
+
+  const take = (tail: Buffer): string => {
+    const bytes = pending.length === 0 ? tail : Buffer.concat([...pending, tail]);
+    pending = [];
+    pendingBytes = 0;
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
+    return bytes.toString('utf8', 0, end);
+  };
+
+  for await (const chunk of input) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let start = 0;
+    for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
+      lineNumber++;
+      if (pendingBytes + nl - start > maxLineBytes) throw tooLong(options, lineNumber, maxLineBytes);
+      const line = take(buf.subarray(start, nl));
+      start = nl + 1;
+      if (line.trim() !== '') yield { lineNumber, line };
+    }
+    if (start < buf.length) {
+      pendingBytes += buf.length - start;
+      if (pendingBytes > maxLineBytes) throw tooLong(options, lineNumber + 1, maxLineBytes);
+      pending.push(Buffer.from(buf.subarray(start)));
+    }
+  }
+  if (pendingBytes > 0) {
+    lineNumber++;
+    const line = take(Buffer.alloc(0));
+    if (line.trim() !== '') yield { lineNumber, line };
+  }
+}
+
+function tooLong(options: DecodeOptions, lineNumber: number, max: number): ProtocolError {
+  return new ProtocolError(
+    options.connector,
+    lineNumber,
+    `line longer than the maximum of ${max} bytes (is the connector writing non-NDJSON output?)`,
+    '',
+  );
+}
+
+const KNOWN_TYPES = new Set<string>(MESSAGE_TYPES);
+
+/**
+ * Parses one line into a protocol message.
+ *
+ * @throws ProtocolError naming the connector, line number and a snippet when the line is not JSON,
+ *   not an object, has an unknown `type`, or does not match the message's schema.
+ */
+export function parseMessage(line: string, lineNumber: number, connector: string): AirbyteMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new ProtocolError(connector, lineNumber, `not valid JSON (${(error as Error).message})`, line);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ProtocolError(connector, lineNumber, 'not a JSON object', line);
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string' || !KNOWN_TYPES.has(type)) {
+    throw new ProtocolError(connector, lineNumber, `unknown message type ${JSON.stringify(type)}`, line);
+  }
+  const parsed = AirbyteMessage.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+    throw new ProtocolError(connector, lineNumber, `invalid ${type} message${where}: ${issue.message}`, line);
+  }
+  return parsed.data;
+}
+
+/** Decodes an NDJSON byte stream into protocol messages; see `readLines` and `parseMessage`. */
+export async function* decodeMessages(
+  input: AsyncIterable<Buffer | string>,
+  options: DecodeOptions,
+): AsyncGenerator<DecodedLine> {
+  for await (const { lineNumber, line } of readLines(input, options)) {
+    yield { lineNumber, message: parseMessage(line, lineNumber, options.connector) };
+  }
+}
+
+/** One message as an NDJSON line, newline included. */
+export function encodeMessage(message: AirbyteMessage): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+/**
+ * Writes messages to a stream as NDJSON, waiting for `drain` whenever the stream's buffer is full, so
+ * a slow reader slows the writer instead of growing memory.
+ */
+export async function writeMessages(messages: AsyncIterable<AirbyteMessage>, output: Writable): Promise<void> {
+  for await (const message of messages) {
+    if (!output.write(encodeMessage(message))) await once(output, 'drain');
+  }
+}
