@@ -26,6 +26,10 @@ export interface ReadInput<Config> {
   catalog: ConfiguredAirbyteCatalog;
   /** Last committed state per stream; empty on a first run. */
   state: StreamStates;
+  /** The `shared_state` of a committed GLOBAL state, if any. */
+  sharedState?: Record<string, unknown>;
+  /** A committed LEGACY state (only `data`), if any. */
+  legacyState?: Record<string, unknown>;
 }
 
 export interface Source<Config = unknown> extends ConnectorBase<Config> {

@@ -135,7 +135,13 @@ async function messagesFor<Config>(connector: Connector<Config>, command: string
           throw new ConfigError(`invalid state in ${options.state}: ${errorMessage(error)}`);
         }
       }
-      return connector.read({ config, catalog, state: state.streams });
+      return connector.read({
+        config,
+        catalog,
+        state: state.streams,
+        ...(state.shared ? { sharedState: state.shared } : {}),
+        ...(state.legacy ? { legacyState: state.legacy } : {}),
+      });
     }
     case 'write': {
       if (isSource(connector)) break;
@@ -147,8 +153,11 @@ async function messagesFor<Config>(connector: Connector<Config>, command: string
       return connector.write({ config, catalog, messages });
     }
   }
-  throw new ConfigError(`unknown command ${JSON.stringify(command)}\n\n${usage(connector as Connector<unknown>)}`);
+  throw new UsageError(`unknown command ${JSON.stringify(command)} (run with --help for the commands)`);
 }
+
+/** A command line the connector cannot run: exit code 2, one line on stderr, no TRACE. */
+class UsageError extends Error {}
 
 /**
  * Runs one connector command and returns its exit code (0 on success, 1 on failure, 2 on a usage
@@ -184,6 +193,10 @@ export async function runConnector<Config>(connector: Connector<Config>, io: Har
     return 0;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 1;
+    if (error instanceof UsageError) {
+      io.stderr.write(`${connector.name}: ${error.message}\n`);
+      return 2;
+    }
     const failureType = error instanceof ConnectorError ? error.failureType : 'system_error';
     const stream = error instanceof ConnectorError ? error.stream : undefined;
     const cause = error instanceof Error && error.cause ? errorMessage(error.cause) : undefined;

@@ -27,12 +27,15 @@ export function parseStateInput(value: unknown): {
   if (!Array.isArray(parsed.data)) return { streams: new Map(), legacy: parsed.data };
   const streams = new Map<string, Record<string, unknown>>();
   let shared: Record<string, unknown> | undefined;
+  let legacy: Record<string, unknown> | undefined;
   for (const state of parsed.data) {
+    // A LEGACY state in a list (as the engine hands it back) carries only `data`.
+    if (state.data && !state.stream && !state.global) legacy = state.data;
     if (state.stream) streams.set(state.stream.stream_descriptor.name, state.stream.stream_state ?? {});
     if (state.global) {
       shared = state.global.shared_state ?? shared;
       for (const s of state.global.stream_states) streams.set(s.stream_descriptor.name, s.stream_state ?? {});
     }
   }
-  return { streams, ...(shared ? { shared } : {}) };
+  return { streams, ...(shared ? { shared } : {}), ...(legacy ? { legacy } : {}) };
 }

@@ -1,0 +1,53 @@
+/**
+ * The connectors that ship with the CLI, and the config each takes from the environment when no
+ * `--source-config` / `--dest-config` is given (DESIGN.md: `STRIPE_API_KEY`, `STRIPE_BASE_URL`,
+ * `DATABASE_URL`).
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BuiltinConnectors, ConnectorKind } from '@sync/engine';
+import { UserError } from './user-error.ts';
+
+function binOf(pkg: string, bin: string): string {
+  const entry = fileURLToPath(import.meta.resolve(pkg)); // <package>/src/index.ts
+  return join(dirname(dirname(entry)), 'bin', `${bin}.js`);
+}
+
+export const builtinConnectors: BuiltinConnectors = {
+  source: { stripe: binOf('@sync/source-stripe', 'source-stripe') },
+  destination: { postgres: binOf('@sync/destination-postgres', 'destination-postgres') },
+};
+
+export interface ConfigContext {
+  env: NodeJS.ProcessEnv;
+  /** Returns the database URL (DATABASE_URL or the embedded one), starting it if needed. */
+  databaseUrl(): Promise<string>;
+}
+
+/**
+ * The config a built-in connector gets from the environment, merged under any explicit config.
+ *
+ * @throws UserError when a required setting is missing from both.
+ */
+export async function defaultConfig(
+  kind: ConnectorKind,
+  name: string,
+  explicit: Record<string, unknown> | undefined,
+  context: ConfigContext,
+): Promise<Record<string, unknown>> {
+  const given = explicit ?? {};
+  if (kind === 'source' && name === 'stripe') {
+    const apiKey = given.api_key ?? context.env.STRIPE_API_KEY;
+    if (!apiKey) {
+      throw new UserError(
+        'no Stripe API key: set STRIPE_API_KEY, or pass --source-config \'{"api_key":"sk_test_..."}\'',
+      );
+    }
+    const baseUrl = given.base_url ?? context.env.STRIPE_BASE_URL;
+    return { ...given, api_key: apiKey, ...(baseUrl ? { base_url: baseUrl } : {}) };
+  }
+  if (kind === 'destination' && name === 'postgres') {
+    return { ...given, url: given.url ?? (await context.databaseUrl()) };
+  }
+  return given;
+}

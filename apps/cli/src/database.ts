@@ -1,0 +1,35 @@
+/**
+ * The database the CLI works against: `DATABASE_URL` when set, else the embedded Postgres under
+ * `SYNC_HOME` (default `./.sync`), started on first use and stopped when the command ends.
+ */
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '@sync/engine';
+
+export interface Database {
+  url(): Promise<string>;
+  /** Stops the embedded server if this process started it. */
+  close(): Promise<void>;
+}
+
+export function openDatabase(env: NodeJS.ProcessEnv, say: (line: string) => void): Database {
+  let embedded: Promise<EmbeddedDatabase> | undefined;
+  return {
+    async url() {
+      if (env.DATABASE_URL) return env.DATABASE_URL;
+      embedded ??= (async () => {
+        const home = env.SYNC_HOME || '.sync';
+        const db = await startEmbeddedPostgres(home);
+        say(`using the embedded Postgres in ${db.dataDir} (set DATABASE_URL to use your own)`);
+        return db;
+      })();
+      return (await embedded).url;
+    },
+    async close() {
+      if (embedded) await (await embedded).stop();
+    },
+  };
+}
+
+/** A connection string with its password masked, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,63 @@
+/**
+ * Plain progress lines for `sync run` (stderr) and the closing per-stream summary (stdout).
+ * Used when stderr is not a terminal, in CI, or with `--plain`.
+ */
+import type { SyncEvent, SyncResult } from '@sync/engine';
+
+const number = new Intl.NumberFormat('en-US');
+
+/** Checkpoint lines are throttled to one per stream per interval (ms) so big syncs stay readable. */
+export function plainProgress(write: (line: string) => void, intervalMs = 2_000): (event: SyncEvent) => void {
+  const lastCheckpoint = new Map<string, number>();
+  return (event) => {
+    switch (event.type) {
+      case 'run_started': {
+        const names = event.catalog.streams.map((s) => s.stream.name);
+        const resumed = event.resumed.length > 0 ? `, resuming ${event.resumed.join(', ')}` : '';
+        write(`run ${event.runId} of pipeline ${event.pipelineId}: ${names.length} streams (${names.join(', ')})${resumed}`);
+        break;
+      }
+      case 'stream_status':
+        if (event.status !== 'RUNNING') write(`${event.stream}: ${event.status.toLowerCase()}`);
+        break;
+      case 'checkpoint': {
+        const now = performance.now();
+        if (now - (lastCheckpoint.get(event.stream) ?? -Infinity) < intervalMs) break;
+        lastCheckpoint.set(event.stream, now);
+        write(`${event.stream}: ${number.format(event.totalCommitted)} records committed`);
+        break;
+      }
+      case 'log':
+        if (event.level === 'WARN' || event.level === 'ERROR' || event.level === 'FATAL') {
+          write(`${event.connector}: ${event.level.toLowerCase()}: ${event.message}`);
+        }
+        break;
+      case 'config_update':
+        write(`${event.connector} asked to update its config (not persisted by the CLI yet)`);
+        break;
+      default:
+        break;
+    }
+  };
+}
+
+/** A table of streams with records read and committed, then one line with the outcome. */
+export function summary(result: SyncResult): string {
+  const rows = Object.entries(result.streams).map(([name, s]) => [
+    name,
+    number.format(s.recordsRead),
+    number.format(s.recordsCommitted),
+    s.status,
+  ]);
+  const header = ['stream', 'read', 'committed', 'status'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const total = Object.values(result.streams).reduce((n, s) => n + s.recordsCommitted, 0);
+  const seconds = (result.durationMs / 1000).toFixed(1);
+  const outcome =
+    result.status === 'succeeded'
+      ? `run ${result.runId} succeeded in ${seconds} s: ${number.format(total)} records committed`
+      : `run ${result.runId} failed after ${seconds} s: ${number.format(total)} records committed before the failure`;
+  return [line(header), ...rows.map(line), '', outcome].join('\n');
+}

@@ -1,0 +1,100 @@
+/**
+ * The dependency rules of DESIGN.md, checked on package.json files and on every import in the source:
+ * protocol depends on no workspace package; connectors depend only on protocol; sources and
+ * destinations never import each other; the engine knows connectors only through the protocol.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+
+interface Pkg {
+  dir: string;
+  name: string;
+  deps: string[];
+  imports: { file: string; specifier: string }[];
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (entry === 'node_modules') return [];
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return /\.(ts|tsx|js)$/.test(entry) ? [path] : [];
+  });
+}
+
+function load(dir: string): Pkg {
+  const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+  const deps = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((d) => d.startsWith('@sync/'));
+  const imports = ['src', 'bin']
+    .map((d) => join(root, dir, d))
+    .filter((d) => {
+      try {
+        return statSync(d).isDirectory();
+      } catch {
+        return false;
+      }
+    })
+    .flatMap(sourceFiles)
+    .flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](@sync\/[^'"]+)['"]/g)].map((m) => ({
+        file: relative(root, file),
+        specifier: m[1]!.split('/').slice(0, 2).join('/'),
+      })),
+    );
+  return { dir, name: manifest.name, deps, imports };
+}
+
+const packages = ['packages', 'apps']
+  .flatMap((group) => readdirSync(join(root, group)).map((name) => `${group}/${name}`))
+  .filter((dir) => {
+    try {
+      return statSync(join(root, dir, 'package.json')).isFile();
+    } catch {
+      return false;
+    }
+  })
+  .map(load);
+
+function uses(pkg: Pkg): Set<string> {
+  return new Set([...pkg.deps, ...pkg.imports.map((i) => i.specifier)]);
+}
+
+describe('layer rules', () => {
+  it('finds the workspace packages', () => {
+    expect(packages.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['@sync/protocol', '@sync/engine', '@sync/source-stripe', '@sync/destination-postgres', '@sync/cli']),
+    );
+  });
+
+  it('protocol depends on no other workspace package', () => {
+    const protocol = packages.find((p) => p.name === '@sync/protocol')!;
+    expect([...uses(protocol)].filter((d) => d !== '@sync/protocol')).toEqual([]);
+  });
+
+  it('connectors depend only on protocol', () => {
+    const connectors = packages.filter((p) => /^@sync\/(source|destination)-/.test(p.name));
+    expect(connectors.length).toBeGreaterThanOrEqual(2);
+    for (const connector of connectors) {
+      const others = [...uses(connector)].filter((d) => d !== '@sync/protocol' && d !== connector.name);
+      expect(others, `${connector.name} imports ${others.join(', ')}`).toEqual([]);
+    }
+  });
+
+  it('the engine and the state store import no connector', () => {
+    for (const name of ['@sync/engine', '@sync/state-postgres']) {
+      const pkg = packages.find((p) => p.name === name)!;
+      const connectors = [...uses(pkg)].filter((d) => /^@sync\/(source|destination)-/.test(d));
+      expect(connectors, `${name} imports ${connectors.join(', ')}`).toEqual([]);
+    }
+  });
+
+  it('every @sync import is declared in package.json', () => {
+    for (const pkg of packages) {
+      const undeclared = pkg.imports.filter((i) => i.specifier !== pkg.name && !pkg.deps.includes(i.specifier));
+      expect(undeclared, `${pkg.name}: ${undeclared.map((i) => `${i.file} → ${i.specifier}`).join('; ')}`).toEqual([]);
+    }
+  });
+});

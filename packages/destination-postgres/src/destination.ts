@@ -1,0 +1,20 @@
+/**
+ * The Postgres destination as a protocol `Destination`: run it with `main()` from `@sync/protocol`.
+ */
+import type { Destination } from '@sync/protocol';
+import { checkPostgres } from './check.ts';
+import { PostgresDestinationConfig } from './config.ts';
+import { writeToPostgres } from './write.ts';
+
+/**
+ * Writes each configured stream to a table `<schema>.<stream>` (key columns, `_raw_data jsonb`,
+ * `_synced_at`), upserting by primary key with newer-wins on the cursor field, and acknowledges
+ * each STATE once the records before it are committed. See write.ts for the rules.
+ */
+export const postgresDestination: Destination<PostgresDestinationConfig> = {
+  name: 'destination-postgres',
+  configSchema: PostgresDestinationConfig,
+  supportedSyncModes: ['append', 'append_dedup'],
+  check: checkPostgres,
+  write: writeToPostgres,
+};

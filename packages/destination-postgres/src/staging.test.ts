@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import pg from 'pg';
+import type { AirbyteMessage } from '@sync/protocol';
+import { connect } from './connection.ts';
+import { Stager } from './staging.ts';
+import { createTables, planTables } from './tables.ts';
+import { catalogOf, configuredStream, countOf, randomSchema, recordLine, runWrite, stateLine } from './test-support.ts';
+
+const url = inject('databaseUrl');
+const schema = randomSchema();
+let pool: pg.Pool;
+
+beforeAll(() => {
+  pool = new pg.Pool({ connectionString: url });
+});
+afterAll(async () => {
+  await pool.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
+  await pool.end();
+});
+
+describe('staging', () => {
+  it('copies full batches into staging and commits nothing until commit()', async () => {
+    const tables = planTables(catalogOf(configuredStream('events')), schema);
+    const client = await connect(url);
+    try {
+      await createTables(client, schema, tables.values());
+      const stager = new Stager(client, tables.values(), { batchSize: 1000 });
+      await stager.createStagingTables();
+      for (let i = 0; i < 2500; i++) await stager.add('events', { id: `evt_${i % 2200}`, updated: i });
+      const staged = await client.query<{ n: string }>('select count(*) as n from pg_temp."_sync_staging_0"');
+      expect(Number(staged.rows[0]?.n)).toBe(2000); // two full batches copied, 500 still in memory
+      expect(await countOf(pool, schema, 'events')).toBe(0);
+      expect(await stager.commit()).toBe(2500);
+      expect(await countOf(pool, schema, 'events')).toBe(2200);
+      const { rows } = await pool.query<{ updated: number }>(
+        `select (_raw_data->>'updated')::int as updated from ${pg.escapeIdentifier(schema)}.events where id = 'evt_5'`,
+      );
+      expect(rows).toEqual([{ updated: 2205 }]);
+      expect(await stager.commit()).toBe(0);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('writes thousands of records between two states in several batches', async () => {
+    const catalog = catalogOf(configuredStream('balance_transactions'));
+    const messages: AirbyteMessage[] = [];
+    for (let i = 0; i < 5000; i++) messages.push(recordLine('balance_transactions', { id: `txn_${i}`, created: i, updated: i }));
+    messages.push(stateLine('balance_transactions', 4999, 5000));
+    for (let i = 5000; i < 7500; i++) messages.push(recordLine('balance_transactions', { id: `txn_${i}`, updated: i }));
+    messages.push(stateLine('balance_transactions', 7499, 2500));
+    const committedAtState: number[] = [];
+    const result = await runWrite({
+      config: { url, schema, batch_size: 700 },
+      catalog,
+      messages,
+      onMessage: async (message) => {
+        if (message.type === 'STATE') committedAtState.push(await countOf(pool, schema, 'balance_transactions'));
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(committedAtState).toEqual([5000, 7500]);
+    expect(result.output.filter((m) => m.type === 'STATE').map((m) => m.state.destinationStats)).toEqual([
+      { recordCount: 5000 },
+      { recordCount: 2500 },
+    ]);
+  });
+});

@@ -1,0 +1,7 @@
+/**
+ * @sync/state-postgres: the engine's state store in Postgres (pipelines, runs, acknowledged
+ * states, checkpoints) and its migrations.
+ */
+export { StateStore, type RunResult, type StateStoreOptions } from './state-store.ts';
+export type { CheckpointRecord, RunRecord, RunStatus, RunStreamStats } from './records.ts';
+export { DEFAULT_SCHEMA, migrate } from './migrate.ts';

@@ -1,0 +1,63 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import pg from 'pg';
+import { migrate, migrationLockKey } from './migrate.ts';
+import { StateStore } from './state-store.ts';
+import { dropSchema, randomSchema } from './test-schema.ts';
+
+const url = inject('databaseUrl');
+const schemas: string[] = [];
+afterAll(async () => {
+  for (const schema of schemas) await dropSchema(url, schema);
+});
+
+function fresh(): string {
+  const schema = randomSchema('test_migrate');
+  schemas.push(schema);
+  return schema;
+}
+
+async function tablesOf(schema: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+      [schema],
+    );
+    return result.rows.map((r) => r.table_name);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('migrate', () => {
+  it('creates the schema and its tables, with the migrations table inside it, and is a no-op the second time', async () => {
+    const schema = fresh();
+    expect(await migrate({ url, schema })).toEqual(['001_initial_schema']);
+    expect(await migrate({ url, schema })).toEqual([]);
+    expect(await tablesOf(schema)).toEqual(['checkpoints', 'migrations', 'pipelines', 'runs', 'stream_states']);
+  });
+
+  it('is safe when several processes migrate the same schema at once', async () => {
+    const schema = fresh();
+    // Separate runners, separate connections: what two engine processes starting together do.
+    const results = await Promise.all([1, 2, 3, 4].map(() => migrate({ url, schema })));
+    expect(results.flat()).toEqual(['001_initial_schema']);
+    const stores = await Promise.all([1, 2].map(() => StateStore.open({ url, schema })));
+    await Promise.all(stores.map((s) => s.close()));
+    expect(await tablesOf(schema)).toContain('stream_states');
+  });
+
+  it('refuses a schema name that would need quoting', async () => {
+    await expect(migrate({ url, schema: 'Sync; drop' })).rejects.toThrow(/invalid state store schema "Sync; drop"/);
+    await expect(StateStore.open({ url, schema: '1abc' })).rejects.toThrow(/invalid state store schema/);
+  });
+
+  it('uses one advisory lock key per schema, a safe integer', () => {
+    const a = migrationLockKey('sync');
+    expect(Number.isSafeInteger(a)).toBe(true);
+    expect(migrationLockKey('sync')).toBe(a);
+    expect(migrationLockKey('sync_other')).not.toBe(a);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * What the state store returns about runs and checkpoints (camelCase here, snake_case in the
+ * tables), and the mapping from table rows.
+ */
+
+export type RunStatus = 'running' | 'succeeded' | 'failed';
+
+/** Counts of one stream in one run. */
+export interface RunStreamStats {
+  /** Records the source emitted for this stream in this run. */
+  recordsRead: number;
+  /** Records the destination acknowledged as committed for this stream in this run. */
+  recordsCommitted: number;
+  /** Last stream status seen (Airbyte STREAM_STATUS: STARTED, RUNNING, COMPLETE, INCOMPLETE), if any. */
+  status?: string;
+}
+
+/** One run of a pipeline, as stored in `runs`. */
+export interface RunRecord {
+  id: string;
+  pipelineId: string;
+  status: RunStatus;
+  startedAt: Date;
+  /** When `finishRun` was called; undefined while running. */
+  finishedAt?: Date;
+  /** Why the run failed, for a user. */
+  error?: string;
+  /**
+   * Stream name → counts. `recordsCommitted` grows with every `commitState`; `finishRun` sets the
+   * final figures. A GLOBAL or LEGACY state's counts are kept under the key `''`.
+   */
+  streams: Record<string, RunStreamStats>;
+}
+
+/** One acknowledged STATE, as stored in `checkpoints`. */
+export interface CheckpointRecord {
+  id: number;
+  runId: string;
+  /** Stream name, or `''` for a GLOBAL or LEGACY state. */
+  stream: string;
+  namespace: string;
+  sourceRecordCount?: number;
+  destinationRecordCount?: number;
+  committedAt: Date;
+}
+
+/** A row of `runs`. */
+export interface RunRow {
+  id: string;
+  pipeline_id: string;
+  status: RunStatus;
+  started_at: Date;
+  finished_at: Date | null;
+  error: string | null;
+  streams: Record<string, { records_read?: number; records_committed?: number; status?: string }>;
+}
+
+export function runFromRow(row: RunRow): RunRecord {
+  const streams: Record<string, RunStreamStats> = {};
+  for (const [name, s] of Object.entries(row.streams)) {
+    streams[name] = {
+      recordsRead: s.records_read ?? 0,
+      recordsCommitted: s.records_committed ?? 0,
+      ...(s.status ? { status: s.status } : {}),
+    };
+  }
+  return {
+    id: row.id,
+    pipelineId: row.pipeline_id,
+    status: row.status,
+    startedAt: row.started_at,
+    ...(row.finished_at ? { finishedAt: row.finished_at } : {}),
+    ...(row.error !== null ? { error: row.error } : {}),
+    streams,
+  };
+}
+
+/** A row of `checkpoints` (bigint columns arrive as strings from pg). */
+export interface CheckpointRow {
+  id: string;
+  run_id: string;
+  stream: string;
+  namespace: string;
+  source_record_count: string | null;
+  destination_record_count: string | null;
+  committed_at: Date;
+}
+
+export function checkpointFromRow(row: CheckpointRow): CheckpointRecord {
+  return {
+    id: Number(row.id),
+    runId: row.run_id,
+    stream: row.stream,
+    namespace: row.namespace,
+    ...(row.source_record_count !== null ? { sourceRecordCount: Number(row.source_record_count) } : {}),
+    ...(row.destination_record_count !== null ? { destinationRecordCount: Number(row.destination_record_count) } : {}),
+    committedAt: row.committed_at,
+  };
+}

@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { StateMessage } from '@sync/protocol';
+import { StateStore } from './state-store.ts';
+import { dropSchema, randomSchema } from './test-schema.ts';
+
+const url = inject('databaseUrl');
+const schema = randomSchema('test_state');
+let store: StateStore;
+
+beforeAll(async () => {
+  store = await StateStore.open({ url, schema });
+});
+afterAll(async () => {
+  await store?.close();
+  await dropSchema(url, schema);
+});
+
+function streamState(stream: string, cursor: number, committed: number, namespace?: string): StateMessage {
+  return {
+    type: 'STREAM',
+    stream: {
+      stream_descriptor: { name: stream, ...(namespace ? { namespace } : {}) },
+      stream_state: { created: cursor },
+    },
+    sourceStats: { recordCount: committed },
+    destinationStats: { recordCount: committed },
+  };
+}
+
+let pipelines = 0;
+async function newPipeline(): Promise<string> {
+  const id = `pipe-${++pipelines}`;
+  await store.ensurePipeline({ id, source: 'stripe', destination: 'postgres' });
+  return id;
+}
+
+describe('StateStore state', () => {
+  it('has no state for a new pipeline', async () => {
+    expect(await store.loadState(await newPipeline())).toEqual([]);
+  });
+
+  it('round-trips per-stream states: latest wins per stream, other streams untouched', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    await store.commitState(run.id, pipeline, streamState('customers', 100, 10));
+    await store.commitState(run.id, pipeline, streamState('invoices', 50, 5));
+    await store.commitState(run.id, pipeline, streamState('customers', 200, 7));
+
+    expect(await store.loadState(pipeline)).toEqual([streamState('customers', 200, 7), streamState('invoices', 50, 5)]);
+    // Another pipeline's state is its own.
+    expect(await store.loadState(await newPipeline())).toEqual([]);
+
+    const later = await store.startRun(pipeline);
+    await store.commitState(later.id, pipeline, streamState('invoices', 60, 1));
+    expect(await store.loadState(pipeline)).toEqual([streamState('customers', 200, 7), streamState('invoices', 60, 1)]);
+  });
+
+  it('keeps streams of the same name in different namespaces apart', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    await store.commitState(run.id, pipeline, streamState('events', 1, 1, 'eu'));
+    await store.commitState(run.id, pipeline, streamState('events', 2, 1, 'us'));
+    expect(await store.loadState(pipeline)).toEqual([streamState('events', 1, 1, 'eu'), streamState('events', 2, 1, 'us')]);
+  });
+
+  it('round-trips a GLOBAL state as one row with stream ""', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    const global = (lsn: number): StateMessage => ({
+      type: 'GLOBAL',
+      global: {
+        shared_state: { lsn },
+        stream_states: [
+          { stream_descriptor: { name: 'a' }, stream_state: { id: lsn } },
+          { stream_descriptor: { name: 'b' }, stream_state: { id: lsn + 1 } },
+        ],
+      },
+      sourceStats: { recordCount: 4 },
+    });
+    await store.commitState(run.id, pipeline, global(1));
+    await store.commitState(run.id, pipeline, global(2));
+    expect(await store.loadState(pipeline)).toEqual([global(2)]);
+    const checkpoints = await store.listCheckpoints(run.id);
+    expect(checkpoints.map((c) => [c.stream, c.sourceRecordCount, c.destinationRecordCount])).toEqual([
+      ['', 4, undefined],
+      ['', 4, undefined],
+    ]);
+    // No destination count: the source's count of acknowledged records is what was committed.
+    expect((await store.getRun(run.id))?.streams['']).toEqual({ recordsRead: 0, recordsCommitted: 8 });
+  });
+
+  it('round-trips a LEGACY state (no type, only data)', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    const legacy: StateMessage = { data: { customers: { created: 5 } } };
+    await store.commitState(run.id, pipeline, legacy);
+    expect(await store.loadState(pipeline)).toEqual([legacy]);
+  });
+
+  it('writes one checkpoint row per acknowledged STATE, in order, and counts committed records', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    await store.commitState(run.id, pipeline, streamState('customers', 1, 3));
+    await store.commitState(run.id, pipeline, {
+      ...streamState('customers', 2, 4),
+      destinationStats: { recordCount: 2 },
+    });
+    await store.commitState(run.id, pipeline, streamState('charges', 9, 6));
+    const checkpoints = await store.listCheckpoints(run.id);
+    expect(checkpoints.map((c) => [c.stream, c.namespace, c.sourceRecordCount, c.destinationRecordCount])).toEqual([
+      ['customers', '', 3, 3],
+      ['customers', '', 4, 2],
+      ['charges', '', 6, 6],
+    ]);
+    expect(checkpoints.every((c) => c.runId === run.id && c.committedAt instanceof Date)).toBe(true);
+    expect(checkpoints[0]!.id).toBeLessThan(checkpoints[1]!.id);
+    expect((await store.getRun(run.id))?.streams).toEqual({
+      customers: { recordsRead: 0, recordsCommitted: 5 },
+      charges: { recordsRead: 0, recordsCommitted: 6 },
+    });
+  });
+
+  it('throws and persists nothing when the run is unknown or belongs to another pipeline', async () => {
+    const pipeline = await newPipeline();
+    const other = await newPipeline();
+    const run = await store.startRun(other);
+    await expect(store.commitState('no-such-run', pipeline, streamState('customers', 1, 1))).rejects.toThrow(
+      /cannot commit state: no run no-such-run of pipeline "pipe-\d+"/,
+    );
+    await expect(store.commitState(run.id, pipeline, streamState('customers', 1, 1))).rejects.toThrow(/no run/);
+    expect(await store.loadState(pipeline)).toEqual([]);
+    expect(await store.listCheckpoints(run.id)).toEqual([]);
+  });
+
+  it('throws on a malformed STATE', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    await expect(store.commitState(run.id, pipeline, { type: 'STREAM' })).rejects.toThrow(/STREAM needs `stream/);
+    await expect(store.commitState(run.id, pipeline, { type: 'GLOBAL' })).rejects.toThrow(/GLOBAL needs `global`/);
+  });
+
+  it('resets some streams or all of them, and reports the rows removed', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    for (const stream of ['a', 'b', 'c']) await store.commitState(run.id, pipeline, streamState(stream, 1, 1));
+    expect(await store.resetState(pipeline, ['b', 'missing'])).toBe(1);
+    expect((await store.loadState(pipeline)).map((s) => s.stream?.stream_descriptor.name)).toEqual(['a', 'c']);
+    expect(await store.resetState(pipeline)).toBe(2);
+    expect(await store.loadState(pipeline)).toEqual([]);
+    expect(await store.resetState(pipeline)).toBe(0);
+    // History stays.
+    expect(await store.listCheckpoints(run.id)).toHaveLength(3);
+  });
+});
+
+describe('StateStore runs', () => {
+  it('goes running → succeeded with final counts merged over committed counts', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    const started = await store.getRun(run.id);
+    expect(started).toMatchObject({ id: run.id, pipelineId: pipeline, status: 'running', streams: {} });
+    expect(started?.finishedAt).toBeUndefined();
+    expect(started?.error).toBeUndefined();
+
+    await store.commitState(run.id, pipeline, streamState('customers', 1, 3));
+    await store.commitState(run.id, pipeline, streamState('invoices', 1, 2));
+    await store.finishRun(run.id, {
+      status: 'succeeded',
+      streams: { customers: { recordsRead: 3, recordsCommitted: 3, status: 'COMPLETE' } },
+    });
+    const finished = await store.getRun(run.id);
+    expect(finished?.status).toBe('succeeded');
+    expect(finished?.finishedAt).toBeInstanceOf(Date);
+    expect(finished!.finishedAt!.getTime()).toBeGreaterThanOrEqual(finished!.startedAt.getTime());
+    expect(finished?.streams).toEqual({
+      customers: { recordsRead: 3, recordsCommitted: 3, status: 'COMPLETE' },
+      invoices: { recordsRead: 0, recordsCommitted: 2 },
+    });
+  });
+
+  it('records a failure with its error, and refuses to finish a run twice', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    await store.finishRun(run.id, { status: 'failed', error: 'destination crashed', streams: {} });
+    expect(await store.getRun(run.id)).toMatchObject({ status: 'failed', error: 'destination crashed' });
+    await expect(store.finishRun(run.id, { status: 'succeeded', streams: {} })).rejects.toThrow(
+      `cannot finish run ${run.id}: it already finished with status failed`,
+    );
+    await expect(store.finishRun('nope', { status: 'succeeded', streams: {} })).rejects.toThrow(/no such run/);
+  });
+
+  it('refuses to start a run of an unknown pipeline', async () => {
+    await expect(store.startRun('ghost')).rejects.toThrow('pipeline "ghost" does not exist (call ensurePipeline first)');
+  });
+
+  it('lists runs newest first, per pipeline or all, with a limit', async () => {
+    const a = await newPipeline();
+    const b = await newPipeline();
+    const ids: string[] = [];
+    for (const pipeline of [a, b, a, a]) ids.push((await store.startRun(pipeline)).id);
+    const ofA = await store.listRuns({ pipelineId: a });
+    expect(ofA.map((r) => r.id)).toEqual([ids[3], ids[2], ids[0]]);
+    expect((await store.listRuns({ pipelineId: a, limit: 2 })).map((r) => r.id)).toEqual([ids[3], ids[2]]);
+    const all = await store.listRuns({ limit: 4 });
+    expect(all.map((r) => r.id)).toEqual([...ids].reverse());
+    expect(await store.getRun('missing')).toBeUndefined();
+  });
+
+  it('updates a pipeline when its source or destination changes', async () => {
+    const pipeline = await newPipeline();
+    await store.ensurePipeline({ id: pipeline, source: 'stripe', destination: 'google-sheets' });
+    await store.ensurePipeline({ id: pipeline, source: 'stripe', destination: 'google-sheets' });
+    const run = await store.startRun(pipeline);
+    expect((await store.getRun(run.id))?.pipelineId).toBe(pipeline);
+  });
+});

@@ -1,0 +1,299 @@
+/**
+ * The engine's memory across runs: pipelines, runs, and the last acknowledged STATE per pipeline and
+ * stream, in Postgres (schema `sync` by default). The engine itself is stateless; a crash at any
+ * point loses nothing, because the next run starts from what `commitState` persisted.
+ *
+ * Tables (see ../migrations): `pipelines`, `runs`, `stream_states` (one row per pipeline, stream and
+ * namespace; a GLOBAL or LEGACY state is one row with stream = ''), `checkpoints` (one row per
+ * acknowledged STATE).
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { StateMessage } from '@sync/protocol';
+import { connectError, describeDatabase } from './connection.ts';
+import { DEFAULT_SCHEMA, assertSchemaName, migrate } from './migrate.ts';
+import {
+  checkpointFromRow,
+  runFromRow,
+  type CheckpointRecord,
+  type CheckpointRow,
+  type RunRecord,
+  type RunRow,
+  type RunStreamStats,
+} from './records.ts';
+import { committedCount, stateKey } from './state-key.ts';
+
+export interface StateStoreOptions {
+  /** Postgres connection string, e.g. `postgres://user:pass@host:5432/db`. */
+  url: string;
+  /** Schema holding the store's tables; default `sync`. Lower-case letters, digits and `_`. */
+  schema?: string;
+  /** Connections in the pool; default 4. */
+  maxConnections?: number;
+  /** How long to wait for a connection, in ms; default 10 000. */
+  connectTimeoutMs?: number;
+  /**
+   * Called when an idle pooled connection fails (the server restarted, the network dropped). The
+   * pool discards that connection and the process keeps running. Default: one line on stderr.
+   */
+  onIdleError?: (error: Error) => void;
+}
+
+/** What `finishRun` records. */
+export interface RunResult {
+  status: 'succeeded' | 'failed';
+  /** Why the run failed, for a user; only with status `failed`. */
+  error?: string;
+  /** Final counts per stream name; they replace what `commitState` accumulated for those streams. */
+  streams: Record<string, RunStreamStats>;
+}
+
+export class StateStore {
+  readonly #pool: pg.Pool;
+  readonly #schema: string;
+  readonly #where: string;
+
+  private constructor(pool: pg.Pool, schema: string, where: string) {
+    this.#pool = pool;
+    this.#schema = schema;
+    this.#where = where;
+  }
+
+  /**
+   * Connects to Postgres, then creates or upgrades the store's schema (safe from many processes at
+   * once; see `migrate`).
+   *
+   * @throws Error "cannot connect to the state store at host:port/db: <reason>" (never the password)
+   *   when Postgres does not answer; Error "cannot migrate the state store ..." when a migration fails;
+   *   Error when `schema` is not a plain lower-case identifier.
+   */
+  static async open(options: StateStoreOptions): Promise<StateStore> {
+    const schema = options.schema ?? DEFAULT_SCHEMA;
+    assertSchemaName(schema);
+    const where = describeDatabase(options.url);
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections ?? 4,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    });
+    const onIdleError =
+      options.onIdleError ??
+      ((error: Error) => process.stderr.write(`state store at ${where}: idle connection lost: ${error.message}\n`));
+    pool.on('error', onIdleError);
+    try {
+      await pool.query('SELECT 1');
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw connectError(options.url, error);
+    }
+    try {
+      await migrate({ url: options.url, schema });
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw new Error(`cannot migrate the state store schema "${schema}" at ${where}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return new StateStore(pool, schema, where);
+  }
+
+  /** The schema holding the store's tables. */
+  get schema(): string {
+    return this.#schema;
+  }
+
+  /**
+   * Creates the pipeline, or updates its source and destination when they changed.
+   * @throws Error from Postgres.
+   */
+  async ensurePipeline(pipeline: { id: string; source: string; destination: string }): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO ${this.#schema}.pipelines (id, source, destination) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET source = excluded.source, destination = excluded.destination, updated_at = now()
+       WHERE pipelines.source IS DISTINCT FROM excluded.source OR pipelines.destination IS DISTINCT FROM excluded.destination`,
+      [pipeline.id, pipeline.source, pipeline.destination],
+    );
+  }
+
+  /**
+   * Records the start of a run (status `running`).
+   * @returns the new run's id (a UUID).
+   * @throws Error when the pipeline does not exist (call `ensurePipeline` first).
+   */
+  async startRun(pipelineId: string): Promise<{ id: string }> {
+    const id = randomUUID();
+    try {
+      await this.#pool.query(`INSERT INTO ${this.#schema}.runs (id, pipeline_id) VALUES ($1, $2)`, [id, pipelineId]);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23503') {
+        throw new Error(`cannot start a run: pipeline ${JSON.stringify(pipelineId)} does not exist (call ensurePipeline first)`);
+      }
+      throw error;
+    }
+    return { id };
+  }
+
+  /**
+   * Persists one STATE the destination acknowledged (the message's `state` object, stats included),
+   * in one transaction: upserts the pipeline's row for that stream (GLOBAL and LEGACY: stream ''),
+   * appends a `checkpoints` row, and adds the state's committed count (destinationStats.recordCount,
+   * else sourceStats.recordCount) to the run's `records_committed` for that stream.
+   *
+   * @throws Error when the run does not exist or belongs to another pipeline, when the STATE is
+   *   malformed, or from Postgres. Nothing is persisted then; the engine must fail the run.
+   */
+  async commitState(runId: string, pipelineId: string, state: StateMessage): Promise<void> {
+    const key = stateKey(state);
+    await this.#transaction(async (client) => {
+      const run = await client.query(
+        `UPDATE ${this.#schema}.runs
+         SET streams = streams || jsonb_build_object($3::text,
+           coalesce(streams -> $3::text, '{}'::jsonb) || jsonb_build_object('records_committed',
+             coalesce((streams -> $3::text ->> 'records_committed')::bigint, 0) + $4::bigint))
+         WHERE id = $1 AND pipeline_id = $2`,
+        [runId, pipelineId, key.stream, committedCount(key)],
+      );
+      if (run.rowCount === 0) {
+        throw new Error(`cannot commit state: no run ${runId} of pipeline ${JSON.stringify(pipelineId)} in the state store`);
+      }
+      await client.query(
+        `INSERT INTO ${this.#schema}.stream_states (pipeline_id, stream, namespace, state, run_id)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (pipeline_id, stream, namespace)
+         DO UPDATE SET state = excluded.state, run_id = excluded.run_id, updated_at = now()`,
+        [pipelineId, key.stream, key.namespace, JSON.stringify(state), runId],
+      );
+      await client.query(
+        `INSERT INTO ${this.#schema}.checkpoints (run_id, stream, namespace, source_record_count, destination_record_count)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [runId, key.stream, key.namespace, key.sourceRecordCount ?? null, key.destinationRecordCount ?? null],
+      );
+    });
+  }
+
+  /**
+   * The last acknowledged states of a pipeline, ordered by stream and namespace: the list of STATE
+   * messages (`state` objects, as acknowledged) that Airbyte's `read --state F` expects. Empty for a
+   * new pipeline or after `resetState`. A GLOBAL or LEGACY state comes back as the one element.
+   */
+  async loadState(pipelineId: string): Promise<StateMessage[]> {
+    const result = await this.#pool.query<{ state: StateMessage }>(
+      `SELECT state FROM ${this.#schema}.stream_states WHERE pipeline_id = $1 ORDER BY stream, namespace`,
+      [pipelineId],
+    );
+    return result.rows.map((row) => row.state);
+  }
+
+  /**
+   * Marks a running run finished, with its final counts per stream (merged over the counts that
+   * `commitState` accumulated: a stream named here takes the given figures).
+   *
+   * @throws Error when the run does not exist or has already finished.
+   */
+  async finishRun(runId: string, result: RunResult): Promise<void> {
+    const streams: Record<string, { records_read: number; records_committed: number; status?: string }> = {};
+    for (const [name, s] of Object.entries(result.streams)) {
+      streams[name] = {
+        records_read: s.recordsRead,
+        records_committed: s.recordsCommitted,
+        ...(s.status ? { status: s.status } : {}),
+      };
+    }
+    const updated = await this.#pool.query(
+      `UPDATE ${this.#schema}.runs
+       SET status = $2, error = $3, finished_at = clock_timestamp(), streams = streams || $4::jsonb
+       WHERE id = $1 AND status = 'running'`,
+      [runId, result.status, result.error ?? null, JSON.stringify(streams)],
+    );
+    if (updated.rowCount === 0) {
+      const run = await this.getRun(runId);
+      throw new Error(
+        run
+          ? `cannot finish run ${runId}: it already finished with status ${run.status}`
+          : `cannot finish run ${runId}: no such run in the state store`,
+      );
+    }
+  }
+
+  /**
+   * Forgets acknowledged states, so the next run of those streams starts from scratch (a backfill).
+   * Run history and checkpoints are kept.
+   *
+   * @param streams stream names to reset (`''` is the GLOBAL or LEGACY state); all when omitted.
+   * @returns the number of state rows removed.
+   */
+  async resetState(pipelineId: string, streams?: readonly string[]): Promise<number> {
+    const result = streams
+      ? await this.#pool.query(
+          `DELETE FROM ${this.#schema}.stream_states WHERE pipeline_id = $1 AND stream = ANY($2::text[])`,
+          [pipelineId, [...streams]],
+        )
+      : await this.#pool.query(`DELETE FROM ${this.#schema}.stream_states WHERE pipeline_id = $1`, [pipelineId]);
+    return result.rowCount ?? 0;
+  }
+
+  /** One run, or undefined when there is no run with that id. */
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const result = await this.#pool.query<RunRow>(`SELECT * FROM ${this.#schema}.runs WHERE id = $1`, [runId]);
+    const row = result.rows[0];
+    return row ? runFromRow(row) : undefined;
+  }
+
+  /**
+   * Runs, newest first (by start time).
+   * @param options.pipelineId only this pipeline's runs; all pipelines when omitted.
+   * @param options.limit at most this many; default 50.
+   */
+  async listRuns(options: { pipelineId?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    const limit = options.limit ?? 50;
+    const result = options.pipelineId
+      ? await this.#pool.query<RunRow>(
+          `SELECT * FROM ${this.#schema}.runs WHERE pipeline_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`,
+          [options.pipelineId, limit],
+        )
+      : await this.#pool.query<RunRow>(
+          `SELECT * FROM ${this.#schema}.runs ORDER BY started_at DESC, id DESC LIMIT $1`,
+          [limit],
+        );
+    return result.rows.map(runFromRow);
+  }
+
+  /** The checkpoints (acknowledged STATEs) of a run, in commit order. */
+  async listCheckpoints(runId: string): Promise<CheckpointRecord[]> {
+    const result = await this.#pool.query<CheckpointRow>(
+      `SELECT * FROM ${this.#schema}.checkpoints WHERE run_id = $1 ORDER BY id`,
+      [runId],
+    );
+    return result.rows.map(checkpointFromRow);
+  }
+
+  /** Closes every connection. The store is unusable afterwards. */
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  async #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw new Error(`state store at ${this.#where}: cannot get a connection: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await work(client);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
+      client.release(broken);
+    }
+  }
+}
