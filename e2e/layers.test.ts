@@ -12,8 +12,11 @@ const root = join(import.meta.dirname, '..');
 interface Pkg {
   dir: string;
   name: string;
+  /** Workspace packages in `dependencies`. */
   deps: string[];
-  imports: { file: string; specifier: string }[];
+  /** Workspace packages in `devDependencies` (test servers and the like). */
+  devDeps: string[];
+  imports: { file: string; specifier: string; test: boolean }[];
 }
 
 function sourceFiles(dir: string): string[] {
@@ -27,7 +30,9 @@ function sourceFiles(dir: string): string[] {
 
 function load(dir: string): Pkg {
   const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
-  const deps = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).filter((d) => d.startsWith('@sync/'));
+  const workspace = (deps: Record<string, string> = {}) => Object.keys(deps).filter((d) => d.startsWith('@sync/'));
+  const deps = workspace(manifest.dependencies);
+  const devDeps = workspace(manifest.devDependencies);
   const imports = ['src', 'bin']
     .map((d) => join(root, dir, d))
     .filter((d) => {
@@ -42,9 +47,10 @@ function load(dir: string): Pkg {
       [...readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](@sync\/[^'"]+)['"]/g)].map((m) => ({
         file: relative(root, file),
         specifier: m[1]!.split('/').slice(0, 2).join('/'),
+        test: /\.test\.tsx?$|test-support/.test(file),
       })),
     );
-  return { dir, name: manifest.name, deps, imports };
+  return { dir, name: manifest.name, deps, devDeps, imports };
 }
 
 const packages = ['packages', 'apps']
@@ -58,8 +64,14 @@ const packages = ['packages', 'apps']
   })
   .map(load);
 
+/** What a package uses at run time: its dependencies and the imports of its non-test files. */
 function uses(pkg: Pkg): Set<string> {
-  return new Set([...pkg.deps, ...pkg.imports.map((i) => i.specifier)]);
+  return new Set([...pkg.deps, ...pkg.imports.filter((i) => !i.test).map((i) => i.specifier)]);
+}
+
+/** Everything a package touches, tests included. */
+function touches(pkg: Pkg): Set<string> {
+  return new Set([...pkg.deps, ...pkg.devDeps, ...pkg.imports.map((i) => i.specifier)]);
 }
 
 describe('layer rules', () => {
@@ -74,12 +86,23 @@ describe('layer rules', () => {
     expect([...uses(protocol)].filter((d) => d !== '@sync/protocol')).toEqual([]);
   });
 
-  it('connectors depend only on protocol', () => {
+  it('connectors depend only on protocol at run time', () => {
     const connectors = packages.filter((p) => /^@sync\/(source|destination)-/.test(p.name));
     expect(connectors.length).toBeGreaterThanOrEqual(2);
     for (const connector of connectors) {
       const others = [...uses(connector)].filter((d) => d !== '@sync/protocol' && d !== connector.name);
       expect(others, `${connector.name} imports ${others.join(', ')}`).toEqual([]);
+    }
+  });
+
+  it('sources and destinations never touch each other, not even in tests', () => {
+    for (const pkg of packages) {
+      const crossing = /^@sync\/source-/.test(pkg.name)
+        ? [...touches(pkg)].filter((d) => /^@sync\/destination-/.test(d))
+        : /^@sync\/destination-/.test(pkg.name)
+          ? [...touches(pkg)].filter((d) => /^@sync\/source-/.test(d))
+          : [];
+      expect(crossing, `${pkg.name} touches ${crossing.join(', ')}`).toEqual([]);
     }
   });
 
@@ -93,7 +116,8 @@ describe('layer rules', () => {
 
   it('every @sync import is declared in package.json', () => {
     for (const pkg of packages) {
-      const undeclared = pkg.imports.filter((i) => i.specifier !== pkg.name && !pkg.deps.includes(i.specifier));
+      const declared = (i: Pkg['imports'][number]) => pkg.deps.includes(i.specifier) || (i.test && pkg.devDeps.includes(i.specifier));
+      const undeclared = pkg.imports.filter((i) => i.specifier !== pkg.name && !declared(i));
       expect(undeclared, `${pkg.name}: ${undeclared.map((i) => `${i.file} → ${i.specifier}`).join('; ')}`).toEqual([]);
     }
   });

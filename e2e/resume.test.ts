@@ -34,7 +34,7 @@ it('resumes after the destination is killed mid-run and ends exact', async () =>
   first.stderr!.on('data', (chunk: string) => {
     // At the first checkpoint of the third stream: two streams done, one in flight, the rest not started.
     if (killed) return;
-    for (const m of chunk.matchAll(/^(\w+): [\d,]+ records committed$/gm)) checkpointed.add(m[1]!);
+    for (const m of chunk.matchAll(/^(\w+): [\d,]+ records? committed$/gm)) checkpointed.add(m[1]!);
     if (checkpointed.size < 3) return;
     const pids = descendantsMatching(first.pid!, 'destination-postgres');
     for (const pid of pids) process.kill(pid, 'SIGKILL');

@@ -6,6 +6,11 @@ import type { SyncEvent, SyncResult } from '@sync/engine';
 
 const number = new Intl.NumberFormat('en-US');
 
+/** `1 record`, `3,000 records`. */
+export function count(n: number, noun: string): string {
+  return `${number.format(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** Checkpoint lines are throttled to one per stream per interval (ms) so big syncs stay readable. */
 export function plainProgress(write: (line: string) => void, intervalMs = 2_000): (event: SyncEvent) => void {
   const lastCheckpoint = new Map<string, number>();
@@ -14,7 +19,7 @@ export function plainProgress(write: (line: string) => void, intervalMs = 2_000)
       case 'run_started': {
         const names = event.catalog.streams.map((s) => s.stream.name);
         const resumed = event.resumed.length > 0 ? `, resuming ${event.resumed.join(', ')}` : '';
-        write(`run ${event.runId} of pipeline ${event.pipelineId}: ${names.length} streams (${names.join(', ')})${resumed}`);
+        write(`run ${event.runId} of pipeline ${event.pipelineId}: ${count(names.length, 'stream')} (${names.join(', ')})${resumed}`);
         break;
       }
       case 'stream_status':
@@ -24,7 +29,7 @@ export function plainProgress(write: (line: string) => void, intervalMs = 2_000)
         const now = performance.now();
         if (now - (lastCheckpoint.get(event.stream) ?? -Infinity) < intervalMs) break;
         lastCheckpoint.set(event.stream, now);
-        write(`${event.stream}: ${number.format(event.totalCommitted)} records committed`);
+        write(`${event.stream}: ${count(event.totalCommitted, 'record')} committed`);
         break;
       }
       case 'log':
@@ -57,7 +62,7 @@ export function summary(result: SyncResult): string {
   const seconds = (result.durationMs / 1000).toFixed(1);
   const outcome =
     result.status === 'succeeded'
-      ? `run ${result.runId} succeeded in ${seconds} s: ${number.format(total)} records committed`
-      : `run ${result.runId} failed after ${seconds} s: ${number.format(total)} records committed before the failure`;
+      ? `run ${result.runId} succeeded in ${seconds} s: ${count(total, 'record')} committed`
+      : `run ${result.runId} failed after ${seconds} s: ${count(total, 'record')} committed before the failure`;
   return [line(header), ...rows.map(line), '', outcome].join('\n');
 }

@@ -238,9 +238,8 @@ function forwardInfo(
     emit({ type: 'log', role, connector, level: message.log.level, message: message.log.message });
   } else if (message.type === 'CONTROL') {
     emit({ type: 'config_update', role, connector, config: message.control.connectorConfig.config });
-  } else if (message.type === 'TRACE' && message.trace.type === 'ERROR' && message.trace.error) {
-    emit({ type: 'log', role, connector, level: 'ERROR', message: message.trace.error.message });
   }
+  // A TRACE ERROR is not echoed as a log: it becomes the run's failure, reported once.
 }
 
 /**

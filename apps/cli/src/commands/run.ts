@@ -28,7 +28,7 @@ export const runCommand = defineCommand({
     'full-refresh': { type: 'boolean', description: 'Ignore saved state and read every stream from the start' },
     'source-config': { type: 'string', description: 'Source config, a JSON file or inline JSON (Stripe default: STRIPE_API_KEY, STRIPE_BASE_URL)', valueHint: 'FILE|JSON' },
     'dest-config': { type: 'string', description: 'Destination config, a JSON file or inline JSON (Postgres default: DATABASE_URL)', valueHint: 'FILE|JSON' },
-    plain: { type: 'boolean', description: 'Plain progress lines (the default when stderr is not a terminal)' },
+    plain: { type: 'boolean', description: 'Plain progress lines on stderr (currently the only progress view)' },
   },
   async run({ args }) {
     const say = (line: string) => process.stderr.write(`${line}\n`);
