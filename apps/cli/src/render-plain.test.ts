@@ -1,0 +1,38 @@
+import { expect, it } from 'vitest';
+import { count, plainProgress, summary } from './render-plain.ts';
+
+it('summarises a run as an aligned table and one outcome line', () => {
+  const text = summary({
+    runId: 'r1',
+    pipelineId: 'p',
+    status: 'failed',
+    failure: { message: 'boom', failureType: 'system_error', origin: 'destination' },
+    streams: {
+      customers: { recordsRead: 12345, recordsCommitted: 12000, status: 'incomplete' },
+      refunds: { recordsRead: 1, recordsCommitted: 1, status: 'complete' },
+    },
+    durationMs: 2345,
+  });
+  expect(text).toBe(
+    [
+      'stream       read  committed  status',
+      'customers  12,345     12,000  incomplete',
+      'refunds         1          1  complete',
+      '',
+      'run r1 failed after 2.3 s: 12,001 records committed before the failure',
+    ].join('\n'),
+  );
+});
+
+it('prints stream status changes and throttles checkpoint lines per stream', () => {
+  const lines: string[] = [];
+  const onEvent = plainProgress((l) => lines.push(l), 60_000);
+  onEvent({ type: 'stream_status', stream: 'customers', status: 'STARTED' });
+  onEvent({ type: 'stream_status', stream: 'customers', status: 'RUNNING' });
+  onEvent({ type: 'checkpoint', stream: 'customers', recordsCommitted: 1, totalCommitted: 1, totalRead: 1 });
+  onEvent({ type: 'checkpoint', stream: 'customers', recordsCommitted: 100, totalCommitted: 101, totalRead: 101 });
+  onEvent({ type: 'log', role: 'source', connector: 'source-stripe', level: 'INFO', message: 'quiet' });
+  onEvent({ type: 'log', role: 'source', connector: 'source-stripe', level: 'WARN', message: 'slow down' });
+  expect(lines).toEqual(['customers: started', 'customers: 1 record committed', 'source-stripe: warn: slow down']);
+  expect(count(2, 'stream')).toBe('2 streams');
+});

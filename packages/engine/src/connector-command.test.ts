@@ -1,0 +1,50 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConnector, type BuiltinConnectors } from './connector-command.ts';
+
+const builtins: BuiltinConnectors = { source: { stripe: '/opt/sync/source-stripe.js' }, destination: {} };
+
+describe('resolveConnector', () => {
+  let bin: string;
+  let savedPath: string | undefined;
+
+  beforeAll(async () => {
+    bin = await mkdtemp(join(tmpdir(), 'sync-path-'));
+    await writeFile(join(bin, 'source-acme'), '#!/bin/sh\n');
+    await chmod(join(bin, 'source-acme'), 0o755);
+    await writeFile(join(bin, 'destination-noexec'), '#!/bin/sh\n'); // not executable: not a connector
+    savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath}`;
+  });
+  afterAll(async () => {
+    process.env.PATH = savedPath;
+    await rm(bin, { recursive: true, force: true });
+  });
+
+  it('runs a built-in connector with this Node', () => {
+    expect(resolveConnector('source', 'stripe', builtins)).toEqual({
+      name: 'source-stripe',
+      file: process.execPath,
+      args: ['/opt/sync/source-stripe.js'],
+    });
+  });
+
+  it('finds source-<name> on PATH', () => {
+    expect(resolveConnector('source', 'acme', builtins)).toEqual({ name: 'source-acme', file: join(bin, 'source-acme'), args: [] });
+  });
+
+  it('takes anything else as a command line, quotes respected', () => {
+    expect(resolveConnector('destination', 'noexec', builtins)).toEqual({ name: 'noexec', file: 'noexec', args: [] });
+    expect(resolveConnector('source', 'python3 my_source.py --fast', builtins)).toEqual({
+      name: 'python3 my_source.py --fast',
+      file: 'python3',
+      args: ['my_source.py', '--fast'],
+    });
+  });
+
+  it('refuses an empty name', () => {
+    expect(() => resolveConnector('source', '  ', builtins)).toThrow('no source given');
+  });
+});

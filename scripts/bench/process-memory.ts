@@ -1,0 +1,68 @@
+/**
+ * Peak resident memory of a process tree, sampled from Linux /proc while it runs.
+ * `VmHWM` is the kernel's own high-water mark of resident memory for each process, so sampling every
+ * `intervalMs` misses nothing of a process that lives longer than one interval.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+
+export interface ProcessPeak {
+  pid: number;
+  /** Command line, for telling the processes apart. */
+  command: string;
+  /** Peak resident set size, bytes. */
+  peakRssBytes: number;
+}
+
+function descendants(root: number): Map<number, string> {
+  const parent = new Map<number, number>();
+  const command = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      command.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ').trim());
+    } catch {
+      // gone already
+    }
+  }
+  const result = new Map<number, string>();
+  for (const [pid, cmd] of command) {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parent.get(p)) {
+      if (p === root) {
+        result.set(pid, cmd);
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+function highWaterMark(pid: number): number | undefined {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts sampling `root` and its descendants; `stop()` returns each process's peak. */
+export function watchMemory(root: number, intervalMs = 50): { stop(): ProcessPeak[] } {
+  const peaks = new Map<number, ProcessPeak>();
+  const sample = () => {
+    for (const [pid, command] of descendants(root)) {
+      const rss = highWaterMark(pid);
+      if (rss === undefined) continue;
+      const known = peaks.get(pid);
+      if (!known || rss > known.peakRssBytes) peaks.set(pid, { pid, command, peakRssBytes: rss });
+    }
+  };
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return [...peaks.values()];
+    },
+  };
+}
