@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStripeEmulator, type StripeEmulator } from './index.ts';
+
+const KEY = 'sk_test_emulator';
+let emulator: StripeEmulator;
+
+async function get(path: string, key: string | null = KEY): Promise<{ status: number; headers: Headers; body: any }> {
+  const response = await fetch(`${emulator.url}${path}`, key === null ? {} : { headers: { authorization: `Bearer ${key}` } });
+  return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+const ids = (objects: readonly Record<string, unknown>[]) => objects.map((o) => o.id);
+
+beforeAll(async () => {
+  emulator = await startStripeEmulator({ objects: 2_000, seed: 'test' });
+});
+afterAll(() => emulator.close());
+
+describe('stripe emulator', () => {
+  it('serves every resource newest first, created desc then id desc, with consistent relations', () => {
+    expect(emulator.resources).toEqual(expect.arrayContaining(['customers', 'products', 'prices', 'charges', 'invoices', 'subscriptions', 'payment_intents', 'refunds']));
+    for (const resource of emulator.resources) {
+      const objects = emulator.objects(resource);
+      expect(objects.length, resource).toBeGreaterThan(0);
+      expect(new Set(ids(objects)).size).toBe(objects.length);
+      for (let i = 1; i < objects.length; i++) {
+        const [a, b] = [objects[i - 1]!, objects[i]!];
+        expect((a.created as number) > (b.created as number) || (a.created === b.created && (a.id as string) > (b.id as string))).toBe(true);
+      }
+    }
+    const customers = new Map(emulator.objects('customers').map((c) => [c.id, c]));
+    const charges = emulator.objects('charges');
+    const older = charges.filter((charge) => (customers.get(charge.customer)!.created as number) <= (charge.created as number));
+    expect(older.length).toBeGreaterThan(charges.length * 0.95);
+    const products = new Set(ids(emulator.objects('products')));
+    expect(emulator.objects('prices').every((p) => products.has(p.product))).toBe(true);
+  });
+
+  it('pages forward with starting_after and backward with ending_before', async () => {
+    const all = emulator.objects('customers');
+    const seen: unknown[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const { status, body } = await get(`/v1/customers?limit=100${after ? `&starting_after=${after}` : ''}`);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ object: 'list', url: '/v1/customers' });
+      seen.push(...body.data);
+      if (!body.has_more) break;
+      after = body.data.at(-1).id;
+    }
+    expect(JSON.stringify(seen)).toBe(JSON.stringify(all));
+
+    const before = await get(`/v1/customers?limit=3&ending_before=${all[10]!.id}`);
+    expect(ids(before.body.data)).toEqual(ids(all.slice(7, 10)));
+    expect(before.body.has_more).toBe(true);
+    const first = await get(`/v1/customers?limit=5&ending_before=${all[3]!.id}`);
+    expect(ids(first.body.data)).toEqual(ids(all.slice(0, 3)));
+    expect(first.body.has_more).toBe(false);
+    expect((await get('/v1/customers')).body.data).toHaveLength(10);
+  });
+
+  it('filters on created, exactly and by range, including ties', async () => {
+    const all = emulator.objects('charges');
+    const middle = all[50]!.created as number;
+    const lte = await get(`/v1/charges?limit=100&created[lte]=${middle}`);
+    expect(ids(lte.body.data)).toEqual(ids(all.filter((c) => (c.created as number) <= middle).slice(0, 100)));
+    const range = all.filter((c) => (c.created as number) > (all[60]!.created as number) && (c.created as number) < (all[40]!.created as number));
+    const between = await get(`/v1/charges?limit=100&created[gt]=${all[60]!.created}&created[lt]=${all[40]!.created}`);
+    expect(ids(between.body.data)).toEqual(ids(range));
+    expect(between.body.has_more).toBe(false);
+    const exact = await get(`/v1/charges?created=${middle}`);
+    expect(ids(exact.body.data)).toEqual(ids(all.filter((c) => c.created === middle)));
+    const ties = emulator.add('refunds', 3, { created: 1_800_000_000 });
+    const tied = await get('/v1/refunds?limit=2&created[gte]=1800000000');
+    expect(ids(tied.body.data)).toEqual(ids(ties.slice(0, 2)));
+    expect(tied.body.has_more).toBe(true);
+  });
+
+  it('leaves canceled subscriptions out unless status=all, like Stripe', async () => {
+    const all = emulator.objects('subscriptions');
+    const active = all.filter((s) => s.status !== 'canceled');
+    expect(active.length).toBeLessThan(all.length);
+    expect(ids((await get('/v1/subscriptions?limit=100')).body.data)).toEqual(ids(active.slice(0, 100)));
+    expect(ids((await get('/v1/subscriptions?limit=100&status=all')).body.data)).toEqual(ids(all.slice(0, 100)));
+  });
+
+  it('rejects bad limits, unknown cursors and unknown parameters like Stripe', async () => {
+    for (const limit of ['0', '101', 'ten']) {
+      const { status, body } = await get(`/v1/customers?limit=${limit}`);
+      expect(status).toBe(400);
+      expect(body.error).toMatchObject({ type: 'invalid_request_error', param: 'limit' });
+    }
+    const cursor = await get('/v1/customers?starting_after=cus_missing');
+    expect(cursor.status).toBe(400);
+    expect(cursor.body.error).toMatchObject({ code: 'resource_missing', param: 'starting_after', message: "No such customer: 'cus_missing'" });
+    const unknown = await get('/v1/customers?colour=blue');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toBe('Received unknown parameter: colour');
+  });
+
+  it('answers 401 for a wrong or missing key and accepts basic auth', async () => {
+    const wrong = await get('/v1/customers', 'sk_test_wrong_key_xyz');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toMatchObject({ type: 'invalid_request_error', message: 'Invalid API Key provided: sk_test_*********_xyz' });
+    expect((await get('/v1/customers', null)).status).toBe(401);
+    const basic = await fetch(`${emulator.url}/v1/customers?limit=1`, { headers: { authorization: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}` } });
+    expect(basic.status).toBe(200);
+  });
+
+  it('retrieves by id and answers 404 for unknown ids and paths', async () => {
+    const customer = emulator.objects('customers')[5]!;
+    expect(await get(`/v1/customers/${customer.id}`)).toMatchObject({ status: 200, body: customer });
+    const missing = await get('/v1/customers/cus_missing');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ code: 'resource_missing', type: 'invalid_request_error' });
+    const path = await get('/v1/nothing_here');
+    expect(path.status).toBe(404);
+    expect(path.body.error.message).toMatch(/^Unrecognized request URL \(GET: \/v1\/nothing_here\)/);
+  });
+
+  it('serves injected faults, then the real answer, and logs every request', async () => {
+    emulator.resetRequests();
+    emulator.inject({ status: 429, count: 2, path: '/v1/products', retryAfterSeconds: 3 });
+    emulator.inject({ status: 503, count: 1 });
+    const limited = await get('/v1/products');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('3');
+    expect(limited.body.error.code).toBe('rate_limit');
+    expect((await get('/v1/customers')).status).toBe(503);
+    expect((await get('/v1/customers')).status).toBe(200);
+    expect((await get('/v1/products?limit=1')).status).toBe(429);
+    const ok = await get('/v1/products?limit=1');
+    expect(ok.status).toBe(200);
+    const failed = await fetch(`${emulator.url}/v1/customers`, { headers: { authorization: `Bearer ${KEY}` } });
+    expect(failed.status).toBe(200);
+    expect(emulator.requests.map((r) => [r.path, r.status])).toEqual([
+      ['/v1/products', 429], ['/v1/customers', 503], ['/v1/customers', 200], ['/v1/products', 429], ['/v1/products', 200], ['/v1/customers', 200],
+    ]);
+    expect(emulator.requests[3]!.query).toEqual({ limit: '1' });
+    const api = await (async () => { emulator.inject({ status: 500, count: 1 }); return get('/v1/charges'); })();
+    expect(api.status).toBe(500);
+    expect(api.body.error.type).toBe('api_error');
+  });
+
+  it('adds latency while running', async () => {
+    emulator.delay(150);
+    const started = Date.now();
+    await get('/v1/coupons?limit=1');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    emulator.delay(0);
+  });
+
+  it('serves byte-identical data for the same seed, different data for another', async () => {
+    const [a, b, c] = await Promise.all([
+      startStripeEmulator({ objects: 500, seed: 42 }),
+      startStripeEmulator({ objects: 500, seed: 42 }),
+      startStripeEmulator({ objects: 500, seed: 43 }),
+    ]);
+    try {
+      for (const resource of a.resources) expect(JSON.stringify(a.objects(resource))).toBe(JSON.stringify(b.objects(resource)));
+      const page = (e: StripeEmulator) => fetch(`${e.url}/v1/invoices?limit=100`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => r.text());
+      expect(await page(a)).toBe(await page(b));
+      expect(ids(a.objects('customers'))).not.toEqual(ids(c.objects('customers')));
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  });
+
+  it('takes exact counts per resource and keeps memory small for 100,000 objects', async () => {
+    const big = await startStripeEmulator({ objects: 100_000, counts: { products: 0 } });
+    try {
+      expect(big.objects('products')).toEqual([]);
+      expect(big.objects('customers').length).toBeGreaterThan(10_000);
+      const response = await fetch(`${big.url}/v1/balance_transactions?limit=100`, { headers: { authorization: `Bearer ${KEY}` } });
+      expect(((await response.json()) as { data: unknown[] }).data).toHaveLength(100);
+    } finally {
+      await big.close();
+    }
+  });
+});
