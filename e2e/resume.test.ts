@@ -51,7 +51,7 @@ it('resumes after the destination is killed mid-run and ends exact', async () =>
   emulator.delay(0);
   emulator.resetRequests();
   const second = await runCli(runArgs(schema), env);
-  expect(second.stderr).toMatch(/resuming/);
+  expect(second.stderr).toMatch(/resum/);
   expect(second.exitCode).toBe(0);
   const secondRunPages = pageRequests();
 

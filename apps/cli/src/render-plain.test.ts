@@ -36,3 +36,16 @@ it('prints stream status changes and throttles checkpoint lines per stream', () 
   expect(lines).toEqual(['customers: started', 'customers: 1 record committed', 'source-stripe: warn: slow down']);
   expect(count(2, 'stream')).toBe('2 streams');
 });
+
+it('announces a run briefly, whatever the number of streams', () => {
+  const lines: string[] = [];
+  const stream = (name: string) => ({ stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh' as const] }, sync_mode: 'full_refresh' as const, destination_sync_mode: 'append' as const });
+  const names = Array.from({ length: 10 }, (_, i) => `s${i}`);
+  const onEvent = plainProgress((l) => lines.push(l));
+  onEvent({ type: 'run_started', runId: 'r', pipelineId: 'p', catalog: { streams: names.map(stream) }, resumed: names });
+  onEvent({ type: 'run_started', runId: 'r', pipelineId: 'p', catalog: { streams: names.slice(0, 2).map(stream) }, resumed: ['s1'] });
+  expect(lines).toEqual([
+    'run r of pipeline p: 10 streams (s0, s1, s2, s3, s4, s5 and 4 more); every stream resumes from its saved state',
+    'run r of pipeline p: 2 streams (s0, s1); resuming s1 from saved state',
+  ]);
+});

@@ -18,8 +18,14 @@ export function plainProgress(write: (line: string) => void, intervalMs = 2_000)
     switch (event.type) {
       case 'run_started': {
         const names = event.catalog.streams.map((s) => s.stream.name);
-        const resumed = event.resumed.length > 0 ? `, resuming ${event.resumed.join(', ')}` : '';
-        write(`run ${event.runId} of pipeline ${event.pipelineId}: ${count(names.length, 'stream')} (${names.join(', ')})${resumed}`);
+        const list = (xs: string[]) => (xs.length <= 8 ? xs.join(', ') : `${xs.slice(0, 6).join(', ')} and ${xs.length - 6} more`);
+        const resumed =
+          event.resumed.length === 0
+            ? ''
+            : event.resumed.length === names.length
+              ? '; every stream resumes from its saved state'
+              : `; resuming ${list(event.resumed)} from saved state`;
+        write(`run ${event.runId} of pipeline ${event.pipelineId}: ${count(names.length, 'stream')} (${list(names)})${resumed}`);
         break;
       }
       case 'stream_status':

@@ -5,7 +5,14 @@ import { openDatabase } from '../database.ts';
 /** Rows as an aligned text table; long cells are cut at `maxWidth` characters. */
 export function formatRows(fields: readonly string[], rows: readonly Record<string, unknown>[], maxWidth = 60): string {
   const cell = (value: unknown) => {
-    const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    const text =
+      value === null || value === undefined
+        ? ''
+        : value instanceof Date
+          ? value.toISOString()
+          : typeof value === 'object'
+            ? JSON.stringify(value)
+            : String(value);
     return text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text;
   };
   const cells = rows.map((row) => fields.map((f) => cell(row[f])));
