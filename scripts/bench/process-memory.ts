@@ -13,7 +13,8 @@ export interface ProcessPeak {
   peakRssBytes: number;
 }
 
-function descendants(root: number): Map<number, string> {
+/** The live descendants of `root` (children, grandchildren, …): pid → command line. */
+export function descendants(root: number): Map<number, string> {
   const parent = new Map<number, number>();
   const command = new Map<number, string>();
   for (const entry of readdirSync('/proc')) {

@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { describe, expect, it, inject } from 'vitest';
 import pg from 'pg';
-import { catalogOf, configuredStream, countOf, randomSchema, recordLine, runWrite, stateLine } from './test-support.ts';
+import { catalogOf, configuredStream, countOf, randomSchema, useTestSchema, recordLine, runWrite, stateLine } from './test-support.ts';
 import { checkPostgres } from './check.ts';
 
-const url = inject('databaseUrl');
-const schema = randomSchema();
-const config = { url, schema };
-let pool: pg.Pool;
-
-beforeAll(() => {
-  pool = new pg.Pool({ connectionString: url });
-});
-afterAll(async () => {
-  await pool.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
-  await pool.end();
-});
+const db = useTestSchema();
+const { url, schema } = db;
+const config = db.config;
 
 async function tableExists(table: string): Promise<boolean> {
-  const { rows } = await pool.query<{ t: string | null }>('select to_regclass($1) as t', [`${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`]);
+  const { rows } = await db.pool.query<{ t: string | null }>('select to_regclass($1) as t', [`${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`]);
   return rows[0]?.t != null;
 }
 
@@ -50,8 +41,8 @@ describe('errors', () => {
     expect(error.message).toContain(
       "record for stream 'subscriptions', which is not in the configured catalog (streams: customers, invoices)",
     );
-    expect(await countOf(pool, schema, 'customers')).toBe(1);
-    expect(await countOf(pool, schema, 'invoices')).toBe(0);
+    expect(await countOf(db.pool, schema, 'customers')).toBe(1);
+    expect(await countOf(db.pool, schema, 'invoices')).toBe(0);
   });
 
   it('refuses a stream name that is not a safe identifier before touching the database', async () => {
@@ -91,7 +82,7 @@ describe('errors', () => {
     const result = await runWrite({ config, catalog: catalogOf(configuredStream('coupons')), messages: [recordLine('coupons', { name: 'no id' })] });
     expect(result.code).toBe(1);
     expect(errorOf(result.output)).toMatchObject({ failure_type: 'config_error', message: expect.stringContaining('no value for its primary key ["id"]') });
-    expect(await countOf(pool, schema, 'coupons')).toBe(0);
+    expect(await countOf(db.pool, schema, 'coupons')).toBe(0);
   });
 });
 
@@ -99,7 +90,7 @@ describe('check', () => {
   it('succeeds against a reachable database without creating the schema', async () => {
     const fresh = randomSchema('dest_pg_check');
     expect(await checkPostgres({ url, schema: fresh, batch_size: 10 })).toEqual({ status: 'SUCCEEDED' });
-    const { rows } = await pool.query('select 1 from pg_namespace where nspname = $1', [fresh]);
+    const { rows } = await db.pool.query('select 1 from pg_namespace where nspname = $1', [fresh]);
     expect(rows).toHaveLength(0);
   });
 
@@ -128,7 +119,7 @@ describe('lost connection', () => {
       ],
       onMessage: async (message) => {
         if (message.type !== 'STATE') return;
-        await pool.query(
+        await db.pool.query(
           'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
           [applicationName],
         );
@@ -137,6 +128,6 @@ describe('lost connection', () => {
     expect(result.code).toBe(1);
     expect(result.output.filter((m) => m.type === 'STATE')).toHaveLength(1);
     expect(errorOf(result.output)).toMatchObject({ failure_type: 'transient_error', message: expect.stringContaining('lost the connection to Postgres at') });
-    expect(await countOf(pool, schema, 'disputes')).toBe(1);
+    expect(await countOf(db.pool, schema, 'disputes')).toBe(1);
   });
 });

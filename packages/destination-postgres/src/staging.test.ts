@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import type { AirbyteMessage } from '@sync/protocol';
 import { connect } from './connection.ts';
 import { Stager } from './staging.ts';
 import { createTables, planTables } from './tables.ts';
-import { catalogOf, configuredStream, countOf, randomSchema, recordLine, runWrite, stateLine } from './test-support.ts';
+import { catalogOf, configuredStream, countOf, useTestSchema, recordLine, runWrite, stateLine } from './test-support.ts';
 
-const url = inject('databaseUrl');
-const schema = randomSchema();
-let pool: pg.Pool;
-
-beforeAll(() => {
-  pool = new pg.Pool({ connectionString: url });
-});
-afterAll(async () => {
-  await pool.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
-  await pool.end();
-});
+const db = useTestSchema();
+const { url, schema } = db;
 
 describe('staging', () => {
   it('copies full batches into staging and commits nothing until commit()', async () => {
@@ -29,10 +20,10 @@ describe('staging', () => {
       for (let i = 0; i < 2500; i++) await stager.add('events', { id: `evt_${i % 2200}`, updated: i });
       const staged = await client.query<{ n: string }>('select count(*) as n from pg_temp."_sync_staging_0"');
       expect(Number(staged.rows[0]?.n)).toBe(2000); // two full batches copied, 500 still in memory
-      expect(await countOf(pool, schema, 'events')).toBe(0);
+      expect(await countOf(db.pool, schema, 'events')).toBe(0);
       expect(await stager.commit()).toBe(2500);
-      expect(await countOf(pool, schema, 'events')).toBe(2200);
-      const { rows } = await pool.query<{ updated: number }>(
+      expect(await countOf(db.pool, schema, 'events')).toBe(2200);
+      const { rows } = await db.pool.query<{ updated: number }>(
         `select (_raw_data->>'updated')::int as updated from ${pg.escapeIdentifier(schema)}.events where id = 'evt_5'`,
       );
       expect(rows).toEqual([{ updated: 2205 }]);
@@ -55,7 +46,7 @@ describe('staging', () => {
       catalog,
       messages,
       onMessage: async (message) => {
-        if (message.type === 'STATE') committedAtState.push(await countOf(pool, schema, 'balance_transactions'));
+        if (message.type === 'STATE') committedAtState.push(await countOf(db.pool, schema, 'balance_transactions'));
       },
     });
     expect(result.code).toBe(0);

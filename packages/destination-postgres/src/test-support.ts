@@ -8,8 +8,34 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { runConnector, type AirbyteMessage, type ConfiguredAirbyteCatalog, type ConfiguredAirbyteStream } from '@sync/protocol';
 import { postgresDestination } from './destination.ts';
+
+/**
+ * A test file's own schema on the test database: `pool` opens before the file's tests and the schema
+ * is dropped after them.
+ */
+export function useTestSchema(): { url: string; schema: string; config: { url: string; schema: string }; readonly pool: pg.Pool } {
+  const url = inject('databaseUrl');
+  const schema = randomSchema();
+  let pool: pg.Pool | undefined;
+  beforeAll(() => {
+    pool = new pg.Pool({ connectionString: url });
+  });
+  afterAll(async () => {
+    await pool!.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
+    await pool!.end();
+  });
+  return {
+    url,
+    schema,
+    config: { url, schema },
+    get pool() {
+      return pool!;
+    },
+  };
+}
 
 /** A schema name no other test file uses. */
 export function randomSchema(prefix = 'dest_pg_test'): string {

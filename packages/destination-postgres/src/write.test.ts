@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import type { AirbyteMessage } from '@sync/protocol';
-import { catalogOf, configuredStream, countOf, randomSchema, recordLine, rowsOf, runWrite, stateLine } from './test-support.ts';
+import { catalogOf, configuredStream, countOf, useTestSchema, recordLine, rowsOf, runWrite, stateLine } from './test-support.ts';
 
-const url = inject('databaseUrl');
-const schema = randomSchema();
-const config = { url, schema };
-let pool: pg.Pool;
-
-beforeAll(() => {
-  pool = new pg.Pool({ connectionString: url });
-});
-afterAll(async () => {
-  await pool.query(`drop schema if exists ${pg.escapeIdentifier(schema)} cascade`);
-  await pool.end();
-});
+const db = useTestSchema();
+const { url, schema } = db;
+const config = db.config;
 
 async function columnsOf(table: string): Promise<{ name: string; type: string; nullable: string }[]> {
-  const { rows } = await pool.query<{ name: string; type: string; nullable: string }>(
+  const { rows } = await db.pool.query<{ name: string; type: string; nullable: string }>(
     `select column_name as name, data_type as type, is_nullable as nullable
        from information_schema.columns where table_schema = $1 and table_name = $2 order by ordinal_position`,
     [schema, table],
@@ -26,7 +17,7 @@ async function columnsOf(table: string): Promise<{ name: string; type: string; n
 }
 
 async function primaryKeyOf(table: string): Promise<string[]> {
-  const { rows } = await pool.query<{ column: string }>(
+  const { rows } = await db.pool.query<{ column: string }>(
     `select a.attname as column
        from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
       where i.indrelid = $1::regclass and i.indisprimary order by a.attnum`,
@@ -67,7 +58,7 @@ describe('tables', () => {
     });
     expect(result.code).toBe(0);
     expect(await primaryKeyOf('prices')).toEqual(['lookup_key']);
-    expect(await rowsOf(pool, schema, 'prices', 'lookup_key')).toEqual([{ key: 'gold', data: { id: 'p2', lookup_key: 'gold', updated: 2 } }]);
+    expect(await rowsOf(db.pool, schema, 'prices', 'lookup_key')).toEqual([{ key: 'gold', data: { id: 'p2', lookup_key: 'gold', updated: 2 } }]);
   });
 });
 
@@ -86,7 +77,7 @@ describe('upserts', () => {
       ],
     });
     expect(first.code).toBe(0);
-    expect(await rowsOf(pool, schema, 'customers')).toEqual([
+    expect(await rowsOf(db.pool, schema, 'customers')).toEqual([
       { key: 'cus_1', data: { id: 'cus_1', updated: 30, name: 'thirty' } },
       { key: 'cus_2', data: { id: 'cus_2', updated: 5, name: 'a "quoted" \\ back\tslash\nline' } },
     ]);
@@ -103,7 +94,7 @@ describe('upserts', () => {
       ],
     });
     expect(second.code).toBe(0);
-    expect(await rowsOf(pool, schema, 'customers')).toEqual([
+    expect(await rowsOf(db.pool, schema, 'customers')).toEqual([
       { key: 'cus_1', data: { id: 'cus_1', updated: 30, name: 'thirty' } },
       { key: 'cus_2', data: { id: 'cus_2', updated: 5, name: 'same cursor, later' } },
     ]);
@@ -117,7 +108,7 @@ describe('upserts', () => {
       messages: [recordLine('plain', { id: 'x', v: 2 }), recordLine('plain', { id: 'x', v: 1 }), stateLine('plain', null)],
     });
     expect(result.code).toBe(0);
-    expect(await rowsOf(pool, schema, 'plain')).toEqual([{ key: 'x', data: { id: 'x', v: 1 } }]);
+    expect(await rowsOf(db.pool, schema, 'plain')).toEqual([{ key: 'x', data: { id: 'x', v: 1 } }]);
   });
 
   it('appends every record of a stream without a primary key', async () => {
@@ -128,7 +119,7 @@ describe('upserts', () => {
       messages: [recordLine('audit', { n: 1 }), recordLine('audit', { n: 1 }), recordLine('audit', { n: 2 })],
     });
     expect(result.code).toBe(0);
-    expect(await countOf(pool, schema, 'audit')).toBe(3);
+    expect(await countOf(db.pool, schema, 'audit')).toBe(3);
   });
 });
 
@@ -158,7 +149,7 @@ describe('state acknowledgement', () => {
       // the destination's own transaction.
       onMessage: async (message) => {
         if (message.type !== 'STATE') return;
-        seen.push({ state: message, charges: await countOf(pool, schema, 'charges'), refunds: await countOf(pool, schema, 'refunds') });
+        seen.push({ state: message, charges: await countOf(db.pool, schema, 'charges'), refunds: await countOf(db.pool, schema, 'refunds') });
       },
     });
     expect(result.code).toBe(0);
@@ -210,7 +201,7 @@ describe('state acknowledgement', () => {
     });
     expect(result.code).toBe(0);
     expect(result.output.filter((m) => m.type === 'STATE')).toHaveLength(1);
-    expect((await rowsOf(pool, schema, 'payouts')).map((r) => r.key)).toEqual(['po_1', 'po_2', 'po_3']);
+    expect((await rowsOf(db.pool, schema, 'payouts')).map((r) => r.key)).toEqual(['po_1', 'po_2', 'po_3']);
   });
 });
 
