@@ -58,7 +58,8 @@ export const runCommand = defineCommand({
         onEvent: plainProgress(say),
         signal: abort.signal,
       });
-      process.stdout.write(`${summary(result)}\n`);
+      // A run that failed before any stream started has nothing to summarise but its error.
+      if (Object.keys(result.streams).length > 0) process.stdout.write(`${summary(result)}\n`);
       if (result.failure) throw new UserError(result.failure.message);
     } finally {
       process.off('SIGINT', onSignal);
