@@ -1,126 +1,32 @@
 /**
- * `pnpm bench`: benchmarks of the main job, printed with the command that produced them. Results are
- * copied into docs/benchmarks.md.
+ * `pnpm bench [NAME…] [-- options]`: runs the benchmarks in scripts/bench/ (every one when no NAME is
+ * given), each in its own process, one after the other. Each prints its figures with the command that
+ * produced them; docs/benchmarks.md keeps the results.
  *
- * main-job-memory: `sync run --source stripe --dest postgres` against the local Stripe emulator at two
- * sizes. Everything streams, so peak RSS of each process must not grow with the number of records:
- * the ratio of peaks (large / small) is the figure, measured in the same run. Medians of --runs runs.
- *
- *   pnpm bench [--small 10000] [--large 100000] [--runs 3]
- *
- * Uses DATABASE_URL when set, else an embedded Postgres in a temp SYNC_HOME.
+ *   pnpm bench                      all benchmarks, default sizes
+ *   pnpm bench main-job-memory      one benchmark
+ *   pnpm bench main-job-memory --runs 5
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import pg from 'pg';
-import { startEmbeddedPostgres } from '@sync/engine';
-import { startStripeEmulator } from '@sync/stripe-emulator';
-import { watchMemory } from './bench/process-memory.ts';
 
-const { values } = parseArgs({
-  options: {
-    small: { type: 'string', default: '10000' },
-    large: { type: 'string', default: '100000' },
-    runs: { type: 'string', default: '3' },
-  },
-});
-const sizes = [Number(values.small), Number(values.large)];
-const runs = Number(values.runs);
-const sync = join(import.meta.dirname, '..', 'apps/cli/bin/sync.js');
-const MiB = 1024 * 1024;
+const dir = join(import.meta.dirname, 'bench');
+const available = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'process-memory.ts')
+  .map((f) => f.slice(0, -3))
+  .sort();
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
-function role(command: string): string | undefined {
-  if (command.includes('source-stripe')) return 'source';
-  if (command.includes('destination-postgres')) return 'destination';
-  if (command.includes('sync.js run')) return 'engine (sync run)';
-  return undefined;
+const args = process.argv.slice(2);
+const names = args.filter((a) => available.includes(a));
+const options = args.filter((a) => !available.includes(a));
+const unknown = options.filter((a) => !a.startsWith('-') && !/^\d/.test(a) && !options[options.indexOf(a) - 1]?.startsWith('--'));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; available: ${available.join(', ')}`);
+  process.exit(2);
 }
-
-interface Sample {
-  seconds: number;
-  recordsPerSecond: number;
-  peakMiB: Record<string, number>;
+for (const name of names.length > 0 ? names : available) {
+  console.log(`\n## ${name}\n`);
+  const result = await execa(process.execPath, [join(dir, `${name}.ts`), ...options], { stdio: 'inherit', reject: false });
+  if (result.exitCode !== 0) process.exit(result.exitCode ?? 1);
 }
-
-async function runOnce(objects: number, url: string, emulatorUrl: string, apiKey: string): Promise<Sample> {
-  const schema = `bench_${objects}_${Date.now()}`;
-  const started = performance.now();
-  const child = execa(process.execPath, [sync, 'run', '--source', 'stripe', '--dest', 'postgres', '--pipeline', schema, '--dest-config', JSON.stringify({ schema })], {
-    env: { ...process.env, DATABASE_URL: url, STRIPE_API_KEY: apiKey, STRIPE_BASE_URL: emulatorUrl },
-    reject: false,
-  });
-  const memory = watchMemory(child.pid!);
-  const result = await child;
-  const peaks = memory.stop();
-  const seconds = (performance.now() - started) / 1000;
-  if (result.exitCode !== 0) throw new Error(`sync run failed: ${result.stderr}`);
-  const peakMiB: Record<string, number> = {};
-  for (const peak of peaks) {
-    const name = role(peak.command);
-    if (name) peakMiB[name] = Math.max(peakMiB[name] ?? 0, peak.peakRssBytes / MiB);
-  }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`drop schema "${schema}" cascade`);
-  await client.end();
-  return { seconds, recordsPerSecond: objects / seconds, peakMiB };
-}
-
-let home: string | undefined;
-let stopDatabase = async () => {};
-let url = process.env.DATABASE_URL;
-if (!url) {
-  home = await mkdtemp(join(tmpdir(), 'sync-bench-'));
-  const db = await startEmbeddedPostgres(home);
-  url = db.url;
-  stopDatabase = () => db.stop();
-}
-
-const command = `pnpm bench --small ${sizes[0]} --large ${sizes[1]} --runs ${runs}`;
-console.log(`$ ${command}`);
-console.log(`database: ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded Postgres'}; ${runs} runs per size, medians\n`);
-const table: { objects: number; seconds: number; rps: number; peaks: Record<string, number> }[] = [];
-try {
-  for (const objects of sizes) {
-    const apiKey = 'sk_test_bench';
-    const emulator = await startStripeEmulator({ objects, seed: 'bench', apiKey });
-    const samples: Sample[] = [];
-    try {
-      for (let i = 0; i < runs; i++) samples.push(await runOnce(objects, url, emulator.url, apiKey));
-    } finally {
-      await emulator.close();
-    }
-    const roles = [...new Set(samples.flatMap((s) => Object.keys(s.peakMiB)))].sort();
-    table.push({
-      objects,
-      seconds: median(samples.map((s) => s.seconds)),
-      rps: median(samples.map((s) => s.recordsPerSecond)),
-      peaks: Object.fromEntries(roles.map((r) => [r, median(samples.map((s) => s.peakMiB[r] ?? 0))])),
-    });
-  }
-} finally {
-  await stopDatabase();
-  if (home) await rm(home, { recursive: true, force: true });
-}
-
-const roles = Object.keys(table[0]!.peaks);
-console.log(`| objects | seconds | records/s | ${roles.map((r) => `peak RSS ${r} (MiB)`).join(' | ')} |`);
-console.log(`| ---: | ---: | ---: | ${roles.map(() => '---:').join(' | ')} |`);
-for (const row of table) {
-  console.log(`| ${row.objects} | ${row.seconds.toFixed(1)} | ${Math.round(row.rps)} | ${roles.map((r) => row.peaks[r]!.toFixed(0)).join(' | ')} |`);
-}
-const [small, large] = table;
-console.log(
-  `\npeak RSS ratio ${large!.objects}/${small!.objects} objects: ` +
-    roles.map((r) => `${r} ${(large!.peaks[r]! / small!.peaks[r]!).toFixed(2)}×`).join(', ') +
-    ` (records ×${(large!.objects / small!.objects).toFixed(0)})`,
-);
