@@ -44,7 +44,13 @@ export function plainProgress(write: (line: string) => void, intervalMs = 2_000)
         }
         break;
       case 'config_update':
-        write(`${event.connector} asked to update its config (not persisted by the CLI yet)`);
+        write(`${event.connector} changed its config (${event.keys.join(', ')}); saved for the next runs of this pipeline`);
+        break;
+      case 'config_applied':
+        write(`${event.connector}: using config saved by an earlier run (${event.keys.join(', ')})`);
+        break;
+      case 'count_mismatch':
+        write(`warning: ${event.message}`);
         break;
       default:
         break;
@@ -70,5 +76,14 @@ export function summary(result: SyncResult): string {
     result.status === 'succeeded'
       ? `run ${result.runId} succeeded in ${seconds} s: ${count(total, 'record')} committed`
       : `run ${result.runId} failed after ${seconds} s: ${count(total, 'record')} committed before the failure`;
-  return [line(header), ...rows.map(line), '', outcome].join('\n');
+  const warnings =
+    result.mismatches.length === 0
+      ? []
+      : [
+          '',
+          `WARNING: record counts disagreed at ${count(result.mismatches.length, 'checkpoint')}; records may be missing or duplicated:`,
+          ...result.mismatches.slice(0, 10).map((m) => `  ${m}`),
+          ...(result.mismatches.length > 10 ? [`  … and ${result.mismatches.length - 10} more (sync runs show)`] : []),
+        ];
+  return [line(header), ...rows.map(line), ...warnings, '', outcome].join('\n');
 }

@@ -40,9 +40,17 @@ describe('callConnector', () => {
     await expect(callConnector(connector, ['spec'])).rejects.toThrow('crashy: exited with code 7: out of cheese');
   });
 
-  it('reports output that is not protocol, with the line number', async () => {
-    const connector = await script('chatty', `console.log('hello there');`);
-    await expect(callConnector(connector, ['spec'])).rejects.toThrow(/^chatty: line 1: not valid JSON/);
+  it('takes stdout lines that are not JSON as logs, as Airbyte does', async () => {
+    const connector = await script('chatty', `console.log('Starting up...'); console.log(JSON.stringify({ type: 'CONNECTION_STATUS', connectionStatus: { status: 'SUCCEEDED' } }));`);
+    expect(await callConnector(connector, ['check'])).toEqual([
+      { type: 'LOG', log: { level: 'INFO', message: 'Starting up...' } },
+      { type: 'CONNECTION_STATUS', connectionStatus: { status: 'SUCCEEDED' } },
+    ]);
+  });
+
+  it('reports a line that looks like JSON but is not a message, with the line number', async () => {
+    const connector = await script('broken', `console.log('{"type": "SPEC", oops');`);
+    await expect(callConnector(connector, ['spec'])).rejects.toThrow(/^broken: line 1: not valid JSON/);
   });
 
   it('reports a discover that prints no catalog', async () => {

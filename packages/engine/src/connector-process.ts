@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { execa } from 'execa';
-import { parseMessage, readLines, type AirbyteMessage } from '@sync/protocol';
+import { log, parseMessage, readLines, type AirbyteMessage } from '@sync/protocol';
 import type { ConnectorCommand } from './connector-command.ts';
 
 /** One protocol message as read from a connector's stdout. */
@@ -16,6 +16,15 @@ export interface ConnectorLine {
   /** The line as received, without its newline, for forwarding unchanged. */
   line: string;
   message: AirbyteMessage;
+}
+
+/**
+ * True for a stdout line that is not meant as a message at all: it does not start with `{`. Older
+ * Airbyte connectors print such lines (banners, library output); the Airbyte platform logs them, and so
+ * do we. A line that starts with `{` must be a valid message.
+ */
+export function isNonProtocolLine(line: string): boolean {
+  return !line.trimStart().startsWith('{');
 }
 
 export interface ConnectorExit {
@@ -28,7 +37,9 @@ export interface ConnectorProcess {
   command: ConnectorCommand;
   /**
    * Messages from stdout, in order. Iterating pulls from the pipe, so a slow consumer slows the
-   * connector. Throws ProtocolError (connector name, line number, snippet) on an invalid line.
+   * connector. A line that is not JSON at all comes as an INFO LOG (see `isNonProtocolLine`); a line
+   * that looks like JSON but is not a valid message throws ProtocolError (connector name, line number,
+   * snippet).
    */
   lines: AsyncIterable<ConnectorLine>;
   /** The connector's stdin, when it was opened with `stdin: 'pipe'`. */
@@ -86,7 +97,8 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
 
   async function* lines(): AsyncGenerator<ConnectorLine> {
     for await (const { lineNumber, line } of readLines(child.stdout!, { connector: command.name })) {
-      yield { lineNumber, line, message: parseMessage(line, lineNumber, command.name) };
+      const message = isNonProtocolLine(line) ? log('INFO', line) : parseMessage(line, lineNumber, command.name);
+      yield { lineNumber, line, message };
     }
   }
 

@@ -14,8 +14,12 @@ export type SyncEvent =
   | { type: 'estimate'; stream: string; rows: number }
   /** A STATE the destination acknowledged and the store persisted. */
   | { type: 'checkpoint'; stream: string; recordsCommitted: number; totalCommitted: number; totalRead: number }
-  /** A connector asked (CONTROL message) for its config to be replaced. */
-  | { type: 'config_update'; role: ConnectorRole; connector: string; config: Record<string, unknown> };
+  /** A connector asked (CONTROL message) to change config keys; they were saved for the next runs. */
+  | { type: 'config_update'; role: ConnectorRole; connector: string; keys: string[] }
+  /** Config keys saved by an earlier run were laid over the given config. */
+  | { type: 'config_applied'; role: ConnectorRole; connector: string; keys: string[]; savedAt: Date }
+  /** Source, engine and destination counts of a checkpoint disagree. */
+  | { type: 'count_mismatch'; stream: string; message: string };
 
 /** Per-stream outcome of a run. */
 export interface StreamResult {
@@ -25,6 +29,8 @@ export interface StreamResult {
   recordsCommitted: number;
   /** Last STREAM_STATUS seen, lower-cased; `incomplete` when the run failed before COMPLETE. */
   status: 'pending' | 'started' | 'running' | 'complete' | 'incomplete';
+  /** Checkpoints of this stream whose source, engine and destination counts disagreed. */
+  countMismatches: number;
 }
 
 export interface SyncFailure {
@@ -41,6 +47,8 @@ export interface SyncResult {
   status: 'succeeded' | 'failed';
   failure?: SyncFailure;
   streams: Record<string, StreamResult>;
+  /** Every count disagreement, one line each (see `checkpoint-ledger.ts`). Empty when all agreed. */
+  mismatches: string[];
   /** Wall time of the run in milliseconds. */
   durationMs: number;
 }
@@ -52,8 +60,11 @@ export interface SyncResult {
 export interface RunStore {
   ensurePipeline(pipeline: { id: string; source: string; destination: string }): Promise<void>;
   startRun(pipelineId: string): Promise<{ id: string }>;
-  /** Persists one acknowledged STATE; must throw when it cannot. */
-  commitState(runId: string, pipelineId: string, state: StateMessage): Promise<void>;
+  /**
+   * Persists one acknowledged STATE, with the records the engine forwarded for it; must throw when it
+   * cannot.
+   */
+  commitState(runId: string, pipelineId: string, state: StateMessage, options?: { recordsForwarded?: number }): Promise<void>;
   /** Last acknowledged states, in the shape `read --state FILE` takes. */
   loadState(pipelineId: string): Promise<StateMessage[]>;
   finishRun(
@@ -61,7 +72,17 @@ export interface RunStore {
     result: {
       status: 'succeeded' | 'failed';
       error?: string;
-      streams: Record<string, { recordsRead: number; recordsCommitted: number; status?: string }>;
+      streams: Record<string, { recordsRead: number; recordsCommitted: number; status?: string; countMismatches?: number }>;
     },
   ): Promise<void>;
+  /** Keeps config keys a connector changed with a CONTROL message. */
+  saveConfigUpdate(
+    pipelineId: string,
+    role: ConnectorRole,
+    update: { connector: string; changes: Record<string, unknown>; runId?: string },
+  ): Promise<void>;
+  /** Config keys saved for a pipeline's connectors, laid over the given config at the start of a run. */
+  loadConfigUpdates(
+    pipelineId: string,
+  ): Promise<Partial<Record<ConnectorRole, { connector: string; changes: Record<string, unknown>; updatedAt: Date }>>>;
 }

@@ -8,21 +8,23 @@
  * states back to the source. A crash anywhere therefore loses nothing: at worst, records after the
  * last acknowledged state are read again, and the destination's upsert makes that harmless.
  */
-import { once } from 'node:events';
 import {
   ConfigError,
-  ProtocolError,
   configureCatalog,
   errorMessage,
-  type AirbyteMessage,
   type ConfiguredAirbyteCatalog,
   type FailureType,
 } from '@sync/protocol';
 import { ConnectorFailure, discoverCatalog } from './call-connector.ts';
+import { CheckpointLedger } from './checkpoint-ledger.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { describeExit, spawnConnector, type ConnectorProcess } from './connector-process.ts';
 import type { ConnectorRole, RunStore, StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
+import { DestinationGone, pipeSource } from './pipe-source.ts';
 import { createPrivateDir } from './private-dir.ts';
+import { CheckpointNotSaved, readAcknowledgements } from './read-acknowledgements.ts';
+import { FirstFailure, type RunContext } from './run-context.ts';
+import { stateFileContent } from './state-file.ts';
 
 export interface SyncOptions {
   pipelineId: string;
@@ -42,21 +44,6 @@ export interface SyncOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-class DestinationGone extends Error {}
-
-/** Keeps the first failure seen; later ones are consequences of it (a killed peer, a closed pipe). */
-class FirstFailure {
-  value: SyncFailure | undefined;
-  add(message: string, failureType: FailureType, origin: SyncFailure['origin']): void {
-    this.value ??= { message, failureType, origin };
-  }
-}
-
-function errorTraceOf(message: AirbyteMessage): { message: string; failureType: FailureType } | undefined {
-  if (message.type !== 'TRACE' || message.trace.type !== 'ERROR' || !message.trace.error) return undefined;
-  return { message: message.trace.error.message, failureType: message.trace.error.failure_type ?? 'system_error' };
-}
-
 /**
  * Runs one sync and records it in `store`. Never throws for a failed sync: the result says what
  * failed. Throws only when the store itself cannot record the run's start.
@@ -67,10 +54,11 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   await store.ensurePipeline({ id: pipelineId, source: options.source.name, destination: options.destination.name });
   const run = await store.startRun(pipelineId);
   const streams: Record<string, StreamResult> = {};
+  const mismatches: string[] = [];
   const dir = await createPrivateDir('sync-run-');
   let failure: SyncFailure | undefined;
   try {
-    failure = await execute(options, run.id, dir.writeJson, streams);
+    failure = await execute(options, run.id, dir.writeJson, streams, mismatches);
   } catch (error) {
     const fromConnector = error instanceof ConnectorFailure;
     failure = {
@@ -92,8 +80,30 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     status,
     ...(failure ? { failure } : {}),
     streams,
+    mismatches,
     durationMs: Math.round(performance.now() - startedAt),
   };
+}
+
+/** The given config with the keys a connector saved in earlier runs laid over it. */
+async function effectiveConfigs(
+  options: SyncOptions,
+  emit: (event: SyncEvent) => void,
+): Promise<Record<ConnectorRole, Record<string, unknown>>> {
+  const saved = await options.store.loadConfigUpdates(options.pipelineId);
+  const configs: Record<ConnectorRole, Record<string, unknown>> = {
+    source: { ...options.sourceConfig },
+    destination: { ...options.destinationConfig },
+  };
+  for (const role of ['source', 'destination'] as const) {
+    const update = saved[role];
+    const connector = options[role].name;
+    // Keys saved by another connector (the pipeline was pointed elsewhere) do not apply.
+    if (!update || update.connector !== connector) continue;
+    configs[role] = { ...configs[role], ...update.changes };
+    emit({ type: 'config_applied', role, connector, keys: Object.keys(update.changes), savedAt: update.updatedAt });
+  }
+  return configs;
 }
 
 async function execute(
@@ -101,11 +111,13 @@ async function execute(
   runId: string,
   writeJson: (name: string, value: unknown) => Promise<string>,
   streams: Record<string, StreamResult>,
+  mismatches: string[],
 ): Promise<SyncFailure | undefined> {
   const emit = options.onEvent ?? (() => {});
   const env = options.env;
-  const sourceConfigPath = await writeJson('source-config.json', options.sourceConfig);
-  const destinationConfigPath = await writeJson('destination-config.json', options.destinationConfig);
+  const configs = await effectiveConfigs(options, emit);
+  const sourceConfigPath = await writeJson('source-config.json', configs.source);
+  const destinationConfigPath = await writeJson('destination-config.json', configs.destination);
 
   const discovered = await discoverCatalog(options.source, sourceConfigPath, env);
   let catalog: ConfiguredAirbyteCatalog;
@@ -117,11 +129,14 @@ async function execute(
   } catch (error) {
     throw new ConfigError(`${options.source.name}: ${errorMessage(error)}`);
   }
-  for (const { stream } of catalog.streams) streams[stream.name] = { recordsRead: 0, recordsCommitted: 0, status: 'pending' };
+  for (const { stream } of catalog.streams) {
+    streams[stream.name] = { recordsRead: 0, recordsCommitted: 0, status: 'pending', countMismatches: 0 };
+  }
   const catalogPath = await writeJson('catalog.json', catalog);
 
   const state = options.fullRefresh ? [] : await options.store.loadState(options.pipelineId);
-  const statePath = state.length > 0 ? await writeJson('state.json', state) : undefined;
+  const stateContent = stateFileContent(state);
+  const statePath = stateContent === undefined ? undefined : await writeJson('state.json', stateContent);
   const resumed = state.flatMap((s) => {
     const name = s.stream?.stream_descriptor.name;
     return name && streams[name] ? [name] : [];
@@ -144,6 +159,19 @@ async function execute(
   });
 
   const failures = new FirstFailure();
+  const context: RunContext = {
+    runId,
+    pipelineId: options.pipelineId,
+    store: options.store,
+    streams,
+    mismatches,
+    ledger: new CheckpointLedger(),
+    failures,
+    emit,
+    configs,
+    source,
+    destination,
+  };
   const onAbort = () => {
     failures.add('the run was interrupted', 'transient_error', 'engine');
     source.kill();
@@ -161,7 +189,7 @@ async function execute(
   let sourceError: { message: string; failureType: FailureType } | undefined;
   let destinationError: { message: string; failureType: FailureType } | undefined;
 
-  const pump = pipeSource(source, destination, destinationDown.signal, streams, emit, (e) => (sourceError ??= e))
+  const pump = pipeSource(context, destinationDown.signal, (e) => (sourceError ??= e))
     .catch((error: unknown) => {
       if (error instanceof DestinationGone) return; // reported from the destination's side
       failures.add(errorMessage(error), 'system_error', 'source');
@@ -172,31 +200,8 @@ async function execute(
       destination.stdin?.end();
     });
 
-  const acks = (async () => {
-    for await (const { message } of destination.lines) {
-      if (message.type === 'STATE') {
-        try {
-          await options.store.commitState(runId, options.pipelineId, message.state);
-        } catch (error) {
-          failures.add(`could not save a checkpoint to the state store: ${errorMessage(error)}`, 'system_error', 'engine');
-          source.kill();
-          destination.kill();
-          return;
-        }
-        const name = message.state.stream?.stream_descriptor.name;
-        const counts = name ? streams[name] : undefined;
-        const committed = message.state.destinationStats?.recordCount ?? 0;
-        if (name && counts) {
-          counts.recordsCommitted += committed;
-          emit({ type: 'checkpoint', stream: name, recordsCommitted: committed, totalCommitted: counts.recordsCommitted, totalRead: counts.recordsRead });
-        }
-      } else {
-        destinationError ??= errorTraceOf(message);
-        forwardInfo(message, 'destination', options.destination.name, emit);
-      }
-    }
-  })().catch((error: unknown) => {
-    failures.add(errorMessage(error), 'system_error', 'destination');
+  const acks = readAcknowledgements(context, (e) => (destinationError ??= e)).catch((error: unknown) => {
+    failures.add(errorMessage(error), 'system_error', error instanceof CheckpointNotSaved ? 'engine' : 'destination');
     source.kill();
     destination.kill();
   });
@@ -226,84 +231,4 @@ function exitFailure(
     failureType: 'system_error',
     origin,
   };
-}
-
-function forwardInfo(
-  message: AirbyteMessage,
-  role: ConnectorRole,
-  connector: string,
-  emit: (event: SyncEvent) => void,
-): void {
-  if (message.type === 'LOG') {
-    emit({ type: 'log', role, connector, level: message.log.level, message: message.log.message });
-  } else if (message.type === 'CONTROL') {
-    emit({ type: 'config_update', role, connector, config: message.control.connectorConfig.config });
-  }
-  // A TRACE ERROR is not echoed as a log: it becomes the run's failure, reported once.
-}
-
-/**
- * Copies RECORD and STATE lines from the source's stdout to the destination's stdin, unchanged,
- * waiting on `drain` so memory stays flat. Everything else is for the engine.
- *
- * @throws ProtocolError for a line that is not a valid message or a record of an unknown stream.
- * @throws DestinationGone when the destination exits while the source still has output.
- */
-async function pipeSource(
-  source: ConnectorProcess,
-  destination: ConnectorProcess,
-  destinationDown: AbortSignal,
-  streams: Record<string, StreamResult>,
-  emit: (event: SyncEvent) => void,
-  onError: (error: { message: string; failureType: FailureType }) => void,
-): Promise<void> {
-  const stdin = destination.stdin!;
-  const forward = async (line: string) => {
-    if (destinationDown.aborted) throw new DestinationGone();
-    if (stdin.write(`${line}\n`)) return;
-    try {
-      await once(stdin, 'drain', { signal: destinationDown });
-    } catch {
-      throw new DestinationGone();
-    }
-  };
-  const known = Object.keys(streams);
-  for await (const { lineNumber, line, message } of source.lines) {
-    switch (message.type) {
-      case 'RECORD': {
-        const counts = streams[message.record.stream];
-        if (!counts) {
-          throw new ProtocolError(
-            source.command.name,
-            lineNumber,
-            `record for stream '${message.record.stream}', which is not in the configured catalog (streams: ${known.join(', ')})`,
-            line,
-          );
-        }
-        counts.recordsRead++;
-        if (counts.status === 'pending' || counts.status === 'started') counts.status = 'running';
-        await forward(line);
-        break;
-      }
-      case 'STATE':
-        await forward(line);
-        break;
-      case 'TRACE': {
-        const status = message.trace.stream_status;
-        if (status) {
-          const counts = streams[status.stream_descriptor.name];
-          if (counts) counts.status = status.status.toLowerCase() as StreamResult['status'];
-          emit({ type: 'stream_status', stream: status.stream_descriptor.name, status: status.status });
-        }
-        const estimate = message.trace.estimate;
-        if (estimate?.row_estimate !== undefined) emit({ type: 'estimate', stream: estimate.name, rows: estimate.row_estimate });
-        const error = errorTraceOf(message);
-        if (error) onError(error);
-        forwardInfo(message, 'source', source.command.name, emit);
-        break;
-      }
-      default:
-        forwardInfo(message, 'source', source.command.name, emit);
-    }
-  }
 }

@@ -3,5 +3,5 @@
  * states, checkpoints) and its migrations.
  */
 export { StateStore, type RunResult, type StateStoreOptions } from './state-store.ts';
-export type { CheckpointRecord, RunRecord, RunStatus, RunStreamStats } from './records.ts';
+export type { CheckpointRecord, ConfigUpdateRecord, RunRecord, RunStatus, RunStreamStats } from './records.ts';
 export { DEFAULT_SCHEMA, migrate } from './migrate.ts';

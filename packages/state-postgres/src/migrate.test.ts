@@ -5,6 +5,9 @@ import { migrate, migrationLockKey } from './migrate.ts';
 import { StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
 
+/** Every migration, in order: each is applied exactly once. */
+const MIGRATIONS = ['001_initial_schema', '002_reconciliation_and_config_updates'];
+
 const url = inject('databaseUrl');
 const schemas: string[] = [];
 afterAll(async () => {
@@ -34,16 +37,16 @@ async function tablesOf(schema: string): Promise<string[]> {
 describe('migrate', () => {
   it('creates the schema and its tables, with the migrations table inside it, and is a no-op the second time', async () => {
     const schema = fresh();
-    expect(await migrate({ url, schema })).toEqual(['001_initial_schema']);
+    expect(await migrate({ url, schema })).toEqual(MIGRATIONS);
     expect(await migrate({ url, schema })).toEqual([]);
-    expect(await tablesOf(schema)).toEqual(['checkpoints', 'migrations', 'pipelines', 'runs', 'stream_states']);
+    expect(await tablesOf(schema)).toEqual(['checkpoints', 'connector_config_updates', 'migrations', 'pipelines', 'runs', 'stream_states']);
   });
 
   it('is safe when several processes migrate the same schema at once', async () => {
     const schema = fresh();
     // Separate runners, separate connections: what two engine processes starting together do.
     const results = await Promise.all([1, 2, 3, 4].map(() => migrate({ url, schema })));
-    expect(results.flat()).toEqual(['001_initial_schema']);
+    expect(results.flat()).toEqual(MIGRATIONS);
     const stores = await Promise.all([1, 2].map(() => StateStore.open({ url, schema })));
     await Promise.all(stores.map((s) => s.close()));
     expect(await tablesOf(schema)).toContain('stream_states');

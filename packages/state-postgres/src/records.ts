@@ -13,6 +13,8 @@ export interface RunStreamStats {
   recordsCommitted: number;
   /** Last stream status seen (Airbyte STREAM_STATUS: STARTED, RUNNING, COMPLETE, INCOMPLETE), if any. */
   status?: string;
+  /** Checkpoints whose source, engine and destination counts disagreed; absent when none did. */
+  countMismatches?: number;
 }
 
 /** One run of a pipeline, as stored in `runs`. */
@@ -41,6 +43,8 @@ export interface CheckpointRecord {
   namespace: string;
   sourceRecordCount?: number;
   destinationRecordCount?: number;
+  /** Records the engine passed from source to destination for this checkpoint. */
+  recordsForwarded?: number;
   committedAt: Date;
 }
 
@@ -52,7 +56,7 @@ export interface RunRow {
   started_at: Date;
   finished_at: Date | null;
   error: string | null;
-  streams: Record<string, { records_read?: number; records_committed?: number; status?: string }>;
+  streams: Record<string, { records_read?: number; records_committed?: number; status?: string; count_mismatches?: number }>;
 }
 
 export function runFromRow(row: RunRow): RunRecord {
@@ -62,6 +66,7 @@ export function runFromRow(row: RunRow): RunRecord {
       recordsRead: s.records_read ?? 0,
       recordsCommitted: s.records_committed ?? 0,
       ...(s.status ? { status: s.status } : {}),
+      ...(s.count_mismatches ? { countMismatches: s.count_mismatches } : {}),
     };
   }
   return {
@@ -83,6 +88,7 @@ export interface CheckpointRow {
   namespace: string;
   source_record_count: string | null;
   destination_record_count: string | null;
+  records_forwarded: string | null;
   committed_at: Date;
 }
 
@@ -94,6 +100,16 @@ export function checkpointFromRow(row: CheckpointRow): CheckpointRecord {
     namespace: row.namespace,
     ...(row.source_record_count !== null ? { sourceRecordCount: Number(row.source_record_count) } : {}),
     ...(row.destination_record_count !== null ? { destinationRecordCount: Number(row.destination_record_count) } : {}),
+    ...(row.records_forwarded !== null ? { recordsForwarded: Number(row.records_forwarded) } : {}),
     committedAt: row.committed_at,
   };
+}
+
+/** Config values a connector asked to persist (CONTROL message), as `loadConfigUpdates` returns them. */
+export interface ConfigUpdateRecord {
+  /** The connector that asked, e.g. `destination-google-sheets`. */
+  connector: string;
+  /** Only the keys it changed, with their new values. */
+  changes: Record<string, unknown>;
+  updatedAt: Date;
 }

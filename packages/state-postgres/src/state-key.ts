@@ -38,9 +38,10 @@ export function stateKey(state: StateMessage): StateKey {
 }
 
 /**
- * Records covered by an acknowledged STATE: the destination's count when it gave one, else the
- * source's (the destination acknowledged every record before the STATE), else 0.
+ * Records covered by an acknowledged STATE: the destination's count when it gave one, else what the
+ * engine forwarded before it (the destination acknowledged every one of them), else the source's
+ * count, else 0.
  */
-export function committedCount(key: StateKey): number {
-  return key.destinationRecordCount ?? key.sourceRecordCount ?? 0;
+export function committedCount(key: StateKey, recordsForwarded?: number): number {
+  return key.destinationRecordCount ?? recordsForwarded ?? key.sourceRecordCount ?? 0;
 }

@@ -215,3 +215,34 @@ describe('StateStore runs', () => {
     expect((await store.getRun(run.id))?.pipelineId).toBe(pipeline);
   });
 });
+
+describe('StateStore reconciliation and config updates', () => {
+  it('keeps the records the engine forwarded next to the source and destination counts', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    const withoutStats: StateMessage = { type: 'STREAM', stream: { stream_descriptor: { name: 'charges' }, stream_state: { c: 1 } } };
+    await store.commitState(run.id, pipeline, streamState('customers', 1, 10), { recordsForwarded: 10 });
+    await store.commitState(run.id, pipeline, withoutStats, { recordsForwarded: 7 });
+    const checkpoints = await store.listCheckpoints(run.id);
+    expect(checkpoints.map((c) => [c.stream, c.sourceRecordCount, c.destinationRecordCount, c.recordsForwarded])).toEqual([
+      ['customers', 10, 10, 10],
+      ['charges', undefined, undefined, 7],
+    ]);
+    // Without destinationStats, what the engine forwarded before the acknowledged STATE counts as committed.
+    expect((await store.getRun(run.id))?.streams.charges?.recordsCommitted).toBe(7);
+    await store.finishRun(run.id, { status: 'succeeded', streams: { customers: { recordsRead: 10, recordsCommitted: 9, countMismatches: 1 } } });
+    expect((await store.getRun(run.id))?.streams.customers).toEqual({ recordsRead: 10, recordsCommitted: 9, countMismatches: 1 });
+  });
+
+  it('merges config changes a connector asked to persist, per pipeline and role', async () => {
+    const pipeline = await newPipeline();
+    expect(await store.loadConfigUpdates(pipeline)).toEqual({});
+    await store.saveConfigUpdate(pipeline, 'destination', { connector: 'destination-google-sheets', changes: { spreadsheet_id: 'a' } });
+    await store.saveConfigUpdate(pipeline, 'destination', { connector: 'destination-google-sheets', changes: { token: 't' } });
+    await store.saveConfigUpdate(pipeline, 'source', { connector: 'source-x', changes: { refresh_token: 'r' } });
+    const updates = await store.loadConfigUpdates(pipeline);
+    expect(updates.destination).toMatchObject({ connector: 'destination-google-sheets', changes: { spreadsheet_id: 'a', token: 't' } });
+    expect(updates.source?.changes).toEqual({ refresh_token: 'r' });
+    expect(await store.loadConfigUpdates(await newPipeline())).toEqual({});
+  });
+});

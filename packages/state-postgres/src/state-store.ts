@@ -19,6 +19,7 @@ import {
   type CheckpointRow,
   type RunRecord,
   type RunRow,
+  type ConfigUpdateRecord,
   type RunStreamStats,
 } from './records.ts';
 import { committedCount, stateKey } from './state-key.ts';
@@ -139,10 +140,17 @@ export class StateStore {
    * appends a `checkpoints` row, and adds the state's committed count (destinationStats.recordCount,
    * else sourceStats.recordCount) to the run's `records_committed` for that stream.
    *
+   * @param options.recordsForwarded records the engine passed to the destination for this checkpoint,
+   *   kept next to the source's and destination's own counts for reconciliation.
    * @throws Error when the run does not exist or belongs to another pipeline, when the STATE is
    *   malformed, or from Postgres. Nothing is persisted then; the engine must fail the run.
    */
-  async commitState(runId: string, pipelineId: string, state: StateMessage): Promise<void> {
+  async commitState(
+    runId: string,
+    pipelineId: string,
+    state: StateMessage,
+    options: { recordsForwarded?: number } = {},
+  ): Promise<void> {
     const key = stateKey(state);
     await this.#transaction(async (client) => {
       const run = await client.query(
@@ -151,7 +159,7 @@ export class StateStore {
            coalesce(streams -> $3::text, '{}'::jsonb) || jsonb_build_object('records_committed',
              coalesce((streams -> $3::text ->> 'records_committed')::bigint, 0) + $4::bigint))
          WHERE id = $1 AND pipeline_id = $2`,
-        [runId, pipelineId, key.stream, committedCount(key)],
+        [runId, pipelineId, key.stream, committedCount(key, options.recordsForwarded)],
       );
       if (run.rowCount === 0) {
         throw new Error(`cannot commit state: no run ${runId} of pipeline ${JSON.stringify(pipelineId)} in the state store`);
@@ -164,9 +172,17 @@ export class StateStore {
         [pipelineId, key.stream, key.namespace, JSON.stringify(state), runId],
       );
       await client.query(
-        `INSERT INTO ${this.#schema}.checkpoints (run_id, stream, namespace, source_record_count, destination_record_count)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [runId, key.stream, key.namespace, key.sourceRecordCount ?? null, key.destinationRecordCount ?? null],
+        `INSERT INTO ${this.#schema}.checkpoints
+           (run_id, stream, namespace, source_record_count, destination_record_count, records_forwarded)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          runId,
+          key.stream,
+          key.namespace,
+          key.sourceRecordCount ?? null,
+          key.destinationRecordCount ?? null,
+          options.recordsForwarded ?? null,
+        ],
       );
     });
   }
@@ -191,12 +207,13 @@ export class StateStore {
    * @throws Error when the run does not exist or has already finished.
    */
   async finishRun(runId: string, result: RunResult): Promise<void> {
-    const streams: Record<string, { records_read: number; records_committed: number; status?: string }> = {};
+    const streams: Record<string, { records_read: number; records_committed: number; status?: string; count_mismatches?: number }> = {};
     for (const [name, s] of Object.entries(result.streams)) {
       streams[name] = {
         records_read: s.recordsRead,
         records_committed: s.recordsCommitted,
         ...(s.status ? { status: s.status } : {}),
+        ...(s.countMismatches ? { count_mismatches: s.countMismatches } : {}),
       };
     }
     const updated = await this.#pool.query(
@@ -265,6 +282,44 @@ export class StateStore {
       [runId],
     );
     return result.rows.map(checkpointFromRow);
+  }
+
+  /**
+   * Keeps config values a connector asked to persist with a CONTROL message (Airbyte protocol,
+   * AirbyteControlConnectorConfigMessage). `changes` holds only the changed keys; they are merged over
+   * earlier changes of the same pipeline and role.
+   *
+   * @throws Error from Postgres (the pipeline must exist).
+   */
+  async saveConfigUpdate(
+    pipelineId: string,
+    role: 'source' | 'destination',
+    update: { connector: string; changes: Record<string, unknown>; runId?: string },
+  ): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO ${this.#schema}.connector_config_updates (pipeline_id, role, connector, changes, run_id)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (pipeline_id, role) DO UPDATE SET connector = excluded.connector,
+         changes = connector_config_updates.changes || excluded.changes, run_id = excluded.run_id, updated_at = now()`,
+      [pipelineId, role, update.connector, JSON.stringify(update.changes), update.runId ?? null],
+    );
+  }
+
+  /** The persisted config changes of a pipeline's source and destination, if any. */
+  async loadConfigUpdates(
+    pipelineId: string,
+  ): Promise<Partial<Record<'source' | 'destination', ConfigUpdateRecord>>> {
+    const result = await this.#pool.query<{
+      role: 'source' | 'destination';
+      connector: string;
+      changes: Record<string, unknown>;
+      updated_at: Date;
+    }>(`SELECT role, connector, changes, updated_at FROM ${this.#schema}.connector_config_updates WHERE pipeline_id = $1`, [
+      pipelineId,
+    ]);
+    return Object.fromEntries(
+      result.rows.map((row) => [row.role, { connector: row.connector, changes: row.changes, updatedAt: row.updated_at }]),
+    );
   }
 
   /** Closes every connection. The store is unusable afterwards. */

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { StateMessage } from '@sync/protocol';
+import { CheckpointLedger } from './checkpoint-ledger.ts';
+
+const state = (stream: string, cursor: number, source?: number, destination?: number): StateMessage => ({
+  type: 'STREAM',
+  stream: { stream_descriptor: { name: stream }, stream_state: { cursor } },
+  ...(source !== undefined ? { sourceStats: { recordCount: source } } : {}),
+  ...(destination !== undefined ? { destinationStats: { recordCount: destination } } : {}),
+});
+
+function forward(ledger: CheckpointLedger, stream: string, records: number, s: StateMessage) {
+  for (let i = 0; i < records; i++) ledger.recordForwarded(stream);
+  ledger.stateForwarded(s);
+}
+
+describe('CheckpointLedger', () => {
+  it('agrees when source, engine and destination counts match, stream by stream', () => {
+    const ledger = new CheckpointLedger();
+    forward(ledger, 'a', 3, state('a', 1, 3));
+    forward(ledger, 'b', 2, state('b', 1, 2));
+    forward(ledger, 'a', 1, state('a', 2, 1));
+    expect(ledger.acknowledged(state('a', 1, 3, 3))).toEqual({ key: 'a', forwarded: 3, byStream: { a: 3 }, mismatch: undefined });
+    expect(ledger.acknowledged(state('b', 1, 2, 2))).toEqual({ key: 'b', forwarded: 2, byStream: { b: 2 }, mismatch: undefined });
+    expect(ledger.acknowledged(state('a', 2, 1, 1))).toEqual({ key: 'a', forwarded: 1, byStream: { a: 1 }, mismatch: undefined });
+  });
+
+  it('names the three counts when the destination committed fewer records than it was sent', () => {
+    const ledger = new CheckpointLedger();
+    forward(ledger, 'a', 5, state('a', 1, 5));
+    expect(ledger.acknowledged(state('a', 1, 5, 4)).mismatch).toBe(
+      'a: record counts disagree at a checkpoint: source said 5, engine forwarded 5, destination committed 4',
+    );
+  });
+
+  it('catches a source whose sourceStats lie', () => {
+    const ledger = new CheckpointLedger();
+    forward(ledger, 'a', 2, state('a', 1, 3));
+    expect(ledger.acknowledged(state('a', 1, 3)).mismatch).toMatch(/source said 3, engine forwarded 2, destination committed nothing/);
+  });
+
+  it('folds states the destination skipped into the one it acknowledged, whatever its key order', () => {
+    const ledger = new CheckpointLedger();
+    forward(ledger, 'a', 2, state('a', 1, 2));
+    forward(ledger, 'a', 3, state('a', 2, 3));
+    const reordered: StateMessage = {
+      destinationStats: { recordCount: 5 },
+      stream: { stream_state: { cursor: 2 }, stream_descriptor: { name: 'a' } },
+      type: 'STREAM',
+      sourceStats: { recordCount: 3 },
+    };
+    expect(ledger.acknowledged(reordered)).toEqual({ key: 'a', forwarded: 5, byStream: { a: 5 }, mismatch: undefined });
+  });
+
+  it('flags an acknowledgement of a state that was never sent', () => {
+    const ledger = new CheckpointLedger();
+    forward(ledger, 'a', 1, state('a', 1, 1));
+    expect(ledger.acknowledged(state('a', 99, 1, 1))).toEqual({
+      key: 'a',
+      forwarded: undefined,
+      byStream: {},
+      mismatch: 'a: the destination acknowledged a STATE the source never sent',
+    });
+  });
+
+  it('counts every stream for a GLOBAL or LEGACY state', () => {
+    const ledger = new CheckpointLedger();
+    ledger.recordForwarded('a');
+    ledger.recordForwarded('b');
+    ledger.recordForwarded('b');
+    ledger.stateForwarded({ data: { n: 1 } });
+    expect(ledger.acknowledged({ data: { n: 1 }, destinationStats: { recordCount: 3 } })).toEqual({
+      key: '',
+      forwarded: 3,
+      byStream: { a: 1, b: 2 },
+      mismatch: undefined,
+    });
+  });
+});

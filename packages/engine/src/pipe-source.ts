@@ -1,0 +1,78 @@
+/**
+ * The source half of a run: copies RECORD and STATE lines from the source's stdout to the
+ * destination's stdin, unchanged, waiting on `drain` so memory stays flat. Everything else is for the
+ * engine (statuses, estimates, logs, errors, config changes).
+ */
+import { once } from 'node:events';
+import { ProtocolError, type FailureType, type StateMessage } from '@sync/protocol';
+import type { StreamResult } from './events.ts';
+import { errorTraceOf, handleInfo, type RunContext } from './run-context.ts';
+
+/** The destination exited while the source still had output. */
+export class DestinationGone extends Error {}
+
+/**
+ * Runs until the source's stdout ends.
+ *
+ * @param destinationDown aborted when the destination process exits.
+ * @param onError receives the source's TRACE ERROR, if it sends one.
+ * @throws ProtocolError for a line that is not a valid message, or a record of a stream outside the
+ *   configured catalog; DestinationGone when the destination is no longer there to write to.
+ */
+export async function pipeSource(
+  context: RunContext,
+  destinationDown: AbortSignal,
+  onError: (error: { message: string; failureType: FailureType }) => void,
+): Promise<void> {
+  const { source, streams, ledger, emit } = context;
+  const stdin = context.destination.stdin!;
+  const forward = async (line: string) => {
+    if (destinationDown.aborted) throw new DestinationGone();
+    if (stdin.write(`${line}\n`)) return;
+    try {
+      await once(stdin, 'drain', { signal: destinationDown });
+    } catch {
+      throw new DestinationGone();
+    }
+  };
+  const known = Object.keys(streams);
+  for await (const { lineNumber, line, message } of source.lines) {
+    switch (message.type) {
+      case 'RECORD': {
+        const counts = streams[message.record.stream];
+        if (!counts) {
+          throw new ProtocolError(
+            source.command.name,
+            lineNumber,
+            `record for stream '${message.record.stream}', which is not in the configured catalog (streams: ${known.join(', ')})`,
+            line,
+          );
+        }
+        counts.recordsRead++;
+        if (counts.status === 'pending' || counts.status === 'started') counts.status = 'running';
+        ledger.recordForwarded(message.record.stream);
+        await forward(line);
+        break;
+      }
+      case 'STATE':
+        ledger.stateForwarded(message.state as StateMessage);
+        await forward(line);
+        break;
+      case 'TRACE': {
+        const status = message.trace.stream_status;
+        if (status) {
+          const counts = streams[status.stream_descriptor.name];
+          if (counts) counts.status = status.status.toLowerCase() as StreamResult['status'];
+          emit({ type: 'stream_status', stream: status.stream_descriptor.name, status: status.status });
+        }
+        const estimate = message.trace.estimate;
+        if (estimate?.row_estimate !== undefined) emit({ type: 'estimate', stream: estimate.name, rows: estimate.row_estimate });
+        const error = errorTraceOf(message);
+        if (error) onError(error);
+        break;
+      }
+      default:
+        await handleInfo(context, 'source', message);
+    }
+  }
+}
