@@ -14,8 +14,14 @@ function binOf(pkg: string, bin: string): string {
 }
 
 export const builtinConnectors: BuiltinConnectors = {
-  source: { stripe: binOf('@sync/source-stripe', 'source-stripe') },
-  destination: { postgres: binOf('@sync/destination-postgres', 'destination-postgres') },
+  source: {
+    stripe: binOf('@sync/source-stripe', 'source-stripe'),
+    faker: binOf('@sync/source-faker', 'source-faker'),
+  },
+  destination: {
+    postgres: binOf('@sync/destination-postgres', 'destination-postgres'),
+    'google-sheets': binOf('@sync/destination-google-sheets', 'destination-google-sheets'),
+  },
 };
 
 export interface ConfigContext {

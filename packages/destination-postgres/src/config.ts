@@ -24,5 +24,11 @@ export const PostgresDestinationConfig = z.object({
     .describe(
       'Records held in memory before they are copied into the staging tables. A memory bound only: records are committed when a STATE arrives, whatever the batch size.',
     ),
+  hard_delete: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Delete rows of deleted records (data with "deleted": true or a non-null _ab_cdc_deleted_at). Default false: keep them, flagged with _deleted = true.',
+    ),
 });
 export type PostgresDestinationConfig = z.infer<typeof PostgresDestinationConfig>;

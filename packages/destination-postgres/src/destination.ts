@@ -7,14 +7,14 @@ import { PostgresDestinationConfig } from './config.ts';
 import { writeToPostgres } from './write.ts';
 
 /**
- * Writes each configured stream to a table `<schema>.<stream>` (key columns, `_raw_data jsonb`,
- * `_synced_at`), upserting by primary key with newer-wins on the cursor field, and acknowledges
- * each STATE once the records before it are committed. See write.ts for the rules.
+ * Writes each configured stream to a table `<schema>.<stream>` (key columns, typed columns, `_raw_data
+ * jsonb`, `_synced_at`, `_deleted`) in append, append_dedup or overwrite mode, and acknowledges each
+ * STATE once the records before it are committed. See write.ts for the rules.
  */
 export const postgresDestination: Destination<PostgresDestinationConfig> = {
   name: 'destination-postgres',
   configSchema: PostgresDestinationConfig,
-  supportedSyncModes: ['append', 'append_dedup'],
+  supportedSyncModes: ['append', 'append_dedup', 'overwrite'],
   check: checkPostgres,
   write: writeToPostgres,
 };

@@ -72,7 +72,7 @@ describe('errors', () => {
     expect(JSON.stringify(result.output)).not.toContain('hunter2secret');
     expect(result.stderr).not.toContain('hunter2secret');
 
-    const status = await checkPostgres({ url: unreachable, schema, batch_size: 10 });
+    const status = await checkPostgres({ url: unreachable, schema, batch_size: 10, hard_delete: false });
     expect(status.status).toBe('FAILED');
     expect(status.message).toMatch(/^cannot connect to Postgres at 127\.0\.0\.1:1\/analytics: /);
     expect(status.message).not.toContain('hunter2secret');
@@ -89,13 +89,13 @@ describe('errors', () => {
 describe('check', () => {
   it('succeeds against a reachable database without creating the schema', async () => {
     const fresh = randomSchema('dest_pg_check');
-    expect(await checkPostgres({ url, schema: fresh, batch_size: 10 })).toEqual({ status: 'SUCCEEDED' });
+    expect(await checkPostgres({ url, schema: fresh, batch_size: 10, hard_delete: false })).toEqual({ status: 'SUCCEEDED' });
     const { rows } = await db.pool.query('select 1 from pg_namespace where nspname = $1', [fresh]);
     expect(rows).toHaveLength(0);
   });
 
   it('fails on an unsafe schema name', async () => {
-    const status = await checkPostgres({ url, schema: 'no-dashes', batch_size: 10 });
+    const status = await checkPostgres({ url, schema: 'no-dashes', batch_size: 10, hard_delete: false });
     expect(status).toMatchObject({ status: 'FAILED', message: expect.stringContaining('schema name "no-dashes"') });
   });
 });

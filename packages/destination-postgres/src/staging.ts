@@ -1,19 +1,23 @@
 /**
  * Staging: records are buffered in memory, copied in batches (COPY FROM STDIN) into one temporary
- * staging table per stream, and merged into the stream's table in one transaction on `commit()`.
+ * staging table per stream, and merged into the stream's table when a STATE closes the batch.
  *
- * Nothing reaches a destination table before `commit()`, so a failure or a crash between two
- * commits leaves the destination as of the last commit (temporary tables vanish with the session).
- * Memory holds at most `batchSize` records (and about `maxBufferBytes`) whatever comes between two
- * commits; the staging tables take the rest.
+ * Nothing reaches a destination table before a merge, and merges run in the transaction that records
+ * the checkpoint, so a failure or a crash between two STATEs leaves the destination as of the last
+ * commit. Staging tables are temporary (unlogged, private to the session): rows staged by a crashed
+ * write vanish with its session, so the next write always starts from empty staging tables.
+ * Memory holds at most `batchSize` records (and about `maxBufferBytes`) whatever the size of a batch
+ * between two STATEs; the staging tables take the rest.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ConfigError } from '@sync/protocol';
-import { pathLiteral, quoteIdent } from './identifiers.ts';
-import { RAW_DATA_COLUMN, SYNCED_AT_COLUMN, type StreamTable } from './tables.ts';
+import { BatchDigest } from './checkpoints.ts';
+import { quoteIdent } from './identifiers.ts';
+import { isDelete, mergeStatements } from './merge.ts';
+import type { StreamTable } from './tables.ts';
 
 /** Default bound on buffered record bytes (JSON text) before a flush: 32 MiB. */
 export const DEFAULT_MAX_BUFFER_BYTES = 32 * 1024 * 1024;
@@ -25,10 +29,21 @@ interface Staging {
   table: StreamTable;
   /** Quoted name of the temporary staging table. */
   stagingName: string;
-  /** COPY text-format lines (`seq\tjson\n`) not yet copied. */
+  /** COPY text-format lines (`seq\tdeleted\tjson\n`) not yet copied. */
   buffered: string[];
-  /** Rows copied into the staging table since the last commit. */
-  staged: number;
+  /** Records of the current batch (since this stream's last merge or discard). */
+  records: number;
+  /** The batch holds a delete. */
+  hasDeletes: boolean;
+  digest: BatchDigest;
+}
+
+/** One stream's batch, as a STATE closes it. */
+export interface Batch {
+  stream: string;
+  recordCount: number;
+  /** sha1 of the batch's record data, in order (see checkpoints.ts). */
+  digest: string;
 }
 
 export interface StagerOptions {
@@ -36,6 +51,8 @@ export interface StagerOptions {
   batchSize: number;
   /** Bytes of record JSON held in memory before a flush. Default 32 MiB. */
   maxBufferBytes?: number;
+  /** Remove deleted records instead of flagging them (`hard_delete`). */
+  hardDelete?: boolean;
 }
 
 export class Stager {
@@ -43,6 +60,7 @@ export class Stager {
   readonly #streams = new Map<string, Staging>();
   readonly #batchSize: number;
   readonly #maxBufferBytes: number;
+  readonly #hardDelete: boolean;
   #bufferedRecords = 0;
   #bufferedBytes = 0;
   /** Arrival order of records, so that the last of two equal versions wins. */
@@ -52,16 +70,29 @@ export class Stager {
     this.#client = client;
     this.#batchSize = options.batchSize;
     this.#maxBufferBytes = options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES;
+    this.#hardDelete = options.hardDelete ?? false;
     let index = 0;
     for (const table of tables) {
-      this.#streams.set(table.stream, { table, stagingName: `pg_temp.${quoteIdent(`_sync_staging_${index++}`)}`, buffered: [], staged: 0 });
+      this.#streams.set(table.stream, {
+        table,
+        stagingName: `pg_temp.${quoteIdent(`_sync_staging_${index++}`)}`,
+        buffered: [],
+        records: 0,
+        hasDeletes: false,
+        digest: new BatchDigest(),
+      });
     }
+  }
+
+  /** Stream names, in catalog order. */
+  get streams(): string[] {
+    return [...this.#streams.keys()];
   }
 
   /** Creates the temporary staging tables (one per stream, dropped when the connection closes). */
   async createStagingTables(): Promise<void> {
     for (const { stagingName } of this.#streams.values()) {
-      await this.#client.query(`create temporary table if not exists ${stagingName} (seq bigint not null, data jsonb not null)`);
+      await this.#client.query(`create temporary table if not exists ${stagingName} (seq bigint not null, deleted boolean not null, data jsonb not null)`);
     }
   }
 
@@ -90,9 +121,15 @@ export class Stager {
         );
       }
     }
+    const json = JSON.stringify(data);
+    staging.digest.update(json);
+    staging.digest.update('\n');
+    const deleted = isDelete(data);
+    if (deleted) staging.hasDeletes = true;
     // COPY text format: JSON.stringify escapes every control character, so only backslashes need escaping.
-    const line = `${this.#seq++}\t${JSON.stringify(data).replaceAll('\\', '\\\\')}\n`;
+    const line = `${this.#seq++}\t${deleted ? 't' : 'f'}\t${json.includes('\\') ? json.replaceAll('\\', '\\\\') : json}\n`;
     staging.buffered.push(line);
+    staging.records++;
     this.#bufferedRecords++;
     this.#bufferedBytes += line.length;
     if (this.#bufferedRecords >= this.#batchSize || this.#bufferedBytes >= this.#maxBufferBytes) await this.flush();
@@ -104,69 +141,54 @@ export class Stager {
       if (staging.buffered.length === 0) continue;
       const lines = staging.buffered;
       staging.buffered = [];
-      const copy = this.#client.query(copyFrom(`copy ${staging.stagingName} (seq, data) from stdin`));
+      const copy = this.#client.query(copyFrom(`copy ${staging.stagingName} (seq, deleted, data) from stdin`));
       await pipeline(Readable.from(chunks(lines)), copy);
-      staging.staged += lines.length;
     }
     this.#bufferedRecords = 0;
     this.#bufferedBytes = 0;
   }
 
-  /**
-   * Durably commits every record added so far: flushes, then in one transaction merges each staging
-   * table into its stream's table and empties it.
-   *
-   * @returns the number of records committed.
-   */
-  async commit(): Promise<number> {
-    await this.flush();
-    const pending = [...this.#streams.values()].filter((s) => s.staged > 0);
-    if (pending.length === 0) return 0;
-    let committed = 0;
-    try {
-      await this.#client.query('begin');
-      for (const staging of pending) {
-        await this.#client.query(mergeSql(staging.table, staging.stagingName));
-        await this.#client.query(`truncate ${staging.stagingName}`);
-        committed += staging.staged;
-      }
-      await this.#client.query('commit');
-    } catch (error) {
-      await this.#client.query('rollback').catch(() => {});
-      throw error;
-    }
-    for (const staging of pending) staging.staged = 0;
-    return committed;
+  /** The current batch of `stream`: its record count and digest. Call once per batch, before `merge` or `discard`. */
+  batch(stream: string): Batch {
+    const staging = this.#get(stream);
+    return { stream, recordCount: staging.records, digest: staging.digest.digest() };
   }
-}
 
-/**
- * The statement moving a staging table into its stream's table.
- *
- * With a primary key: one row per key (`distinct on`, so duplicates within a batch never hit
- * "ON CONFLICT DO UPDATE command cannot affect row a second time"), keeping the highest cursor value
- * and, among equals, the last received; then an upsert that replaces a stored row only when the
- * incoming cursor is >= the stored one (a missing cursor counts as JSON null, the lowest value).
- * Without a cursor the last received version wins. Without a primary key, rows are appended.
- */
-export function mergeSql(table: StreamTable, stagingName: string): string {
-  const raw = quoteIdent(RAW_DATA_COLUMN);
-  const syncedAt = quoteIdent(SYNCED_AT_COLUMN);
-  if (table.primaryKey.length === 0) {
-    return `insert into ${table.qualifiedName} (${raw}, ${syncedAt}) select data, now() from ${stagingName} order by seq`;
+  /**
+   * Runs the statements merging the staged batch of `stream` into `target` (its table or its shadow
+   * table) and empties the staging table, in the caller's transaction. Call `flush()` first.
+   *
+   * @returns the number of records of the batch.
+   */
+  async merge(stream: string, target: string): Promise<number> {
+    const staging = this.#get(stream);
+    const records = staging.records;
+    if (records > 0) {
+      const statements = mergeStatements(staging.table, {
+        target,
+        staging: staging.stagingName,
+        hardDelete: this.#hardDelete,
+        hasDeletes: staging.hasDeletes,
+      });
+      for (const sql of statements) await this.#client.query(sql);
+    }
+    await this.discard(stream);
+    return records;
   }
-  const keyColumns = table.primaryKey.map((k) => quoteIdent(k.column)).join(', ');
-  const keyValues = table.primaryKey.map((k) => `data #>> ${pathLiteral(k.path)}`).join(', ');
-  const cursor = (source: string) =>
-    table.cursorPath ? `coalesce(${source} #> ${pathLiteral(table.cursorPath)}, 'null'::jsonb)` : undefined;
-  const newest = [cursor('data') ? `${cursor('data')} desc` : undefined, 'seq desc'].filter(Boolean).join(', ');
-  const newerWins = table.cursorPath ? ` where ${cursor(`excluded.${raw}`)} >= ${cursor(`target.${raw}`)}` : '';
-  return (
-    `insert into ${table.qualifiedName} as target (${keyColumns}, ${raw}, ${syncedAt}) ` +
-    `select distinct on (${keyValues}) ${keyValues}, data, now() from ${stagingName} ` +
-    `order by ${keyValues}, ${newest} ` +
-    `on conflict (${keyColumns}) do update set ${raw} = excluded.${raw}, ${syncedAt} = excluded.${syncedAt}${newerWins}`
-  );
+
+  /** Drops the staged batch of `stream` (a replay, or after a merge). Call `flush()` first. */
+  async discard(stream: string): Promise<void> {
+    const staging = this.#get(stream);
+    if (staging.records > 0) await this.#client.query(`truncate ${staging.stagingName}`);
+    staging.records = 0;
+    staging.hasDeletes = false;
+  }
+
+  #get(stream: string): Staging {
+    const staging = this.#streams.get(stream);
+    if (!staging) throw new Error(`no staging table for stream ${stream}`);
+    return staging;
+  }
 }
 
 function valueAt(data: Record<string, unknown>, path: readonly string[]): unknown {

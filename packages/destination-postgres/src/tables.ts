@@ -3,20 +3,29 @@
  *
  *   "<schema>"."<stream>" (
  *     <primary key columns> text not null,   -- one per key path, path joined with "_"
+ *     <typed columns>,                        -- one per top-level property of the JSON schema (columns.ts)
  *     _raw_data  jsonb not null,             -- the record's data, unchanged
  *     _synced_at timestamptz not null,       -- when the record was committed
- *     primary key (<primary key columns>)
+ *     _deleted   boolean not null,           -- a soft-deleted record (see merge.ts)
+ *     primary key (<primary key columns>)    -- append_dedup and overwrite only
  *   )
- *
- * A stream without a primary key gets no key columns, and its records are appended.
  */
-import type pg from 'pg';
+import { createHash } from 'node:crypto';
 import { ConfigError, type ConfiguredAirbyteCatalog, type ConfiguredAirbyteStream } from '@sync/protocol';
+import { planColumns, type TypedColumn } from './columns.ts';
 import { assertSafeIdentifier, MAX_IDENTIFIER_BYTES, quoteIdent } from './identifiers.ts';
 
-/** Columns every table has besides its primary key columns. */
+/** Columns every table has besides its key and typed columns. */
 export const RAW_DATA_COLUMN = '_raw_data';
 export const SYNCED_AT_COLUMN = '_synced_at';
+export const DELETED_COLUMN = '_deleted';
+const METADATA_COLUMNS = [RAW_DATA_COLUMN, SYNCED_AT_COLUMN, DELETED_COLUMN];
+
+/** Prefix of the tables this destination owns in the schema; no stream may use it. */
+export const INTERNAL_PREFIX = '_sync_';
+
+/** How a stream is written (Airbyte `destination_sync_mode`); `update` is not supported. */
+export type WriteMode = 'append' | 'append_dedup' | 'overwrite';
 
 export interface KeyColumn {
   /** Column name: the key path joined with `_`, e.g. `customer_id` for `["customer", "id"]`. */
@@ -29,8 +38,17 @@ export interface KeyColumn {
 export interface StreamTable {
   /** Stream name, which is also the table name. */
   stream: string;
+  schema: string;
   /** Quoted, schema-qualified table name: `"stripe"."customers"`. */
   qualifiedName: string;
+  /**
+   * Overwrite only: the quoted name of the shadow table loaded during the sync and swapped in at the
+   * end: `"<schema>"."_sync_shadow_<sha1 of the stream, 12 hex>"`.
+   */
+  shadowName: string;
+  mode: WriteMode;
+  /** The stream is read incrementally (resumable): its STATEs are guarded against replays. */
+  incremental: boolean;
   /**
    * Primary key: the configured `primary_key`, else the stream's `source_defined_primary_key`.
    * Empty when the stream has none: records are then appended.
@@ -41,15 +59,22 @@ export interface StreamTable {
    * upsert only replaces a stored record whose cursor value is lower or equal (newer wins).
    */
   cursorPath: readonly string[] | undefined;
+  /** Typed columns, planned from the JSON schema; schema evolution may widen their types. */
+  columns: TypedColumn[];
+}
+
+/** True when the table's rows are unique by primary key (upserted), false when appended. */
+export function isDeduplicated(table: StreamTable): boolean {
+  return table.primaryKey.length > 0 && table.mode !== 'append';
 }
 
 /**
  * Plans the table of every configured stream.
  *
  * @returns stream name → table plan, in catalog order.
- * @throws ConfigError when the schema or a stream name is not a plain identifier, when two streams
- *   share a name, or when a primary key column name is unusable (too long, empty, or clashing with
- *   `_raw_data`/`_synced_at` or another key column).
+ * @throws ConfigError when the schema or a stream name is not a plain identifier or starts with
+ *   `_sync_`, when two streams share a name, when append_dedup has no primary key, for the
+ *   unsupported `update` mode, or when a primary key column name is unusable.
  */
 export function planTables(catalog: ConfiguredAirbyteCatalog, schema: string): Map<string, StreamTable> {
   assertSafeIdentifier(schema, 'schema');
@@ -57,17 +82,43 @@ export function planTables(catalog: ConfiguredAirbyteCatalog, schema: string): M
   for (const configured of catalog.streams) {
     const stream = configured.stream.name;
     assertSafeIdentifier(stream, 'stream');
+    if (stream.startsWith(INTERNAL_PREFIX)) {
+      throw new ConfigError(`stream name '${stream}' starts with ${INTERNAL_PREFIX}, which this destination keeps for its own tables; rename the stream`, { stream });
+    }
     if (tables.has(stream)) {
       throw new ConfigError(`the configured catalog lists stream '${stream}' twice; each stream is written to its own table`, { stream });
     }
+    const mode = writeMode(configured);
+    const primaryKey = keyColumns(configured);
+    if (mode === 'append_dedup' && primaryKey.length === 0) {
+      throw new ConfigError(`stream '${stream}' is append_dedup but has no primary key; set primary_key in the configured catalog or use append`, { stream });
+    }
+    const skip = primaryKey.filter((k) => k.path.length === 1 && k.path[0] === k.column).map((k) => k.column);
+    const shadow = `${INTERNAL_PREFIX}shadow_${createHash('sha1').update(stream).digest('hex').slice(0, 12)}`;
     tables.set(stream, {
       stream,
+      schema,
       qualifiedName: `${quoteIdent(schema)}.${quoteIdent(stream)}`,
-      primaryKey: keyColumns(configured),
+      shadowName: `${quoteIdent(schema)}.${quoteIdent(shadow)}`,
+      mode,
+      incremental: configured.sync_mode === 'incremental',
+      primaryKey,
       cursorPath: cursorPath(configured),
+      columns: planColumns(configured.stream.json_schema, [...primaryKey.map((k) => k.column), ...METADATA_COLUMNS], skip),
     });
   }
   return tables;
+}
+
+function writeMode(configured: ConfiguredAirbyteStream): WriteMode {
+  const mode = configured.destination_sync_mode;
+  if (mode === 'update') {
+    throw new ConfigError(
+      `stream '${configured.stream.name}': destination_sync_mode 'update' is not supported; use append, append_dedup or overwrite`,
+      { stream: configured.stream.name },
+    );
+  }
+  return mode;
 }
 
 function keyColumns(configured: ConfiguredAirbyteStream): KeyColumn[] {
@@ -81,7 +132,7 @@ function keyColumns(configured: ConfiguredAirbyteStream): KeyColumn[] {
         ? 'is empty'
         : Buffer.byteLength(column) > MAX_IDENTIFIER_BYTES
           ? `is longer than ${MAX_IDENTIFIER_BYTES} bytes`
-          : column === RAW_DATA_COLUMN || column === SYNCED_AT_COLUMN
+          : METADATA_COLUMNS.includes(column)
             ? 'clashes with a column the destination adds'
             : columns.some((c) => c.column === column)
               ? 'appears twice'
@@ -102,35 +153,18 @@ function cursorPath(configured: ConfiguredAirbyteStream): readonly string[] | un
   return path && path.length > 0 ? path : undefined;
 }
 
-/** DDL creating the table of `table` if it does not exist yet (idempotent). */
-export function createTableSql(table: StreamTable): string {
-  const keys = table.primaryKey.map((k) => `${quoteIdent(k.column)} text not null`);
+/**
+ * DDL creating the table of `table` (or its shadow table, `name`) if it does not exist yet. Appended
+ * streams get no primary key constraint, so that they can hold several versions of a record.
+ */
+export function createTableSql(table: StreamTable, name = table.qualifiedName): string {
   const columns = [
-    ...keys,
+    ...table.primaryKey.map((k) => `${quoteIdent(k.column)} text not null`),
+    ...table.columns.map((c) => `${quoteIdent(c.column)} ${c.type}`),
     `${quoteIdent(RAW_DATA_COLUMN)} jsonb not null`,
     `${quoteIdent(SYNCED_AT_COLUMN)} timestamptz not null default now()`,
+    `${quoteIdent(DELETED_COLUMN)} boolean not null default false`,
   ];
-  if (table.primaryKey.length > 0) {
-    columns.push(`primary key (${table.primaryKey.map((k) => quoteIdent(k.column)).join(', ')})`);
-  }
-  return `create table if not exists ${table.qualifiedName} (${columns.join(', ')})`;
-}
-
-/**
- * Creates the schema and every table that does not exist yet, in one transaction. Concurrent
- * writers may race on `if not exists`; a unique violation from such a race is retried once.
- */
-export async function createTables(client: pg.Client, schema: string, tables: Iterable<StreamTable>): Promise<void> {
-  const statements = [`create schema if not exists ${quoteIdent(schema)}`, ...[...tables].map(createTableSql)];
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.query('begin');
-      for (const sql of statements) await client.query(sql);
-      await client.query('commit');
-      return;
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      if (attempt >= 2 || (error as { code?: string }).code !== '23505') throw error;
-    }
-  }
+  if (isDeduplicated(table)) columns.push(`primary key (${table.primaryKey.map((k) => quoteIdent(k.column)).join(', ')})`);
+  return `create table if not exists ${name} (${columns.join(', ')})`;
 }

@@ -6,46 +6,124 @@
  * https://docs.airbyte.com/understanding-airbyte/airbyte-protocol#state--checkpointing): a destination
  * emits a STATE only after all records before it have been durably persisted, and in the order
  * received. The engine persists only acknowledged states, so a crash anywhere loses no data: the
- * next run resumes from the last acknowledged state, and upserts make the replay harmless.
+ * next run resumes from the last acknowledged state, and the replay guard (checkpoints.ts) makes the
+ * replayed batches harmless, even in append mode.
  */
-import { log, type AirbyteMessage, type WriteInput } from '@sync/protocol';
+import { createHash } from 'node:crypto';
+import { log, type AirbyteMessage, type MessageOf, type WriteInput } from '@sync/protocol';
+import { Checkpoints, stateHash, type BatchIdentity } from './checkpoints.ts';
 import type { PostgresDestinationConfig } from './config.ts';
 import { classifyQueryError, connect } from './connection.ts';
+import { quoteIdent } from './identifiers.ts';
+import { prepareTables } from './schema-evolution.ts';
 import { Stager } from './staging.ts';
 import { acknowledge, RecordCounts } from './state-stats.ts';
-import { createTables, planTables } from './tables.ts';
+import { planTables, type StreamTable } from './tables.ts';
 
 /**
  * Writes `messages` into one table per configured stream of `config.schema` and yields each STATE,
  * in order, with `destinationStats.recordCount`, after committing every record received before it.
- * Records after the last STATE are committed at the end of input, with no state. LOG, TRACE and
- * other messages from the source are ignored.
  *
- * @throws ConfigError for an unsafe schema or stream name, an unreachable database, or a record of a
- *   stream not in the catalog; ConnectorError `transient_error` when the connection is lost. Records
- *   received since the last STATE are then not committed.
+ * - A STREAM state closes the batch of its stream, a GLOBAL or LEGACY state the batch of every
+ *   stream: one transaction merges the batch (merge.ts) and records the checkpoint (checkpoints.ts).
+ *   A replayed batch is dropped and its state acknowledged again.
+ * - Overwrite streams are loaded into a shadow table; it replaces the stream's table, atomically, at
+ *   the end of input, if the source reported the stream COMPLETE (TRACE STREAM_STATUS). Their STATEs
+ *   (and every STATE after the first of them, to keep the order) are acknowledged after that swap; a
+ *   stream that did not complete keeps its old table and its states are not acknowledged.
+ * - Records after the last STATE are committed at the end of input, with no state.
+ *
+ * @throws ConfigError for an unsafe schema or stream name, an unreachable database, a record of a
+ *   stream not in the catalog, or a table whose primary key does not match; ConnectorError
+ *   `transient_error` when the connection is lost. Records since the last STATE are then not committed.
  */
 export async function* writeToPostgres(input: WriteInput<PostgresDestinationConfig>): AsyncGenerator<AirbyteMessage> {
   const { config, catalog, messages } = input;
   const tables = planTables(catalog, config.schema);
   const client = await connect(config.url);
+  const target = (table: StreamTable) => (table.mode === 'overwrite' ? table.shadowName : table.qualifiedName);
   try {
-    await createTables(client, config.schema, tables.values());
-    const stager = new Stager(client, tables.values(), { batchSize: config.batch_size });
+    await prepareTables(client, config.schema, tables.values());
+    const stager = new Stager(client, tables.values(), { batchSize: config.batch_size, hardDelete: config.hard_delete });
     await stager.createStagingTables();
+    const checkpoints = new Checkpoints(client, config.schema);
     const counts = new RecordCounts();
+    /** Acknowledgements waiting for the overwrite swap, with the overwrite streams each depends on. */
+    const held: { ack: MessageOf<'STATE'>; overwrites: string[] }[] = [];
+    const completed = new Set<string>();
     let total = 0;
     for await (const message of messages) {
       if (message.type === 'RECORD') {
         await stager.add(message.record.stream, message.record.data);
         counts.add(message.record.stream);
       } else if (message.type === 'STATE') {
-        total += await stager.commit();
-        yield acknowledge(message, counts.take(message.state));
+        const name = message.state.type === 'STREAM' ? message.state.stream?.stream_descriptor.name : undefined;
+        const streams = name === undefined ? stager.streams : tables.has(name) ? [name] : [];
+        await stager.flush();
+        const batches = streams.map((s) => stager.batch(s));
+        const identity: BatchIdentity = {
+          stream: name ?? '',
+          stateHash: stateHash(message.state),
+          batchHash: batches.length === 1 ? batches[0]!.digest : createHash('sha1').update(batches.map((b) => b.digest).join(',')).digest('hex'),
+          recordCount: batches.reduce((n, b) => n + b.recordCount, 0),
+        };
+        const overwrites = streams.filter((s) => tables.get(s)!.mode === 'overwrite');
+        const guarded = overwrites.length < streams.length;
+        await client.query('begin');
+        let replay = false;
+        try {
+          replay = guarded && (await checkpoints.isCommitted(identity));
+          for (const s of streams) {
+            if (replay) await stager.discard(s);
+            else await stager.merge(s, target(tables.get(s)!));
+          }
+          if (guarded && !replay) await checkpoints.record(identity);
+          await client.query('commit');
+        } catch (error) {
+          await client.query('rollback').catch(() => {});
+          throw error;
+        }
+        if (replay) {
+          yield log('INFO', `${identity.stream || 'global'} state already committed (a replay after a crash): its ${identity.recordCount} records were not applied again`);
+        } else {
+          total += identity.recordCount;
+        }
+        const ack = acknowledge(message, counts.take(message.state));
+        if (held.length > 0 || overwrites.length > 0) held.push({ ack, overwrites });
+        else yield ack;
+      } else if (message.type === 'TRACE' && message.trace.stream_status?.status === 'COMPLETE') {
+        completed.add(message.trace.stream_status.stream_descriptor.name);
       }
     }
-    const afterLastState = await stager.commit();
+
+    // End of input: commit what came after the last STATE, then swap the completed overwrite streams.
+    await stager.flush();
+    const swapped = new Set<string>();
+    let afterLastState = 0;
+    await client.query('begin');
+    try {
+      for (const table of tables.values()) {
+        stager.batch(table.stream);
+        afterLastState += await stager.merge(table.stream, target(table));
+        if (table.mode === 'overwrite' && completed.has(table.stream)) {
+          await client.query(`drop table if exists ${table.qualifiedName}`);
+          await client.query(`alter table ${table.shadowName} rename to ${quoteIdent(table.stream)}`);
+          swapped.add(table.stream);
+        }
+      }
+      await checkpoints.prune([...tables.keys(), '']);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    }
     total += afterLastState;
+    for (const table of tables.values()) {
+      if (table.mode === 'overwrite' && !swapped.has(table.stream)) {
+        yield log('WARN', `stream ${table.stream} (overwrite) did not complete: its table was kept unchanged and its states are not acknowledged`);
+      }
+    }
+    for (const { ack, overwrites } of held) if (overwrites.every((s) => swapped.has(s))) yield ack;
     yield log('INFO', `committed ${total} records to schema ${config.schema} (${afterLastState} after the last STATE)`);
   } catch (error) {
     throw classifyQueryError(error, config.url);

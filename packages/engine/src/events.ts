@@ -7,11 +7,18 @@ import type { ConfiguredAirbyteCatalog, FailureType, LogLevel, StateMessage, Str
 export type ConnectorRole = 'source' | 'destination';
 
 export type SyncEvent =
+  /** The run was recorded in the store; sent before discovery, so early messages can carry the run id. */
+  | { type: 'run_created'; runId: string; pipelineId: string }
   | { type: 'run_started'; runId: string; pipelineId: string; catalog: ConfiguredAirbyteCatalog; resumed: string[] }
   | { type: 'log'; role: ConnectorRole; connector: string; level: LogLevel; message: string }
   | { type: 'stderr'; role: ConnectorRole; connector: string; line: string }
   | { type: 'stream_status'; stream: string; status: StreamStatus }
   | { type: 'estimate'; stream: string; rows: number }
+  /**
+   * RECORD messages read from the source so far for a stream; sent at most once per
+   * `READ_PROGRESS_INTERVAL_MS` per stream, so a progress view can move between checkpoints.
+   */
+  | { type: 'records_read'; stream: string; totalRead: number }
   /** A STATE the destination acknowledged and the store persisted. */
   | { type: 'checkpoint'; stream: string; recordsCommitted: number; totalCommitted: number; totalRead: number }
   /** A connector asked (CONTROL message) to change config keys; they were saved for the next runs. */

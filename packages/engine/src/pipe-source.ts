@@ -8,6 +8,9 @@ import { ProtocolError, type FailureType, type StateMessage } from '@sync/protoc
 import type { StreamResult } from './events.ts';
 import { errorTraceOf, handleInfo, type RunContext } from './run-context.ts';
 
+/** Least time between two `records_read` events of one stream, in ms. */
+export const READ_PROGRESS_INTERVAL_MS = 250;
+
 /** The destination exited while the source still had output. */
 export class DestinationGone extends Error {}
 
@@ -36,6 +39,7 @@ export async function pipeSource(
     }
   };
   const known = Object.keys(streams);
+  const lastProgress = new Map<string, number>();
   for await (const { lineNumber, line, message } of source.lines) {
     switch (message.type) {
       case 'RECORD': {
@@ -51,6 +55,11 @@ export async function pipeSource(
         counts.recordsRead++;
         if (counts.status === 'pending' || counts.status === 'started') counts.status = 'running';
         ledger.recordForwarded(message.record.stream);
+        const now = performance.now();
+        if (now - (lastProgress.get(message.record.stream) ?? -Infinity) >= READ_PROGRESS_INTERVAL_MS) {
+          lastProgress.set(message.record.stream, now);
+          emit({ type: 'records_read', stream: message.record.stream, totalRead: counts.recordsRead });
+        }
         await forward(line);
         break;
       }

@@ -53,6 +53,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const { store, pipelineId } = options;
   await store.ensurePipeline({ id: pipelineId, source: options.source.name, destination: options.destination.name });
   const run = await store.startRun(pipelineId);
+  options.onEvent?.({ type: 'run_created', runId: run.id, pipelineId });
   const streams: Record<string, StreamResult> = {};
   const mismatches: string[] = [];
   const dir = await createPrivateDir('sync-run-');
@@ -69,8 +70,12 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   } finally {
     await dir.remove();
   }
-  if (failure) {
-    for (const stream of Object.values(streams)) if (stream.status !== 'complete') stream.status = 'incomplete';
+  // A source that ended cleanly has read every stream, whether or not it said so with STREAM_STATUS
+  // (older connectors never do); a failed run leaves every stream that did not complete incomplete.
+  for (const stream of Object.values(streams)) {
+    if (stream.status === 'complete') continue;
+    if (failure) stream.status = 'incomplete';
+    else if (stream.status !== 'incomplete') stream.status = 'complete';
   }
   const status = failure ? 'failed' : 'succeeded';
   await store.finishRun(run.id, { status, ...(failure ? { error: failure.message } : {}), streams });

@@ -1,0 +1,163 @@
+/**
+ * `sync run --source stripe --dest google-sheets` against the Stripe emulator and the fake Sheets
+ * API: every object is a row, a second run after updates changes rows in place, a storm of 429s is
+ * survived, and a run killed mid-way resumes and ends exact. The destination runs its real code
+ * path: OAuth2 refresh at the fake's token endpoint, then the Sheets API at the fake's root URL.
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { StripeEmulator } from '@sync/stripe-emulator';
+import { startSheetsEmulator, type SheetsEmulator } from '@sync/google-sheets-emulator';
+import { runCli, startCli } from './support/cli.ts';
+import { freshSchema, query } from './support/database.ts';
+import { descendantsMatching } from './support/processes.ts';
+import { startEmulator, stripeEnv } from './support/stripe.ts';
+
+let stripe: StripeEmulator;
+let sheets: SheetsEmulator;
+const streams = ['customers', 'products', 'prices'];
+
+beforeAll(async () => {
+  stripe = await startEmulator({ objects: 1500, seed: 'sheets', counts: { customers: 600, products: 300, prices: 400 } });
+  sheets = await startSheetsEmulator({ quotaWindowMs: 1000 });
+});
+afterAll(async () => {
+  await stripe?.close();
+  await sheets?.close();
+});
+
+function destConfig(spreadsheetId: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    spreadsheet_id: spreadsheetId,
+    credentials: { auth_type: 'oauth2', client_id: sheets.oauthClient.clientId, client_secret: sheets.oauthClient.clientSecret, refresh_token: sheets.oauthClient.refreshToken },
+    api_base_url: sheets.url,
+    token_url: sheets.tokenUrl,
+    requests_per_minute: 100_000,
+    retry_base_ms: 5,
+    max_retries: 12,
+    batch_size: 200,
+    ...extra,
+  });
+}
+
+function args(pipeline: string, spreadsheetId: string, stripeUrl?: string, ...more: string[]): string[] {
+  return ['run', '--source', 'stripe', '--dest', 'google-sheets', '--pipeline', pipeline, '--streams', streams.join(','), '--dest-config', destConfig(spreadsheetId), ...(stripeUrl ? ['--source-config', JSON.stringify({ api_key: 'sk_test_e2e', base_url: stripeUrl })] : []), ...more];
+}
+
+/** Rows of a tab as id → row object (header names), checking ids are unique. */
+function rowsById(spreadsheetId: string, stream: string): Map<string, Record<string, string>> {
+  const [header, ...rows] = sheets.values(spreadsheetId, stream);
+  const byId = new Map<string, Record<string, string>>();
+  for (const row of rows) {
+    const object = Object.fromEntries(header!.map((h, i) => [h, row[i] ?? '']));
+    expect(byId.has(object.id!), `duplicate ${object.id}`).toBe(false);
+    byId.set(object.id!, object);
+  }
+  return byId;
+}
+
+function expectExact(spreadsheetId: string): void {
+  for (const stream of streams) {
+    const rows = rowsById(spreadsheetId, stream);
+    const objects = stripe.objects(stream);
+    expect(rows.size, stream).toBe(objects.length);
+    for (const o of objects) expect(rows.get(String(o.id))?.created, stream).toBe(String(o.created));
+  }
+}
+
+it('copies every object as a row, through a storm of 429s', async () => {
+  const id = sheets.createSpreadsheet('main');
+  sheets.resetRequests();
+  // A burst of failures in a row, then a quota of 10 requests a second for the whole run.
+  sheets.inject({ status: 429, count: 6 });
+  sheets.inject({ status: 503, count: 2 });
+  sheets.setQuota(10);
+  const result = await runCli(args(freshSchema(), id), stripeEnv(stripe)).finally(() => sheets.setQuota(undefined));
+  expect(result.exitCode, result.stderr).toBe(0);
+  expect(sheets.statusCounts()[429]).toBeGreaterThanOrEqual(10);
+  expectExact(id);
+  expect(rowsById(id, 'customers').get(String(stripe.objects('customers')[0]!.id))?.email).toBe(String(stripe.objects('customers')[0]!.email));
+});
+
+it('a second run after updates changes rows in place', async () => {
+  const id = sheets.createSpreadsheet('updates');
+  const pipeline = freshSchema();
+  expect((await runCli(args(pipeline, id), stripeEnv(stripe))).exitCode).toBe(0);
+  const before = sheets.values(id, 'customers');
+
+  // Stripe as seen after customers were edited: the same objects with a new email.
+  const proxy = await rewritingProxy(stripe.url, (o) => ({ ...o, email: `updated+${String(o.id)}@example.com` }));
+  try {
+    const second = await runCli(args(pipeline, id, proxy.url, '--full-refresh'), stripeEnv(stripe));
+    expect(second.exitCode, second.stderr).toBe(0);
+  } finally {
+    await proxy.close();
+  }
+  const after = sheets.values(id, 'customers');
+  expect(after).toHaveLength(before.length);
+  after.slice(1).forEach((row, i) => {
+    expect(row[0]).toBe(before[i + 1]![0]); // same id on the same row
+    expect(row).toContain(`updated+${row[0]}@example.com`);
+  });
+  expectExact(id);
+});
+
+it('resumes after the destination is killed mid-run and ends exact', async () => {
+  const id = sheets.createSpreadsheet('resume');
+  const pipeline = freshSchema();
+  stripe.delay(10);
+  const first = startCli(args(pipeline, id), stripeEnv(stripe));
+  let killed = false;
+  let checkpoints = 0;
+  first.stderr!.setEncoding('utf8');
+  first.stderr!.on('data', (chunk: string) => {
+    if (killed) return;
+    checkpoints += [...chunk.matchAll(/records? committed/g)].length;
+    if (checkpoints < 2) return;
+    const pids = descendantsMatching(first.pid!, 'destination-google-sheets');
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    killed = pids.length > 0;
+  });
+  const crashed = await first;
+  stripe.delay(0);
+  expect(killed).toBe(true);
+  expect(crashed.exitCode).toBe(1);
+  const committed = await query(`select stream from sync.stream_states where pipeline_id = $1`, [pipeline]);
+  expect(committed.length).toBeGreaterThanOrEqual(1);
+
+  const second = await runCli(args(pipeline, id), stripeEnv(stripe));
+  expect(second.stderr).toMatch(/resum/);
+  expect(second.exitCode, second.stderr).toBe(0);
+  expectExact(id);
+});
+
+/** An HTTP proxy to `target` that passes every listed object through `rewrite`. */
+async function rewritingProxy(target: string, rewrite: (o: Record<string, unknown>) => Record<string, unknown>): Promise<{ url: string; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server: Server = createServer((req, res) => {
+    const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (c: Buffer) => chunks.push(c));
+      answer.on('end', () => {
+        let body = Buffer.concat(chunks).toString('utf8');
+        const parsed = JSON.parse(body) as { object?: string; data?: Record<string, unknown>[] };
+        if (parsed.object === 'list' && req.url?.startsWith('/v1/customers')) body = JSON.stringify({ ...parsed, data: parsed.data!.map(rewrite) });
+        const headers = { ...answer.headers };
+        delete headers['content-length'];
+        res.writeHead(answer.statusCode ?? 502, headers);
+        res.end(body);
+      });
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * The `check` command: can this config reach the spreadsheet? Reads its sheets, or, when only a
+ * title is given, verifies that the credentials work by logging in.
+ */
+import { errorMessage, type ConnectionStatus } from '@sync/protocol';
+import type { OAuth2Client } from 'google-auth-library';
+import type { GoogleSheetsDestinationConfig } from './config.ts';
+import { apiFor } from './write.ts';
+
+/** Checks `config` with `auth`. Never throws: problems become a FAILED status. */
+export async function checkSheets(config: GoogleSheetsDestinationConfig, auth: OAuth2Client): Promise<ConnectionStatus> {
+  try {
+    if (config.spreadsheet_id !== undefined) {
+      await apiFor({ ...config, max_retries: Math.min(config.max_retries, 2) }, auth).sheets(config.spreadsheet_id);
+    } else {
+      await auth.getAccessToken();
+    }
+    return { status: 'SUCCEEDED' };
+  } catch (error) {
+    return { status: 'FAILED', message: errorMessage(error) };
+  }
+}

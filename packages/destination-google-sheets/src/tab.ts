@@ -1,0 +1,277 @@
+/**
+ * One stream's tab: its header, an index from primary key to row number, and the records buffered
+ * since the last flush.
+ *
+ * Layout: row 1 is the header — primary key columns first (a nested key path joined with `.`),
+ * then the stream's top-level schema properties in schema order. A property first seen later (in
+ * the schema or in a record) gets a new column at the end; columns are never reordered or removed.
+ * Nested values are JSON text.
+ *
+ * Memory: the index keeps only keys, row numbers and cursor values, never row data, so it grows by
+ * tens of bytes per row; buffered records are bounded by the batch size.
+ */
+import { ConfigError, type ConfiguredAirbyteStream } from '@sync/protocol';
+import type { CellValue, SheetsApi } from './api.ts';
+import { chunkBySize, columnLetters, quoted, rowRange, rowSize, toCell, valueAt } from './cells.ts';
+
+/** Characters of cell text per write request (Sheets advises payloads of about 2 MB). */
+export const MAX_REQUEST_CHARACTERS = 2_000_000;
+/** Rows read per request when loading the index of an existing tab. */
+const INDEX_PAGE_ROWS = 50_000;
+/** Delete requests per batchUpdate. */
+const DELETES_PER_REQUEST = 500;
+
+interface Pending {
+  data: Record<string, unknown>;
+  deleted: boolean;
+}
+
+export interface TabPlan {
+  stream: string;
+  /** Primary key paths; empty for append mode. */
+  primaryKey: readonly (readonly string[])[];
+  /** Cursor path for newer-wins, if any. */
+  cursorPath: readonly string[] | undefined;
+  /** Columns the schema asks for, primary key first. */
+  columns: string[];
+  dedup: boolean;
+}
+
+/** Plans the tab of a configured stream. */
+export function planTab(configured: ConfiguredAirbyteStream): TabPlan {
+  const stream = configured.stream.name;
+  const primaryKey = configured.primary_key?.length ? configured.primary_key : (configured.stream.source_defined_primary_key ?? []);
+  const dedup = configured.destination_sync_mode === 'append_dedup' || configured.destination_sync_mode === 'update';
+  if (dedup && primaryKey.length === 0) {
+    throw new ConfigError(`stream '${stream}' is append_dedup but has no primary key; set primary_key in the configured catalog`, { stream });
+  }
+  const cursor = configured.cursor_field?.length ? configured.cursor_field : configured.stream.default_cursor_field;
+  const keyColumns = primaryKey.map((path) => path.join('.'));
+  const properties = Object.keys((configured.stream.json_schema.properties ?? {}) as Record<string, unknown>);
+  return {
+    stream,
+    primaryKey: dedup ? primaryKey : [],
+    cursorPath: cursor && cursor.length > 0 ? cursor : undefined,
+    columns: [...keyColumns, ...properties.filter((p) => !keyColumns.includes(p))],
+    dedup,
+  };
+}
+
+/** Newer wins; an equal or missing cursor lets the later record win. */
+function isNewerOrEqual(incoming: unknown, stored: CellValue | undefined): boolean {
+  if (incoming === undefined || incoming === null || stored === undefined || stored === '') return true;
+  if (typeof incoming === 'number' && typeof stored === 'number') return incoming >= stored;
+  const a = typeof incoming === 'number' ? incoming : String(incoming);
+  const b = typeof stored === 'number' ? stored : String(stored);
+  if (typeof a === 'number' && !Number.isNaN(Number(b))) return a >= Number(b);
+  return String(a) >= String(b);
+}
+
+export class Tab {
+  readonly plan: TabPlan;
+  readonly title: string;
+  sheetId: number;
+  rowCount: number;
+  columnCount: number;
+  #header: string[] = [];
+  #headerWritten = 0;
+  /** primary key → 1-based row number. */
+  readonly #rows = new Map<string, number>();
+  /** primary key → cursor value of its row. */
+  readonly #cursors = new Map<string, CellValue>();
+  #pendingByKey = new Map<string, Pending>();
+  #pendingAppend: Record<string, unknown>[] = [];
+
+  constructor(plan: TabPlan, sheet: { sheetId: number; rowCount: number; columnCount: number }) {
+    this.plan = plan;
+    this.title = plan.stream;
+    this.sheetId = sheet.sheetId;
+    this.rowCount = sheet.rowCount;
+    this.columnCount = sheet.columnCount;
+  }
+
+  /** Rows indexed by primary key. */
+  get indexedRows(): number {
+    return this.#rows.size;
+  }
+
+  get header(): readonly string[] {
+    return this.#header;
+  }
+
+  get buffered(): number {
+    return this.#pendingByKey.size + this.#pendingAppend.length;
+  }
+
+  /** Reads the existing header and, for a dedup tab, builds the key index from the sheet. */
+  async open(api: SheetsApi, spreadsheetId: string): Promise<void> {
+    const [first] = await api.get(spreadsheetId, `${quoted(this.title)}!1:1`);
+    this.#header = (first ?? []).map(String);
+    this.#headerWritten = this.#header.length;
+    for (const column of this.plan.columns) if (!this.#header.includes(column)) this.#header.push(column);
+    if (!this.plan.dedup || this.#headerWritten === 0) return;
+    const keyColumns = this.plan.primaryKey.map((path) => {
+      const index = this.#header.indexOf(path.join('.'));
+      if (index < 0 || index >= this.#headerWritten) {
+        throw new ConfigError(`tab '${this.title}' has a header without the primary key column '${path.join('.')}'; rename or delete the tab`, { stream: this.title });
+      }
+      return index;
+    });
+    const cursorName = this.plan.cursorPath?.join('.');
+    const cursorColumn = cursorName !== undefined && this.#header.indexOf(cursorName) < this.#headerWritten ? this.#header.indexOf(cursorName) : -1;
+    for (let start = 2; ; start += INDEX_PAGE_ROWS) {
+      const end = start + INDEX_PAGE_ROWS - 1;
+      const columns = await Promise.all(
+        [...keyColumns, ...(cursorColumn >= 0 ? [cursorColumn] : [])].map(async (c) =>
+          (await api.get(spreadsheetId, `${quoted(this.title)}!${columnLetters(c)}${start}:${columnLetters(c)}${end}`)).map((row) => row[0]),
+        ),
+      );
+      const length = Math.max(0, ...columns.map((c) => c.length));
+      for (let i = 0; i < length; i++) {
+        const parts = keyColumns.map((_, k) => columns[k]![i]);
+        if (parts.some((p) => p === undefined || p === '')) continue;
+        const key = JSON.stringify(parts.map(String));
+        this.#rows.set(key, start + i);
+        const cursor = cursorColumn >= 0 ? columns[keyColumns.length]![i] : undefined;
+        if (cursor !== undefined) this.#cursors.set(key, cursor);
+      }
+      if (length < INDEX_PAGE_ROWS) break;
+    }
+  }
+
+  /** Buffers one record. A record with `_deleted: true` removes its row (dedup tabs). */
+  add(data: Record<string, unknown>): void {
+    for (const key of Object.keys(data)) if (key !== '_deleted' && !this.#header.includes(key)) this.#header.push(key);
+    if (!this.plan.dedup) {
+      this.#pendingAppend.push(data);
+      return;
+    }
+    const parts = this.plan.primaryKey.map((path) => valueAt(data, path));
+    if (parts.some((p) => p === undefined || p === null)) {
+      throw new ConfigError(`record for stream '${this.title}' has no value for its primary key ${JSON.stringify(this.plan.primaryKey)}`, { stream: this.title });
+    }
+    const key = JSON.stringify(parts.map((p) => String(typeof p === 'object' ? JSON.stringify(p) : p)));
+    const deleted = data._deleted === true;
+    const before = this.#pendingByKey.get(key);
+    if (before && !deleted && !before.deleted && this.plan.cursorPath) {
+      const incoming = valueAt(data, this.plan.cursorPath);
+      const stored = toCell(valueAt(before.data, this.plan.cursorPath));
+      if (!isNewerOrEqual(incoming, stored)) return;
+    }
+    this.#pendingByKey.delete(key); // re-insert so the map keeps arrival order
+    this.#pendingByKey.set(key, { data, deleted });
+  }
+
+  #row(data: Record<string, unknown>): CellValue[] {
+    return this.#header.map((column) => {
+      const path = this.plan.primaryKey.find((p) => p.join('.') === column);
+      return toCell(path ? valueAt(data, path) : data[column]);
+    });
+  }
+
+  /**
+   * Writes everything buffered: the header if it grew, updates in place, appends, then row
+   * deletions (last, so the row numbers of the updates stay valid).
+   *
+   * @param reserveCells called with the cells new rows or columns will add, before adding them;
+   *   throws when the spreadsheet would exceed its cell limit.
+   */
+  async flush(api: SheetsApi, spreadsheetId: string, reserveCells: (cells: number) => void): Promise<{ updated: number; appended: number; deleted: number }> {
+    await this.#writeHeader(api, spreadsheetId, reserveCells);
+    const updates: { row: number; values: CellValue[] }[] = [];
+    const appends: { key: string | undefined; values: CellValue[] }[] = this.#pendingAppend.map((data) => ({ key: undefined, values: this.#row(data) }));
+    const deletes: number[] = [];
+    for (const [key, { data, deleted }] of this.#pendingByKey) {
+      const row = this.#rows.get(key);
+      if (deleted) {
+        if (row !== undefined) deletes.push(row);
+        continue;
+      }
+      const cursor = this.plan.cursorPath ? valueAt(data, this.plan.cursorPath) : undefined;
+      if (row !== undefined) {
+        if (isNewerOrEqual(cursor, this.#cursors.get(key))) updates.push({ row, values: this.#row(data) });
+      } else {
+        appends.push({ key, values: this.#row(data) });
+      }
+    }
+
+    for (const chunk of chunkBySize(updates, (u) => rowSize(u.values), MAX_REQUEST_CHARACTERS)) {
+      await api.update(spreadsheetId, chunk.map((u) => ({ range: rowRange(this.title, u.row, u.values.length), values: [u.values] })));
+    }
+    for (const [key, { data, deleted }] of this.#pendingByKey) {
+      if (!deleted && this.plan.cursorPath && this.#rows.has(key)) {
+        const cursor = toCell(valueAt(data, this.plan.cursorPath));
+        if (isNewerOrEqual(cursor, this.#cursors.get(key))) this.#cursors.set(key, cursor);
+      }
+    }
+
+    for (const chunk of chunkBySize(appends, (a) => rowSize(a.values), MAX_REQUEST_CHARACTERS)) {
+      reserveCells(chunk.length * this.columnCount);
+      const first = await api.append(spreadsheetId, `${quoted(this.title)}!A1`, chunk.map((a) => a.values));
+      chunk.forEach((a, i) => {
+        if (a.key === undefined) return;
+        this.#rows.set(a.key, first + i);
+        if (this.plan.cursorPath) {
+          const data = this.#pendingByKey.get(a.key)?.data;
+          if (data) this.#cursors.set(a.key, toCell(valueAt(data, this.plan.cursorPath)));
+        }
+      });
+      this.rowCount = Math.max(this.rowCount, first + chunk.length - 1);
+    }
+
+    if (deletes.length > 0) await this.#deleteRows(api, spreadsheetId, deletes);
+    for (const [key, { deleted }] of this.#pendingByKey) {
+      if (deleted) {
+        this.#rows.delete(key);
+        this.#cursors.delete(key);
+      }
+    }
+    this.#pendingByKey = new Map();
+    this.#pendingAppend = [];
+    return { updated: updates.length, appended: appends.length, deleted: deletes.length };
+  }
+
+  async #writeHeader(api: SheetsApi, spreadsheetId: string, reserveCells: (cells: number) => void): Promise<void> {
+    if (this.#header.length === this.#headerWritten) return;
+    if (this.#header.length > this.columnCount) {
+      const more = this.#header.length - this.columnCount;
+      reserveCells(more * this.rowCount);
+      await api.batchUpdate(spreadsheetId, [{ appendDimension: { sheetId: this.sheetId, dimension: 'COLUMNS', length: more } }]);
+      this.columnCount += more;
+    }
+    await api.update(spreadsheetId, [{ range: rowRange(this.title, 1, this.#header.length), values: [this.#header.map(String)] }]);
+    this.#headerWritten = this.#header.length;
+  }
+
+  /** Deletes rows (1-based), highest first so earlier deletions do not shift later ones, and re-numbers the index. */
+  async #deleteRows(api: SheetsApi, spreadsheetId: string, rows: number[]): Promise<void> {
+    const sorted = [...new Set(rows)].sort((a, b) => b - a);
+    const ranges: { start: number; end: number }[] = [];
+    for (const row of sorted) {
+      const last = ranges[ranges.length - 1];
+      if (last && last.start === row + 1) last.start = row;
+      else ranges.push({ start: row, end: row + 1 });
+    }
+    for (let i = 0; i < ranges.length; i += DELETES_PER_REQUEST) {
+      await api.batchUpdate(
+        spreadsheetId,
+        ranges.slice(i, i + DELETES_PER_REQUEST).map((r) => ({
+          deleteDimension: { range: { sheetId: this.sheetId, dimension: 'ROWS', startIndex: r.start - 1, endIndex: r.end - 1 } },
+        })),
+      );
+    }
+    this.rowCount -= sorted.length;
+    const ascending = sorted.reverse();
+    for (const [key, row] of this.#rows) {
+      // Rows below `row` that were deleted: binary search in the ascending list.
+      let lo = 0;
+      let hi = ascending.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ascending[mid]! < row) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo > 0) this.#rows.set(key, row - lo);
+    }
+  }
+}

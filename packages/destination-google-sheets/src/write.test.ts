@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OAuth2Client } from 'google-auth-library';
+import { record, streamState, type AirbyteMessage, type ConfiguredAirbyteCatalog } from '@sync/protocol';
+import { startSheetsEmulator, type SheetsEmulator } from '@sync/google-sheets-emulator';
+import { GoogleSheetsDestinationConfig } from './config.ts';
+import { createGoogleSheetsDestination } from './destination.ts';
+import { MAX_CELL_CHARACTERS } from './cells.ts';
+
+let sheets: SheetsEmulator;
+beforeAll(async () => {
+  sheets = await startSheetsEmulator();
+});
+afterAll(() => sheets?.close());
+
+/** The injected auth client: a fixed access token the emulator accepts, no token endpoint. */
+function fakeAuth(): OAuth2Client {
+  const client = new OAuth2Client();
+  client.setCredentials({ access_token: sheets.accessToken, expiry_date: Date.now() + 3_600_000 });
+  return client;
+}
+const destination = createGoogleSheetsDestination({ authClient: fakeAuth });
+
+const catalog: ConfiguredAirbyteCatalog = {
+  streams: [
+    {
+      stream: {
+        name: 'customers',
+        json_schema: { type: 'object', properties: { created: { type: 'integer' }, id: { type: 'string' }, email: { type: 'string' }, address: { type: 'object' } } },
+        supported_sync_modes: ['full_refresh', 'incremental'],
+        source_defined_primary_key: [['id']],
+        default_cursor_field: ['created'],
+      },
+      sync_mode: 'incremental',
+      destination_sync_mode: 'append_dedup',
+      cursor_field: ['created'],
+      primary_key: [['id']],
+    },
+  ],
+};
+
+function config(extra: Record<string, unknown>): GoogleSheetsDestinationConfig {
+  return GoogleSheetsDestinationConfig.parse({
+    credentials: { auth_type: 'oauth2', client_id: 'x', client_secret: 'y', refresh_token: 'z' },
+    api_base_url: sheets.url,
+    requests_per_minute: 100_000,
+    retry_base_ms: 1,
+    ...extra,
+  });
+}
+
+async function write(cfg: GoogleSheetsDestinationConfig, messages: AirbyteMessage[]): Promise<AirbyteMessage[]> {
+  const out: AirbyteMessage[] = [];
+  const input = (async function* () {
+    yield* messages;
+  })();
+  for await (const m of destination.write({ config: cfg, catalog, messages: input })) out.push(m);
+  return out;
+}
+
+const customer = (n: number, created: number, extra: Record<string, unknown> = {}) => record('customers', { id: `cus_${n}`, created, email: `c${n}@x.test`, ...extra });
+
+describe('destination-google-sheets write', () => {
+  it('creates the spreadsheet from a title, says so in a CONTROL message, writes a header and one row per record', async () => {
+    const out = await write(config({ spreadsheet_title: 'Stripe' }), [
+      customer(1, 100, { address: { city: 'Paris' } }),
+      customer(2, 100),
+      streamState('customers', { cursor: 100 }, 2),
+    ]);
+    const control = out.find((m) => m.type === 'CONTROL');
+    const id = control?.control.connectorConfig?.config.spreadsheet_id as string;
+    expect(sheets.spreadsheetIds()).toContain(id);
+    expect(control?.control.connectorConfig?.config.spreadsheet_title).toBe('Stripe');
+    expect(sheets.values(id, 'customers')).toEqual([
+      ['id', 'created', 'email', 'address'],
+      ['cus_1', '100', 'c1@x.test', '{"city":"Paris"}'],
+      ['cus_2', '100', 'c2@x.test'],
+    ]);
+    const states = out.filter((m) => m.type === 'STATE');
+    expect(states).toHaveLength(1);
+    expect(states[0]!.state.destinationStats?.recordCount).toBe(2);
+  });
+
+  it('updates rows in place by primary key (newer wins), deletes rows of deleted records, adds new columns at the end', async () => {
+    const id = sheets.createSpreadsheet('dedup');
+    await write(config({ spreadsheet_id: id }), [customer(1, 100), customer(2, 100), customer(3, 100), customer(4, 100), streamState('customers', {}, 4)]);
+    const out = await write(config({ spreadsheet_id: id }), [
+      customer(2, 200, { email: 'new@x.test' }),
+      customer(3, 50, { email: 'stale@x.test' }), // older: ignored
+      record('customers', { id: 'cus_1', _deleted: true }),
+      customer(5, 300, { phone: '+33' }),
+      streamState('customers', {}, 4),
+    ]);
+    expect(out.filter((m) => m.type === 'CONTROL')).toHaveLength(0);
+    expect(sheets.values(id, 'customers')).toEqual([
+      ['id', 'created', 'email', 'address', 'phone'],
+      ['cus_2', '200', 'new@x.test'],
+      ['cus_3', '100', 'c3@x.test'],
+      ['cus_4', '100', 'c4@x.test'],
+      ['cus_5', '300', 'c5@x.test', '', '+33'],
+    ]);
+    // The index survives the deletion: a later update finds the shifted row.
+    await write(config({ spreadsheet_id: id }), [customer(4, 400, { email: 'four@x.test' }), streamState('customers', {}, 1)]);
+    expect(sheets.values(id, 'customers')[3]).toEqual(['cus_4', '400', 'four@x.test']);
+    expect(sheets.values(id, 'customers')).toHaveLength(5);
+  });
+
+  it('truncates an over-long value with a visible marker instead of failing', async () => {
+    const id = sheets.createSpreadsheet('long');
+    await write(config({ spreadsheet_id: id }), [customer(1, 1, { email: 'x'.repeat(80_000) }), streamState('customers', {}, 1)]);
+    const cell = sheets.values(id, 'customers')[1]![2]!;
+    expect(cell).toHaveLength(MAX_CELL_CHARACTERS);
+    expect(cell).toMatch(/…\[truncated: 80,000 characters\]$/);
+  });
+
+  it('acknowledges each STATE after its batch, not only at the end, and survives 429s and 5xx', async () => {
+    const id = sheets.createSpreadsheet('batches');
+    const acked: number[] = [];
+    const messages = (async function* (): AsyncGenerator<AirbyteMessage> {
+      for (let page = 0; page < 5; page++) {
+        for (let i = 0; i < 10; i++) yield customer(page * 10 + i, page);
+        yield streamState('customers', { page }, 10);
+        // Once a full batch (20 rows) has passed, its states must already be out.
+        if (page === 2) expect(acked).toEqual([0, 1]);
+      }
+    })();
+    sheets.inject({ status: 429, count: 6 });
+    sheets.inject({ status: 503, count: 2 });
+    for await (const m of destination.write({ config: config({ spreadsheet_id: id, batch_size: 20 }), catalog, messages })) {
+      if (m.type === 'STATE') acked.push((m.state.stream?.stream_state as { page: number }).page);
+    }
+    expect(acked).toEqual([0, 1, 2, 3, 4]);
+    expect(sheets.values(id, 'customers')).toHaveLength(51);
+    expect(sheets.statusCounts()[429]).toBeGreaterThanOrEqual(6);
+  });
+
+  it('fails with a clear error when the spreadsheet does not exist', async () => {
+    await expect(write(config({ spreadsheet_id: 'nope' }), [])).rejects.toThrow(/HTTP 404.*check spreadsheet_id/);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * The `write` command: records into one tab per stream, each STATE acknowledged once the batch
+ * holding every record before it is written.
+ *
+ * Rule (Airbyte protocol, "State & Checkpointing",
+ * https://docs.airbyte.com/understanding-airbyte/airbyte-protocol#state--checkpointing): a STATE is
+ * emitted only after all records before it are persisted, in order. States wait with their records
+ * until the batch is full (`batch_size`) or `flush_interval_ms` has passed, so a source that
+ * checkpoints every page does not cost one API request per page; every STATE is still acknowledged
+ * as soon as its batch is written, not only at the end.
+ */
+import { ConfigError, configUpdate, log, type AirbyteMessage, type MessageOf, type WriteInput } from '@sync/protocol';
+import type { OAuth2Client } from 'google-auth-library';
+import { SheetsApi, type SheetInfo } from './api.ts';
+import type { GoogleSheetsDestinationConfig } from './config.ts';
+import { acknowledge, RecordCounts } from './state-stats.ts';
+import { planTab, Tab } from './tab.ts';
+
+/** Cells per spreadsheet (https://support.google.com/drive/answer/37603). */
+export const MAX_SPREADSHEET_CELLS = 10_000_000;
+
+/** Makes the API client for a config (with the auth client chosen by the destination). */
+export function apiFor(config: GoogleSheetsDestinationConfig, auth: OAuth2Client, log?: (line: string) => void): SheetsApi {
+  return new SheetsApi({
+    rootUrl: config.api_base_url,
+    auth,
+    requestsPerMinute: config.requests_per_minute,
+    retry: {
+      maxRetries: config.max_retries,
+      baseMs: config.retry_base_ms,
+      ...(log ? { onRetry: (attempt, delayMs, error) => log(`retry ${attempt} in ${Math.round(delayMs)} ms: ${(error as Error).message}`) } : {}),
+    },
+  });
+}
+
+/**
+ * Writes `messages` to the spreadsheet and yields: a CONTROL config update first when it created
+ * the spreadsheet, then each STATE with `destinationStats.recordCount` once its records are written.
+ *
+ * @throws ConfigError for a record of a stream not in the catalog, a dedup stream without primary
+ *   key, bad credentials or spreadsheet id, or a spreadsheet that would pass 10 million cells;
+ *   ConnectorError transient_error when the API keeps failing after retries.
+ */
+export async function* writeToSheets(input: WriteInput<GoogleSheetsDestinationConfig>, auth: OAuth2Client): AsyncGenerator<AirbyteMessage> {
+  const { config, catalog, messages } = input;
+  const api = apiFor(config, auth, (line) => process.stderr.write(`destination-google-sheets: ${line}\n`));
+  const plans = catalog.streams.map(planTab);
+
+  let spreadsheetId = config.spreadsheet_id;
+  let sheets: SheetInfo[];
+  if (spreadsheetId === undefined) {
+    const created = await api.create(config.spreadsheet_title!);
+    spreadsheetId = created.spreadsheetId;
+    sheets = created.sheets;
+    yield configUpdate({ ...config, spreadsheet_id: spreadsheetId });
+    yield log('INFO', `created spreadsheet ${JSON.stringify(config.spreadsheet_title)} (${spreadsheetId})`);
+  } else {
+    sheets = await api.sheets(spreadsheetId);
+  }
+
+  const missing = plans.filter((p) => !sheets.some((s) => s.title === p.stream));
+  if (missing.length > 0) {
+    const replies = await api.batchUpdate(
+      spreadsheetId,
+      missing.map((p) => ({ addSheet: { properties: { title: p.stream, gridProperties: { rowCount: 1, columnCount: Math.max(p.columns.length, 1) } } } })),
+    );
+    for (const reply of replies) {
+      const props = reply.addSheet?.properties;
+      if (props) sheets.push({ sheetId: props.sheetId ?? 0, title: props.title ?? '', rowCount: props.gridProperties?.rowCount ?? 1, columnCount: props.gridProperties?.columnCount ?? 1 });
+    }
+  }
+  const tabs = new Map<string, Tab>();
+  for (const plan of plans) {
+    const tab = new Tab(plan, sheets.find((s) => s.title === plan.stream)!);
+    await tab.open(api, spreadsheetId);
+    tabs.set(plan.stream, tab);
+  }
+
+  let cells = sheets.reduce((n, s) => n + s.rowCount * s.columnCount, 0);
+  const reserveCells = (more: number) => {
+    if (cells + more > MAX_SPREADSHEET_CELLS) {
+      throw new ConfigError(
+        `spreadsheet ${spreadsheetId} would pass Google Sheets' limit of ${MAX_SPREADSHEET_CELLS.toLocaleString('en-US')} cells ` +
+          `(${cells.toLocaleString('en-US')} used, ${more.toLocaleString('en-US')} more needed); write to a new spreadsheet or fewer streams`,
+      );
+    }
+    cells += more;
+  };
+
+  const counts = new RecordCounts();
+  let buffered = 0;
+  let waitingSince: number | undefined;
+  let pendingStates: MessageOf<'STATE'>[] = [];
+  let totals = { updated: 0, appended: 0, deleted: 0 };
+  const flush = async () => {
+    for (const tab of tabs.values()) {
+      if (tab.buffered === 0 && tab.header.length === 0) continue;
+      const done = await tab.flush(api, spreadsheetId, reserveCells);
+      totals = { updated: totals.updated + done.updated, appended: totals.appended + done.appended, deleted: totals.deleted + done.deleted };
+    }
+    buffered = 0;
+    waitingSince = undefined;
+    const acks = pendingStates;
+    pendingStates = [];
+    return acks;
+  };
+
+  for await (const message of messages) {
+    if (message.type === 'RECORD') {
+      const tab = tabs.get(message.record.stream);
+      if (!tab) {
+        throw new ConfigError(
+          `record for stream '${message.record.stream}', which is not in the configured catalog (streams: ${[...tabs.keys()].join(', ')})`,
+          { stream: message.record.stream },
+        );
+      }
+      tab.add(message.record.data);
+      counts.add(message.record.stream);
+      buffered++;
+    } else if (message.type === 'STATE') {
+      pendingStates.push(acknowledge(message, counts.take(message.state)));
+      waitingSince ??= Date.now();
+    } else {
+      continue;
+    }
+    const due = pendingStates.length > 0 && (buffered === 0 || Date.now() - waitingSince! >= config.flush_interval_ms);
+    if (buffered >= config.batch_size || due) yield* await flush();
+  }
+  yield* await flush();
+  yield log(
+    'INFO',
+    `spreadsheet ${spreadsheetId}: ${totals.appended} rows appended, ${totals.updated} updated in place, ${totals.deleted} deleted; ${api.requests} API requests`,
+  );
+}

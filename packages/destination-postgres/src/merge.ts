@@ -1,0 +1,72 @@
+/**
+ * The statements that move one stream's staged batch into its table (or its shadow table), run in the
+ * transaction that also records the batch's checkpoint.
+ *
+ * Deduplicated tables (append_dedup, and overwrite with a primary key): one row per key. Within a
+ * batch the newest version of a key wins: a delete first, then the highest cursor value, then the last
+ * received (arrival order), so ties are broken deterministically. Against the stored row, an upsert
+ * replaces it only when the incoming cursor is >= the stored one (a missing cursor counts as JSON null,
+ * the lowest value); without a cursor field the last received wins.
+ *
+ * Deletes: a record is a delete when its data has `"deleted": true` (Stripe's deleted objects) or a
+ * non-null `_ab_cdc_deleted_at` (Airbyte's CDC convention). A delete always wins over the stored row.
+ * Soft (default): the row stays, with `_deleted = true` and its last data; a delete for an unknown
+ * key is stored as its own row. Hard (`hard_delete: true`): the row is removed. Appended tables
+ * always store a delete as a row with `_deleted = true`.
+ */
+import { castSql } from './columns.ts';
+import { pathLiteral, quoteIdent } from './identifiers.ts';
+import { DELETED_COLUMN, isDeduplicated, RAW_DATA_COLUMN, SYNCED_AT_COLUMN, type StreamTable } from './tables.ts';
+
+export interface MergeOptions {
+  /** Quoted name of the table to write: the stream's table, or its shadow table in overwrite mode. */
+  target: string;
+  /** Quoted name of the staging table, columns `(seq bigint, deleted boolean, data jsonb)`. */
+  staging: string;
+  /** Remove deleted records instead of flagging them. */
+  hardDelete: boolean;
+  /** The batch holds at least one delete (a hard delete then needs its own statement). */
+  hasDeletes: boolean;
+}
+
+/** True when `data` is a delete (see the module comment). */
+export function isDelete(data: Record<string, unknown>): boolean {
+  const cdc = data._ab_cdc_deleted_at;
+  return data.deleted === true || (cdc !== undefined && cdc !== null);
+}
+
+/** The statements merging the staged batch of `table`, in order. */
+export function mergeStatements(table: StreamTable, options: MergeOptions): string[] {
+  const keyColumns = table.primaryKey.map((k) => quoteIdent(k.column));
+  const typedColumns = table.columns.map((c) => quoteIdent(c.column));
+  const [raw, syncedAt, deleted] = [RAW_DATA_COLUMN, SYNCED_AT_COLUMN, DELETED_COLUMN].map(quoteIdent) as [string, string, string];
+  const insertColumns = [...keyColumns, ...typedColumns, raw, syncedAt, deleted].join(', ');
+  const values = (source: string) =>
+    [...table.primaryKey.map((k) => `${source} #>> ${pathLiteral(k.path)}`), ...table.columns.map((c) => castSql(c, source)), source, 'now()', 'deleted'].join(', ');
+
+  if (!isDeduplicated(table)) {
+    return [`insert into ${options.target} (${insertColumns}) select ${values('data')} from ${options.staging} order by seq`];
+  }
+
+  const keyValues = table.primaryKey.map((k) => `data #>> ${pathLiteral(k.path)}`);
+  const cursor = (source: string) => (table.cursorPath ? `coalesce(${source} #> ${pathLiteral(table.cursorPath)}, 'null'::jsonb)` : undefined);
+  const order = [...keyValues, 'deleted desc', ...(table.cursorPath ? [`${cursor('data')} desc`] : []), 'seq desc'].join(', ');
+  const newest = `(select distinct on (${keyValues.join(', ')}) seq, deleted, data from ${options.staging} order by ${order}) newest`;
+  const hard = options.hardDelete;
+  const statements: string[] = [];
+  if (hard && options.hasDeletes) {
+    const match = table.primaryKey.map((k, i) => `target.${keyColumns[i]} = newest.data #>> ${pathLiteral(k.path)}`).join(' and ');
+    statements.push(`delete from ${options.target} as target using ${newest} where newest.deleted and ${match}`);
+  }
+  // A soft delete keeps the stored row's data and only flags it.
+  const keep = (column: string) => (hard ? `excluded.${column}` : `case when excluded.${deleted} then target.${column} else excluded.${column} end`);
+  const updates = [...typedColumns, raw].map((c) => `${c} = ${keep(c)}`);
+  updates.push(`${syncedAt} = excluded.${syncedAt}`, `${deleted} = excluded.${deleted}`);
+  const newerWins = table.cursorPath ? ` where excluded.${deleted} or ${cursor(`excluded.${raw}`)} >= ${cursor(`target.${raw}`)}` : '';
+  statements.push(
+    `insert into ${options.target} as target (${insertColumns}) ` +
+      `select ${values('newest.data')} from ${newest}${hard ? ' where not newest.deleted' : ''} ` +
+      `on conflict (${keyColumns.join(', ')}) do update set ${updates.join(', ')}${newerWins}`,
+  );
+  return statements;
+}

@@ -1,0 +1,122 @@
+/**
+ * Deterministic fake records shaped like Stripe customers (https://docs.stripe.com/api/customers/object).
+ * Record `index` of a stream depends only on (seed, stream, index), so a read can resume at any index.
+ */
+
+/** First `created` timestamp, unix seconds (2023-11-14); record i was created `i` seconds later. */
+const EPOCH_S = 1_700_000_000;
+
+const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Dennis'];
+const LAST_NAMES = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Hamilton', 'Ritchie'];
+const CITIES: readonly (readonly [string, string, string])[] = [
+  ['Paris', 'FR', '75001'],
+  ['Berlin', 'DE', '10115'],
+  ['Dublin', 'IE', 'D02'],
+  ['Austin', 'US', '78701'],
+  ['Tokyo', 'JP', '100-0001'],
+];
+const CURRENCIES = ['usd', 'eur', 'gbp', 'jpy'];
+const WORDS = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua';
+/** Text that padding is cut from: long enough for any record size without allocation per record. */
+let padding = WORDS;
+
+/** A 32-bit hash of a string (FNV-1a). */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** mulberry32: a small, fast PRNG; returns a function giving floats in [0, 1). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)]!;
+}
+
+/**
+ * Customer number `index` of a stream whose seed hash is `streamSeed` (see `hash32`), padded with a
+ * `description` so that its JSON is about `recordBytes` bytes. `created` and `updated` grow with the
+ * index (unix seconds), so `updated` is a usable cursor.
+ */
+export function fakeCustomer(streamSeed: number, index: number, recordBytes: number): Record<string, unknown> {
+  const random = prng(streamSeed ^ Math.imul(index + 1, 0x9e3779b1));
+  const first = pick(random, FIRST_NAMES);
+  const last = pick(random, LAST_NAMES);
+  const [city, country, postalCode] = pick(random, CITIES);
+  const created = EPOCH_S + index;
+  const id = `cus_${streamSeed.toString(36)}${index.toString(36).padStart(8, '0')}`;
+  const customer: Record<string, unknown> = {
+    id,
+    object: 'customer',
+    address: { city, country, line1: `${1 + Math.floor(random() * 200)} Main Street`, line2: null, postal_code: postalCode, state: null },
+    balance: Math.floor(random() * 20_000) - 10_000,
+    created,
+    updated: created,
+    currency: pick(random, CURRENCIES),
+    default_source: null,
+    delinquent: random() < 0.1,
+    description: '',
+    discount: null,
+    email: `${first.toLowerCase()}.${last.toLowerCase()}.${index}@example.com`,
+    invoice_prefix: id.slice(4, 12).toUpperCase(),
+    invoice_settings: { custom_fields: null, default_payment_method: null, footer: null },
+    livemode: false,
+    metadata: { seq: String(index) },
+    name: `${first} ${last}`,
+    next_invoice_sequence: 1 + Math.floor(random() * 50),
+    phone: `+1555${String(Math.floor(random() * 10_000_000)).padStart(7, '0')}`,
+    preferred_locales: ['en'],
+    shipping: null,
+    tax_exempt: 'none',
+  };
+  const missing = recordBytes - JSON.stringify(customer).length;
+  if (missing > 0) customer.description = paddingOf(missing, Math.floor(random() * WORDS.length));
+  return customer;
+}
+
+function paddingOf(length: number, offset: number): string {
+  while (padding.length < offset + length) padding += ` ${padding}`;
+  return padding.slice(offset, offset + length);
+}
+
+/** JSON Schema of a fake customer, in the style of Stripe's OpenAPI spec (nullable, unix-time). */
+export const customerSchema: Record<string, unknown> = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    object: { type: 'string', enum: ['customer'] },
+    address: { anyOf: [{ type: 'object', properties: { city: { type: ['string', 'null'] } } }, { type: 'null' }] },
+    balance: { type: 'integer' },
+    created: { type: 'integer', format: 'unix-time' },
+    updated: { type: 'integer', format: 'unix-time' },
+    currency: { type: ['string', 'null'] },
+    default_source: { anyOf: [{ type: 'string' }, { type: 'object' }], nullable: true },
+    delinquent: { type: ['boolean', 'null'] },
+    description: { type: 'string', nullable: true },
+    discount: { type: ['object', 'null'] },
+    email: { type: ['string', 'null'] },
+    invoice_prefix: { type: ['string', 'null'] },
+    invoice_settings: { type: 'object' },
+    livemode: { type: 'boolean' },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    name: { type: ['string', 'null'] },
+    next_invoice_sequence: { type: 'integer' },
+    phone: { type: ['string', 'null'] },
+    preferred_locales: { type: 'array', items: { type: 'string' } },
+    shipping: { type: ['object', 'null'] },
+    tax_exempt: { type: ['string', 'null'], enum: ['exempt', 'none', 'reverse', null] },
+  },
+};

@@ -1,0 +1,4 @@
+import { main } from '@sync/protocol';
+import { fakerSource } from './source.ts';
+
+await main(fakerSource);
