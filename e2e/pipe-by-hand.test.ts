@@ -49,3 +49,18 @@ it('source read | dest write fills the same tables', async () => {
   }
   expect(repoRoot).toBeTruthy();
 });
+
+it("passes a connector's failure through: a malformed line on stdin fails `sync dest postgres write` with exit 1", async () => {
+  const schema = freshSchema();
+  await writeFile(join(dir, 'd-bad.json'), JSON.stringify({ url: databaseUrl(), schema }));
+  await writeFile(join(dir, 'c-bad.json'), JSON.stringify({ streams: [] }));
+  const result = await execa(process.execPath, [syncBin, 'dest', 'postgres', 'write', '--config', 'd-bad.json', '--catalog', 'c-bad.json'], {
+    cwd: dir,
+    env: cliEnv({}),
+    extendEnv: false,
+    reject: false,
+    input: '{"type": "RECORD", oops\n',
+  });
+  expect(result.exitCode).toBe(1);
+  expect(String(result.stderr)).toMatch(/stdin: line 1: not valid JSON/);
+});

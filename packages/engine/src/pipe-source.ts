@@ -1,7 +1,7 @@
 /**
- * The source half of a run: copies RECORD and STATE lines from the source's stdout to the
- * destination's stdin, unchanged, waiting on `drain` so memory stays flat. Everything else is for the
- * engine (statuses, estimates, logs, errors, config changes).
+ * The source half of a run: copies RECORD, STATE and STREAM_STATUS lines from the source's stdout to
+ * the destination's stdin, unchanged, waiting on `drain` so memory stays flat. Everything else is for
+ * the engine (estimates, logs, errors, config changes).
  */
 import { once } from 'node:events';
 import { ProtocolError, type FailureType, type StateMessage } from '@sync/protocol';
@@ -73,6 +73,9 @@ export async function pipeSource(
           const counts = streams[status.stream_descriptor.name];
           if (counts) counts.status = status.status.toLowerCase() as StreamResult['status'];
           emit({ type: 'stream_status', stream: status.stream_descriptor.name, status: status.status });
+          // The destination gets stream statuses too, as on the Airbyte platform: an `overwrite` stream
+          // swaps in its new table only when its source said COMPLETE.
+          await forward(line);
         }
         const estimate = message.trace.estimate;
         if (estimate?.row_estimate !== undefined) emit({ type: 'estimate', stream: estimate.name, rows: estimate.row_estimate });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessages } from './ndjson.ts';
+import { decodeMessages, parseMessage } from './ndjson.ts';
 import { ProtocolError } from './errors.ts';
 
 async function* chunks(...parts: string[]) {
@@ -30,5 +30,24 @@ describe('decodeMessages', () => {
     const err = await collect(chunks('{"type":"LOG",', '"log":{"level":"INFO","message":"xxxxxxxxxx"}}\n'), 20).catch((e) => e);
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err.message).toMatch(/line 1: line longer than the maximum of 20 bytes/);
+  });
+});
+
+describe('parseMessage on records (the hand-checked fast path)', () => {
+  const line = (record: unknown) => JSON.stringify({ type: 'RECORD', record });
+  it('accepts a well-formed record as zod would', () => {
+    const record = { stream: 's', data: { id: 1 }, emitted_at: 5, namespace: 'n', meta: { changes: [] } };
+    expect(parseMessage(line(record), 1, 'src')).toEqual({ type: 'RECORD', record });
+  });
+
+  it.each([
+    ['data is an array', { stream: 's', data: [], emitted_at: 1 }, /at record\.data/],
+    ['data is null', { stream: 's', data: null, emitted_at: 1 }, /at record\.data/],
+    ['emitted_at is fractional', { stream: 's', data: {}, emitted_at: 1.5 }, /at record\.emitted_at/],
+    ['stream is missing', { data: {}, emitted_at: 1 }, /at record\.stream/],
+    ['namespace is a number', { stream: 's', data: {}, emitted_at: 1, namespace: 3 }, /at record\.namespace/],
+  ])('refuses a record whose %s, with zod explaining where', (_why, record, where) => {
+    expect(() => parseMessage(line(record), 7, 'src')).toThrow(where);
+    expect(() => parseMessage(line(record), 7, 'src')).toThrow(/^src: line 7: invalid RECORD message/);
   });
 });

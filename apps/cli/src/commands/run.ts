@@ -4,8 +4,27 @@ import { StateStore } from '@sync/state-postgres';
 import { builtinConnectors, defaultConfig } from '../builtins.ts';
 import { readConfigInput } from '../config-input.ts';
 import { openDatabase } from '../database.ts';
-import { plainProgress, summary } from '../render-plain.ts';
+import { LOG_FORMATS, LOG_LEVELS, RunLog, type LogFormat, type LogLevel } from '../logs/run-log.ts';
+import { collectSecrets, createRedactor } from '../logs/secrets.ts';
+import { startInkProgress, type InkProgress } from '../progress/ink-progress.ts';
+import { summary } from '../render-plain.ts';
 import { UserError } from '../user-error.ts';
+
+/** Events the ink view shows itself; their log lines would only repeat it. */
+const SHOWN_BY_VIEW = new Set(['run_started', 'stream_status', 'checkpoint', 'estimate']);
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UserError(`${flag} must be one of ${allowed.join(', ')} (got '${value}')`);
+}
+
+/**
+ * The ink view needs a terminal to redraw: stderr a TTY, not CI (ENVIRONMENT.md), pretty logs (JSON
+ * lines and a redrawn view cannot share stderr), and no `--plain`.
+ */
+function wantsInk(plain: boolean, format: LogFormat, env: NodeJS.ProcessEnv): boolean {
+  return !plain && format === 'pretty' && process.stderr.isTTY === true && !env.CI;
+}
 
 /** `stripe` + `postgres` → `stripe-postgres`; a command line becomes a slug. */
 function defaultPipelineId(source: string, destination: string): string {
@@ -28,10 +47,35 @@ export const runCommand = defineCommand({
     'full-refresh': { type: 'boolean', description: 'Ignore saved state and read every stream from the start' },
     'source-config': { type: 'string', description: 'Source config, a JSON file or inline JSON (Stripe default: STRIPE_API_KEY, STRIPE_BASE_URL)', valueHint: 'FILE|JSON' },
     'dest-config': { type: 'string', description: 'Destination config, a JSON file or inline JSON (Postgres default: DATABASE_URL)', valueHint: 'FILE|JSON' },
-    plain: { type: 'boolean', description: 'Plain progress lines on stderr (currently the only progress view)' },
+    plain: { type: 'boolean', description: 'Plain progress lines on stderr instead of the live terminal view' },
+    'log-format': {
+      type: 'string',
+      description: 'Logs on stderr: pretty (human lines, the default) or json (one JSON object per line); env SYNC_LOG_FORMAT',
+      valueHint: 'pretty|json',
+    },
+    'log-level': {
+      type: 'string',
+      description: 'Least level logged: trace, debug, info (default), warn, error, fatal, silent; env SYNC_LOG_LEVEL',
+      valueHint: 'LEVEL',
+    },
   },
   async run({ args }) {
-    const say = (line: string) => process.stderr.write(`${line}\n`);
+    const format = oneOf<LogFormat>('--log-format', args['log-format'] ?? process.env.SYNC_LOG_FORMAT ?? 'pretty', LOG_FORMATS);
+    const level = oneOf<LogLevel>('--log-level', args['log-level'] ?? process.env.SYNC_LOG_LEVEL ?? 'info', LOG_LEVELS);
+    const pipelineId = args.pipeline ?? defaultPipelineId(args.source, args.dest);
+    let ink: InkProgress | undefined;
+    const log = new RunLog({
+      format,
+      level,
+      pipeline: pipelineId,
+      source: args.source,
+      destination: args.dest,
+      write: (line, record) => {
+        if (!ink) process.stderr.write(`${line}\n`);
+        else if (!SHOWN_BY_VIEW.has(record.event)) ink.log(line);
+      },
+    });
+    const say = (line: string) => log.message('info', line);
     const database = openDatabase(process.env, say);
     const abort = new AbortController();
     const onSignal = () => abort.abort();
@@ -45,9 +89,21 @@ export const runCommand = defineCommand({
       const sourceConfig = await defaultConfig('source', args.source, await readConfigInput('--source-config', args['source-config']), context);
       const destinationConfig = await defaultConfig('destination', args.dest, await readConfigInput('--dest-config', args['dest-config']), context);
       store = await StateStore.open({ url: await database.url() });
+      // Config keys saved by earlier runs (CONTROL messages, e.g. a refreshed token) are secrets too.
+      const saved = await store.loadConfigUpdates(pipelineId);
+      const secrets = await collectSecrets(
+        [
+          { command: source, configs: [sourceConfig, saved.source?.changes] },
+          { command: destination, configs: [destinationConfig, saved.destination?.changes] },
+        ],
+        (warning) => log.message('warn', warning),
+      );
+      log.redact = createRedactor(secrets);
       const streams = args.streams?.split(',').map((s) => s.trim()).filter(Boolean);
+      if (wantsInk(Boolean(args.plain), format, process.env)) ink = startInkProgress(process.stderr);
+      const view = ink;
       const result = await runSync({
-        pipelineId: args.pipeline ?? defaultPipelineId(args.source, args.dest),
+        pipelineId,
         source,
         sourceConfig,
         destination,
@@ -55,13 +111,36 @@ export const runCommand = defineCommand({
         store,
         ...(streams && streams.length > 0 ? { streams } : {}),
         fullRefresh: Boolean(args['full-refresh']),
-        onEvent: plainProgress(say),
+        onEvent: (event) => {
+          log.onEvent(event);
+          view?.onEvent(event);
+        },
         signal: abort.signal,
       });
+      await ink?.finish(result);
+      ink = undefined;
+      const failure = result.failure ? log.redact(result.failure.message) : undefined;
+      log.logger[failure ? 'error' : 'info'](
+        {
+          connector: null,
+          stream: null,
+          event: 'run_finished',
+          status: result.status,
+          duration_ms: result.durationMs,
+          streams: result.streams,
+          ...(result.failure ? { error: failure, failure_type: result.failure.failureType, origin: result.failure.origin } : {}),
+        },
+        `run ${result.runId} ${result.status}`,
+      );
       // A run that failed before any stream started has nothing to summarise but its error.
       if (Object.keys(result.streams).length > 0) process.stdout.write(`${summary(result)}\n`);
-      if (result.failure) throw new UserError(result.failure.message);
+      if (failure !== undefined) throw new UserError(failure);
+    } catch (error) {
+      // However it failed, the one error line must not carry a secret either.
+      if (error instanceof Error) error.message = log.redact(error.message);
+      throw error;
     } finally {
+      await ink?.finish();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await store?.close();

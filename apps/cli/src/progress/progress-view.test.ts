@@ -35,7 +35,7 @@ it('at start: every stream waits, the clock runs', () => {
       'sync run run-1 of pipeline stripe-postgres',
       '· customers  waiting',
       '· charges    waiting',
-      'elapsed 1s · 0/2 streams complete · 0 read · 0 committed · 0 records/s',
+      'elapsed 1s · 0/2 streams done · 0 read · 0 committed · 0 records/s',
     ].join('\n'),
   );
 });
@@ -53,7 +53,7 @@ it('mid-run: counts, records/s, the last checkpoint age and the estimate', () =>
       'sync run run-1 of pipeline stripe-postgres',
       '› customers  running   4,000 read  1,500 committed  1,000/s  checkpoint 2s ago  40% of ~10,000',
       '· charges    waiting',
-      'elapsed 5s · 0/2 streams complete · 4,000 read · 1,500 committed · 800 records/s · ETA ~7s',
+      'elapsed 5s · 0/2 streams done · 4,000 read · 1,500 committed · 800 records/s · ETA ~7s',
     ].join('\n'),
   );
 });
@@ -86,7 +86,7 @@ it('on failure: unfinished streams fail, the error is left to the one error line
       'sync run run-1 of pipeline stripe-postgres',
       '✖ customers  failed    12 read  10 committed  6/s  checkpoint 8s ago',
       '✖ charges    failed     0 read   0 committed',
-      'failed after 2s · 0/2 streams complete · 12 read · 10 committed · 6 records/s',
+      'failed after 2s · 0/2 streams done · 12 read · 10 committed · 6 records/s',
     ].join('\n'),
   );
   expect(text).not.toContain('killed');
@@ -112,7 +112,7 @@ it('on completion: every stream complete, the final counts and the total time', 
       'sync run run-1 of pipeline stripe-postgres',
       '✔ customers  complete  3 read  3 committed  3/s  checkpoint 1m 00s ago',
       '✔ charges    complete  3 read  3 committed  3/s  checkpoint 1m 00s ago',
-      'succeeded in 1m 01s · 2/2 streams complete · 6 read · 6 committed · 0 records/s',
+      'succeeded in 1m 01s · 2/2 streams done · 6 read · 6 committed · 0 records/s',
     ].join('\n'),
   );
 });

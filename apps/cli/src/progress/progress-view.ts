@@ -67,7 +67,7 @@ function overallLine(snapshot: ProgressSnapshot, now: number): string {
         : `failed after ${formatDuration(elapsed)}`;
   const parts = [
     head,
-    `${complete}/${snapshot.streams.length} streams complete`,
+    `${complete}/${snapshot.streams.length} streams done`,
     `${number.format(read)} read`,
     `${number.format(committed)} committed`,
     ...(perSecond === undefined ? [] : [`${number.format(Math.round(perSecond))} records/s`]),
@@ -113,11 +113,12 @@ export function ProgressView({ snapshot, now, logs = [] }: ProgressViewProps): R
         .map((cell, i) => (i === 0 || i === 1 || i === 2 ? cell.padStart(widths[i]!) : i === 3 ? cell.padEnd(widths[3]!) : cell))
         .join('  ')
         .trimEnd();
+      // One Text per row: a row of Boxes would shrink the status to fit a narrow terminal; text wraps instead.
       return h(
-        Box,
+        Text,
         { key: stream.name },
         h(Text, { color: look.color }, `${look.symbol} ${stream.name.padEnd(nameWidth)}  ${stream.phase.padEnd(8)}`),
-        stream.phase === 'waiting' ? null : h(Text, null, `  ${counts}`),
+        stream.phase === 'waiting' ? '' : `  ${counts}`,
       );
     }),
     h(

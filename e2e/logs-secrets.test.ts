@@ -1,0 +1,46 @@
+/**
+ * Secrets never reach a log line: a source that leaks its own secrets (by its spec's airbyte_secret
+ * fields, one nested in a oneOf) in LOG messages at every level, on stderr and in its TRACE ERROR
+ * runs with every log line on; no line of stderr or stdout holds a secret, whatever the format.
+ */
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { cliEnv, repoRoot, runCli } from './support/cli.ts';
+import { databaseUrl, freshSchema } from './support/database.ts';
+
+const leakySource = `node ${join(repoRoot, 'e2e/fixtures/leaky-source.mjs')}`;
+const secrets = ['tok_9f8e7d6c5b4a', 'pw-Zq7!x"y/z'];
+
+async function run(format: string, fail: boolean) {
+  const pipeline = freshSchema('p');
+  return runCli(
+    [
+      'run', '--source', leakySource, '--dest', 'postgres', '--pipeline', pipeline,
+      '--source-config', JSON.stringify({ api_token: secrets[0], credentials: { method: 'password', password: secrets[1] }, fail }),
+      '--dest-config', JSON.stringify({ schema: freshSchema() }),
+      '--log-format', format, '--log-level', 'trace',
+    ],
+    cliEnv({ DATABASE_URL: databaseUrl() }),
+  );
+}
+
+/** The secrets in the forms a line could hold them: as written, JSON-escaped, percent-encoded. */
+const forms = secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]);
+
+for (const format of ['json', 'pretty']) {
+  it(`${format}: no log line of a failing run holds a secret, and the leaks were there to catch`, async () => {
+    const result = await run(format, true);
+    expect(result.exitCode).toBe(1);
+    const lines = `${result.stderr}\n${result.stdout}`.split('\n');
+    for (const line of lines) for (const secret of forms) expect(line).not.toContain(secret);
+    // The source did leak: every level of its LOG, its stderr and its error were logged, masked.
+    const masked = lines.filter((l) => l.includes('token=[REDACTED] password=[REDACTED]'));
+    expect(masked.length).toBeGreaterThanOrEqual(6);
+    expect(lines).toContainEqual(expect.stringMatching(/^sync: error: .*login refused for token=\[REDACTED\] password=\[REDACTED\]$/));
+    if (format === 'json') {
+      const records = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records.map((r) => r.event)).toEqual(expect.arrayContaining(['log', 'stderr', 'run_finished']));
+      expect(records.find((r) => r.event === 'stderr')).toMatchObject({ connector: leakySource, msg: 'reading with token=[REDACTED] password=[REDACTED]' });
+    }
+  });
+}
