@@ -14,6 +14,7 @@ const connectors: string[][] = [
   ['python3', 'examples/python-source/source.py'],
   ['sh', 'examples/shell-source/source.sh'],
   ['node', 'packages/connector-kit/example/stripe-customers.ts'],
+  ['node', 'packages/source-faker/bin/source-faker.js'],
 ];
 
 describe('conformance suite', () => {

@@ -128,7 +128,7 @@ console.log(`$ ${command}`);
 console.log(`database: ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded Postgres'}; ${runs} runs each, medians\n`);
 
 try {
-  const catalog = configureCatalog(fakerCatalog(FakerSourceConfig.parse(sourceConfig)));
+  const catalog = configureCatalog(await fakerCatalog(FakerSourceConfig.parse(sourceConfig)));
   const files = { input: join(dir, 'input.ndjson'), catalog: join(dir, 'catalog.json'), source: join(dir, 'source.json') };
   await writeFile(files.catalog, JSON.stringify(catalog));
   await writeFile(files.source, JSON.stringify(sourceConfig));

@@ -89,3 +89,38 @@ describe('defineSource', () => {
     expect(await source.check({})).toMatchObject({ status: 'FAILED', message: expect.stringContaining('boom') });
   });
 });
+
+describe('defineSource, unique cursors', () => {
+  it('resumes strictly after a unique cursor and at a shared one', async () => {
+    const rows = [1, 2, 3, 4].map((n) => ({ id: `r${n}`, seq: n }));
+    const make = (uniqueCursor: boolean) =>
+      defineSource<Record<string, never>, undefined>({
+        name: 'source-seq',
+        configSchema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
+        context: () => undefined,
+        streams: [
+          {
+            name: 'rows',
+            jsonSchema: { type: 'object' },
+            primaryKey: ['id'],
+            cursorField: 'seq',
+            uniqueCursor,
+            pagination: offsetPagination(),
+            pageSize: 10,
+            fetchPage: async () => ({ records: rows }),
+          },
+        ],
+      });
+    const ids = async (uniqueCursor: boolean) => {
+      const source = make(uniqueCursor);
+      const catalog = configureCatalog(await source.discover({}));
+      const out: string[] = [];
+      for await (const m of source.read({ config: {}, catalog, state: new Map([['rows', { cursor: 2 }]]) })) {
+        if (m.type === 'RECORD') out.push(String(m.record.data.id));
+      }
+      return out;
+    };
+    expect(await ids(true)).toEqual(['r3', 'r4']);
+    expect(await ids(false)).toEqual(['r2', 'r3', 'r4']);
+  });
+});

@@ -12,7 +12,8 @@
  * }
  * ```
  * An incremental pass passes `since` (= `cursor`) to `fetchPage` and drops records older than it, so
- * an API that cannot filter still works; records at `since` are emitted again (at least once).
+ * an API that cannot filter still works; records at `since` are emitted again (at least once), unless
+ * the stream declares `uniqueCursor`.
  */
 import type { z } from 'zod';
 import {
@@ -36,7 +37,10 @@ export interface PageRequest<Config> {
   position: PagePosition;
   /** Records per page to ask for. */
   limit: number;
-  /** Incremental reads: fetch records with a cursor value ≥ this (undefined: from the beginning). */
+  /**
+   * Incremental reads: fetch records with a cursor value ≥ this (> this for a `uniqueCursor` stream);
+   * undefined: from the beginning. Records outside that range are dropped by the kit anyway.
+   */
   since: CursorValue | undefined;
 }
 
@@ -54,6 +58,12 @@ export interface StreamDefinition<Config, Context> {
   primaryKey?: string[];
   /** Top-level field that only grows (`updated_at`): makes the stream incremental. */
   cursorField?: string;
+  /**
+   * No two records share a cursor value (an auto-increment id, one timestamp per record). Incremental
+   * reads then resume strictly after the saved cursor; by default they resume at it and emit the
+   * records that share it again (at least once), which is what a shared timestamp needs.
+   */
+  uniqueCursor?: boolean;
   pagination: Pagination;
   /** Records per page. Default 100. */
   pageSize?: number;
@@ -67,7 +77,8 @@ export interface SourceDefinition<Config, Context> {
   documentationUrl?: string;
   /** What `fetchPage` gets besides the request (an HTTP client); built once per command. */
   context: (config: Config) => Context;
-  streams: ReadonlyArray<StreamDefinition<Config, Context>>;
+  /** The streams; a function when they depend on the config (how many, which ones). */
+  streams: ReadonlyArray<StreamDefinition<Config, Context>> | ((config: Config) => ReadonlyArray<StreamDefinition<Config, Context>>);
   /** Verifies the config. Default: fetch one page of the first stream. */
   check?: (config: Config, context: Context) => Promise<ConnectionStatus>;
 }
@@ -113,7 +124,7 @@ async function* readStream<Config, Context>(
     let count = 0;
     for (const row of page.records) {
       const cursor = cursorOf(row, stream.cursorField);
-      if (incremental && since !== undefined && cursor !== undefined && cursor < since) continue;
+      if (incremental && since !== undefined && cursor !== undefined && (cursor < since || (stream.uniqueCursor && cursor === since))) continue;
       highWater = later(highWater, cursor);
       count++;
       yield record(stream.name, row);
@@ -136,7 +147,8 @@ async function* readStream<Config, Context>(
  * turns it into a TRACE ERROR); the STATEs already emitted let the next run resume.
  */
 export function defineSource<Config, Context>(definition: SourceDefinition<Config, Context>): Source<Config> {
-  const streams = definition.streams as ReadonlyArray<StreamDefinition<unknown, unknown>>;
+  const streamsFor = (config: Config): ReadonlyArray<StreamDefinition<Config, Context>> =>
+    typeof definition.streams === 'function' ? definition.streams(config) : definition.streams;
   return {
     name: definition.name,
     configSchema: definition.configSchema,
@@ -144,7 +156,7 @@ export function defineSource<Config, Context>(definition: SourceDefinition<Confi
     async check(config) {
       const context = definition.context(config);
       if (definition.check) return definition.check(config, context);
-      const first = definition.streams[0];
+      const first = streamsFor(config)[0];
       if (!first) return { status: 'SUCCEEDED' };
       try {
         await first.fetchPage({ config, position: first.pagination.first(), limit: 1, since: undefined }, context);
@@ -153,13 +165,14 @@ export function defineSource<Config, Context>(definition: SourceDefinition<Confi
         return { status: 'FAILED', message: `fetching a page of ${first.name} failed: ${(error as Error).message}` };
       }
     },
-    async discover() {
-      return catalogOf(streams);
+    async discover(config) {
+      return catalogOf(streamsFor(config) as ReadonlyArray<StreamDefinition<unknown, unknown>>);
     },
     async *read(input: ReadInput<Config>) {
       const context = definition.context(input.config);
+      const streams = streamsFor(input.config);
       for (const configured of input.catalog.streams) {
-        const stream = definition.streams.find((s) => s.name === configured.stream.name);
+        const stream = streams.find((s) => s.name === configured.stream.name);
         if (!stream) continue;
         yield streamStatus(stream.name, 'STARTED');
         try {

@@ -50,6 +50,8 @@ export function compileSchema(schema: unknown): { validate: ValidateFunction } |
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return { problem: 'not a JSON object' };
   // A fresh instance per schema: connectors reuse `$id`s, and one bad schema must not poison the next.
   const local = addFormats(new Ajv({ strict: false, allErrors: true, validateSchema: true }));
+  // Formats Airbyte and Stripe schemas use beyond JSON Schema's own: known, so ajv does not warn.
+  local.addFormat('unix-time', { type: 'number', validate: (n: number) => Number.isInteger(n) });
   try {
     const { $schema: _ignored, ...rest } = schema as Record<string, unknown>;
     if (!local.validateSchema(rest)) return { problem: describeErrors(local.errors) };

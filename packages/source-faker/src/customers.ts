@@ -6,6 +6,11 @@
 /** First `created` timestamp, unix seconds (2023-11-14); record i was created `i` seconds later. */
 const EPOCH_S = 1_700_000_000;
 
+/** The index of the first record whose `updated` (unix seconds) is later than `updated`. */
+export function indexAfter(updated: number): number {
+  return Math.max(0, Math.floor(updated) - EPOCH_S + 1);
+}
+
 const FIRST_NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Dennis'];
 const LAST_NAMES = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Hamilton', 'Ritchie'];
 const CITIES: readonly (readonly [string, string, string])[] = [
@@ -92,7 +97,7 @@ function paddingOf(length: number, offset: number): string {
   return padding.slice(offset, offset + length);
 }
 
-/** JSON Schema of a fake customer, in the style of Stripe's OpenAPI spec (nullable, unix-time). */
+/** JSON Schema of a fake customer, shaped like Stripe's (nullable fields, `unix-time` timestamps). */
 export const customerSchema: Record<string, unknown> = {
   type: 'object',
   properties: {
@@ -103,9 +108,9 @@ export const customerSchema: Record<string, unknown> = {
     created: { type: 'integer', format: 'unix-time' },
     updated: { type: 'integer', format: 'unix-time' },
     currency: { type: ['string', 'null'] },
-    default_source: { anyOf: [{ type: 'string' }, { type: 'object' }], nullable: true },
+    default_source: { anyOf: [{ type: 'string' }, { type: 'object' }, { type: 'null' }] },
     delinquent: { type: ['boolean', 'null'] },
-    description: { type: 'string', nullable: true },
+    description: { type: ['string', 'null'] },
     discount: { type: ['object', 'null'] },
     email: { type: ['string', 'null'] },
     invoice_prefix: { type: ['string', 'null'] },

@@ -6,7 +6,7 @@ import { fakerCatalog, fakerSource, streamNames } from './source.ts';
 async function readAll(raw: Record<string, unknown>, state = new Map<string, Record<string, unknown>>()): Promise<AirbyteMessage[]> {
   const config = FakerSourceConfig.parse(raw);
   const messages: AirbyteMessage[] = [];
-  for await (const m of fakerSource.read({ config, catalog: configureCatalog(fakerCatalog(config)), state })) messages.push(m);
+  for await (const m of fakerSource.read({ config, catalog: configureCatalog(await fakerCatalog(config)), state })) messages.push(m);
   return messages;
 }
 
@@ -30,16 +30,35 @@ describe('source-faker', () => {
 
   it('emits a STATE every state_every records with source counts, and resumes from it', async () => {
     const all = await readAll({ count: 25, state_every: 10, streams: 2 });
-    expect(states(all).map((s) => [s.stream?.stream_descriptor.name, s.stream?.stream_state, s.sourceStats?.recordCount])).toEqual([
-      ['customers', { cursor: 10 }, 10],
-      ['customers', { cursor: 20 }, 10],
-      ['customers', { cursor: 25 }, 5],
-      ['customers_2', { cursor: 10 }, 10],
-      ['customers_2', { cursor: 20 }, 10],
-      ['customers_2', { cursor: 25 }, 5],
+    const offsets = (ms: AirbyteMessage[]) =>
+      states(ms).map((s) => {
+        const blob = s.stream?.stream_state as { pass?: { position: { offset: number } }; cursor?: number };
+        return [s.stream?.stream_descriptor.name, blob.pass?.position.offset ?? 'complete', s.sourceStats?.recordCount];
+      });
+    expect(offsets(all)).toEqual([
+      ['customers', 10, 10],
+      ['customers', 20, 10],
+      ['customers', 'complete', 5],
+      ['customers_2', 10, 10],
+      ['customers_2', 20, 10],
+      ['customers_2', 'complete', 5],
     ]);
-    const resumed = await readAll({ count: 25, state_every: 10, streams: 2 }, new Map([['customers', { cursor: 20 }], ['customers_2', { cursor: 25 }]]));
-    expect(records(resumed).map((r) => r.data)).toEqual(records(all).slice(20, 25).map((r) => r.data));
-    expect(states(resumed).map((s) => s.stream?.stream_state)).toEqual([{ cursor: 25 }, { cursor: 25 }]);
+    // Resume each stream from its second checkpoint: only the records after it come again.
+    const second = states(all).filter((s) => (s.stream?.stream_state as { pass?: { position: { offset: number } } }).pass?.position.offset === 20);
+    const resumed = await readAll(
+      { count: 25, state_every: 10, streams: 2 },
+      new Map(second.map((s) => [s.stream!.stream_descriptor.name, s.stream!.stream_state!])),
+    );
+    const byStream = (ms: AirbyteMessage[], name: string) => records(ms).filter((r) => r.stream === name).map((r) => r.data);
+    expect(byStream(resumed, 'customers')).toEqual(byStream(all, 'customers').slice(20));
+    expect(byStream(resumed, 'customers_2')).toEqual(byStream(all, 'customers_2').slice(20));
+  });
+
+  it('reads only what is new from a completed state', async () => {
+    const all = await readAll({ count: 25, state_every: 10 });
+    const done = states(all).at(-1)!;
+    const again = await readAll({ count: 30, state_every: 10 }, new Map([['customers', done.stream!.stream_state!]]));
+    // The cursor is unique per record: exactly the five new ones, none again.
+    expect(records(again).map((r) => r.data.id)).toEqual(records(await readAll({ count: 30, state_every: 10 })).slice(25).map((r) => r.data.id));
   });
 });
