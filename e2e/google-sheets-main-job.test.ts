@@ -161,3 +161,31 @@ async function rewritingProxy(target: string, rewrite: (o: Record<string, unknow
       }),
   };
 }
+
+it('creates the spreadsheet from a title once, and the engine keeps its id for the next runs', async () => {
+  const pipeline = freshSchema();
+  const config = JSON.parse(destConfig('unused')) as Record<string, unknown>;
+  delete config.spreadsheet_id;
+  const byTitle = JSON.stringify({ ...config, spreadsheet_title: 'Stripe, synced' });
+  const run = () =>
+    runCli(['run', '--source', 'stripe', '--dest', 'google-sheets', '--pipeline', pipeline, '--streams', 'products', '--dest-config', byTitle], stripeEnv(stripe));
+  const creates = () => sheets.requests.filter((r) => r.method === 'POST' && r.path === '/v4/spreadsheets').length;
+
+  sheets.resetRequests();
+  const first = await run();
+  expect(first.exitCode, first.stderr).toBe(0);
+  expect(first.stderr).toMatch(/destination-google-sheets changed its config \(spreadsheet_id\); saved for the next runs/);
+  expect(creates()).toBe(1);
+  const saved = await query<{ changes: { spreadsheet_id: string } }>(
+    `select changes from sync.connector_config_updates where pipeline_id = $1 and role = 'destination'`,
+    [pipeline],
+  );
+  const id = saved[0]!.changes.spreadsheet_id;
+  expect(rowsById(id, 'products').size).toBe(stripe.objects('products').length);
+
+  const second = await run();
+  expect(second.exitCode, second.stderr).toBe(0);
+  expect(second.stderr).toMatch(/destination-google-sheets: using config saved by an earlier run \(spreadsheet_id\)/);
+  expect(creates()).toBe(1);
+  expect(rowsById(id, 'products').size).toBe(stripe.objects('products').length);
+});

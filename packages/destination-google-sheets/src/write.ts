@@ -52,7 +52,8 @@ export async function* writeToSheets(input: WriteInput<GoogleSheetsDestinationCo
     const created = await api.create(config.spreadsheet_title!);
     spreadsheetId = created.spreadsheetId;
     sheets = created.sheets;
-    yield configUpdate({ ...config, spreadsheet_id: spreadsheetId });
+    // The config as the user wrote it plus the new id: only the id is a change to save.
+    yield configUpdate({ ...(input.rawConfig ?? config), spreadsheet_id: spreadsheetId });
     yield log('INFO', `created spreadsheet ${JSON.stringify(config.spreadsheet_title)} (${spreadsheetId})`);
   } else {
     sheets = await api.sheets(spreadsheetId);

@@ -23,6 +23,11 @@ interface ConnectorBase<Config> {
 
 export interface ReadInput<Config> {
   config: Config;
+  /**
+   * The config file exactly as given (no defaults filled in). A CONTROL config update should start from
+   * it (`configUpdate({ ...rawConfig, changed_key })`), so that only what the connector changed is saved.
+   */
+  rawConfig?: Record<string, unknown>;
   catalog: ConfiguredAirbyteCatalog;
   /** Last committed state per stream; empty on a first run. */
   state: StreamStates;
@@ -43,6 +48,8 @@ export interface Source<Config = unknown> extends ConnectorBase<Config> {
 
 export interface WriteInput<Config> {
   config: Config;
+  /** The config file exactly as given; see `ReadInput.rawConfig`. */
+  rawConfig?: Record<string, unknown>;
   catalog: ConfiguredAirbyteCatalog;
   /** Messages from the source, in order, decoded from stdin. */
   messages: AsyncIterable<AirbyteMessage>;

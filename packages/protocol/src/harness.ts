@@ -85,10 +85,19 @@ function issuesText(error: z.ZodError): string {
 }
 
 async function loadConfig<Config>(connector: Connector<Config>, path: string | undefined): Promise<Config> {
+  return (await loadConfigWithRaw(connector, path)).config;
+}
+
+/** The config as parsed (defaults filled in) and as written in the file. */
+async function loadConfigWithRaw<Config>(
+  connector: Connector<Config>,
+  path: string | undefined,
+): Promise<{ config: Config; raw: Record<string, unknown> }> {
   if (!path) throw new ConfigError('missing --config FILE');
-  const parsed = connector.configSchema.safeParse(await readJsonFile(path, 'config'));
+  const raw = await readJsonFile(path, 'config');
+  const parsed = connector.configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`invalid config in ${path}: ${issuesText(parsed.error)}`);
-  return parsed.data;
+  return { config: parsed.data, raw: raw as Record<string, unknown> };
 }
 
 async function loadCatalog(path: string | undefined): Promise<ConfiguredAirbyteCatalog> {
@@ -124,7 +133,7 @@ async function messagesFor<Config>(connector: Connector<Config>, command: string
       return once(catalogMessage(await connector.discover(await loadConfig(connector, options.config))));
     case 'read': {
       if (!isSource(connector)) break;
-      const config = await loadConfig(connector, options.config);
+      const { config, raw } = await loadConfigWithRaw(connector, options.config);
       const catalog = await loadCatalog(options.catalog);
       let state = parseStateInput([]);
       if (options.state) {
@@ -137,6 +146,7 @@ async function messagesFor<Config>(connector: Connector<Config>, command: string
       }
       return connector.read({
         config,
+        rawConfig: raw,
         catalog,
         state: state.streams,
         ...(state.shared ? { sharedState: state.shared } : {}),
@@ -145,12 +155,12 @@ async function messagesFor<Config>(connector: Connector<Config>, command: string
     }
     case 'write': {
       if (isSource(connector)) break;
-      const config = await loadConfig(connector, options.config);
+      const { config, raw } = await loadConfigWithRaw(connector, options.config);
       const catalog = await loadCatalog(options.catalog);
       const messages = (async function* () {
         for await (const { message } of decodeMessages(io.stdin, { connector: 'stdin' })) yield message;
       })();
-      return connector.write({ config, catalog, messages });
+      return connector.write({ config, rawConfig: raw, catalog, messages });
     }
   }
   throw new UsageError(`unknown command ${JSON.stringify(command)} (run with --help for the commands)`);
