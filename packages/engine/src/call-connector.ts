@@ -20,7 +20,8 @@ export class ConnectorFailure extends Error {
 }
 
 /**
- * Runs `command` with `args` to completion and returns the messages it printed.
+ * Runs `command` with `args` to completion and returns the messages it printed. `onStderr` receives
+ * the connector's stderr lines as they come.
  *
  * @throws ConnectorFailure with the connector's own TRACE ERROR message when it sent one, else with its
  *   exit status and last stderr line; also when its output is not valid protocol.
@@ -29,8 +30,9 @@ export async function callConnector(
   command: ConnectorCommand,
   args: readonly string[],
   env?: NodeJS.ProcessEnv,
+  onStderr?: (line: string) => void,
 ): Promise<AirbyteMessage[]> {
-  const child = spawnConnector(command, { args, stdin: 'ignore', ...(env ? { env } : {}) });
+  const child = spawnConnector(command, { args, stdin: 'ignore', ...(env ? { env } : {}), ...(onStderr ? { onStderr } : {}) });
   const messages: AirbyteMessage[] = [];
   try {
     for await (const { message } of child.lines) messages.push(message);
@@ -56,8 +58,9 @@ export async function discoverCatalog(
   command: ConnectorCommand,
   configPath: string,
   env?: NodeJS.ProcessEnv,
+  onStderr?: (line: string) => void,
 ): Promise<AirbyteCatalog> {
-  const messages = await callConnector(command, ['discover', '--config', configPath], env);
+  const messages = await callConnector(command, ['discover', '--config', configPath], env, onStderr);
   const catalog = messages.find((m) => m.type === 'CATALOG');
   if (catalog?.type !== 'CATALOG') throw new ConnectorFailure(command.name, 'discover printed no CATALOG message');
   return catalog.catalog;

@@ -124,7 +124,9 @@ async function execute(
   const sourceConfigPath = await writeJson('source-config.json', configs.source);
   const destinationConfigPath = await writeJson('destination-config.json', configs.destination);
 
-  const discovered = await discoverCatalog(options.source, sourceConfigPath, env);
+  const discovered = await discoverCatalog(options.source, sourceConfigPath, env, (line) =>
+    emit({ type: 'stderr', role: 'source', connector: options.source.name, line }),
+  );
   let catalog: ConfiguredAirbyteCatalog;
   try {
     catalog = configureCatalog(discovered, {
