@@ -1,72 +1,205 @@
 /**
- * `read`: every configured stream in catalog order, page by page, newest first.
+ * `read`: the configured streams, read in parallel within one request rate and one concurrency cap
+ * (client.ts), with bounded memory.
  *
- * Per stream: TRACE STREAM_STATUS STARTED; for each page its RECORDs (the Stripe objects exactly
- * as the API returned them) then a STATE (see state.ts) whose `sourceStats.recordCount` counts the
- * records since the stream's previous STATE; the last page's STATE is the completed one; then
- * STREAM_STATUS COMPLETE. A stream always gets at least one STATE. A STATE identical to the
- * previous one is not repeated; its records count towards the next. On failure the stream gets
- * STREAM_STATUS INCOMPLETE and the error ends the read.
+ * One loop owns all the bookkeeping. It keeps up to `max_concurrency` requests in flight, taking
+ * them from the open streams in catalog order, then by opening the next stream, then, while fewer
+ * requests are in flight than the rate limit can take at the observed latency, by splitting a
+ * stream's pass (list-pass.ts); a request fetches one page (and completes the page's nested lists). Pages are handled one at a time in the order they arrive: their RECORDs, then the
+ * stream's STATE. While the messages of a page wait on the reader of this generator, nothing new
+ * is sent, so at most `max_concurrency` pages are held in memory.
+ *
+ * Per stream: TRACE STREAM_STATUS STARTED when it opens; RECORDs and a STATE after every page (its
+ * `sourceStats.recordCount` counts the records since the stream's previous STATE; a STATE equal to
+ * the previous one is held back); STREAM_STATUS COMPLETE. Records of several streams, and of
+ * several ranges of one stream, interleave; every STATE covers only pages whose records came
+ * before it. A stream the account cannot use (StreamUnavailableError) gets a LOG WARN saying why,
+ * its last STATE and STREAM_STATUS INCOMPLETE, and the read goes on. Any other failure marks the
+ * open streams INCOMPLETE and ends the read.
  * (Airbyte protocol: https://docs.airbyte.com/understanding-airbyte/airbyte-protocol#state--checkpointing)
  */
-import { ConfigError, ConnectorError, errorMessage, record, streamState, streamStatus, type AirbyteMessage, type ReadInput } from '@sync/protocol';
-import type { StripeClient } from './client.ts';
+import { ConfigError, ConnectorError, errorMessage, log, record, streamState, streamStatus, type AirbyteMessage, type ConfiguredAirbyteStream, type ReadInput } from '@sync/protocol';
+import type { ListPage, StripeClient, StripeObject } from './client.ts';
 import type { StripeSourceConfig } from './config.ts';
-import { Pass, parseStreamState, type StripeStreamState } from './state.ts';
-import { STREAMS } from './streams.ts';
+import { completeNestedLists, hasTruncatedLists } from './nested.ts';
+import type { PageRequest } from './page-request.ts';
+import { planStream, type StreamReader } from './reader.ts';
+import { StreamUnavailableError, StripeRequestError } from './retry.ts';
+import { parseStreamState } from './state.ts';
+import { SplitPass } from './list-pass.ts';
+import { streamNamed, type StreamDefinition } from './streams.ts';
 
-/** Reads the configured streams with `client`. */
-export async function* readStreams(input: ReadInput<StripeSourceConfig>, client: StripeClient): AsyncGenerator<AirbyteMessage> {
-  const unknown = input.catalog.streams.map((s) => s.stream.name).filter((name) => !(name in STREAMS));
+/** Unix seconds, now; tests may pass another clock. */
+export type Clock = () => number;
+const systemClock: Clock = () => Math.floor(Date.now() / 1000);
+
+interface Open {
+  reader: StreamReader;
+  lastState: string | undefined;
+  records: number;
+  statesEmitted: number;
+  inFlight: number;
+  dead: boolean;
+}
+
+type Completion = { open: Open; request: PageRequest } & ({ page: ListPage } | { error: unknown });
+
+/** Checks that every configured stream exists. @throws ConfigError naming the unknown ones. */
+export function configuredStreams(input: ReadInput<StripeSourceConfig>): Array<{ configured: ConfiguredAirbyteStream; definition: StreamDefinition }> {
+  const unknown = input.catalog.streams.map((s) => s.stream.name).filter((name) => !streamNamed(name));
   if (unknown.length > 0) {
     throw new ConfigError(`the catalog asks for stream${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} that source-stripe does not have; run discover for the list`);
   }
-  for (const configured of input.catalog.streams) {
-    const name = configured.stream.name;
-    const start = configured.sync_mode === 'incremental' ? parseStreamState(name, input.state.get(name)) : {};
-    yield streamStatus(name, 'STARTED');
-    try {
-      yield* readStream(name, start, input.config.page_size, client);
-    } catch (error) {
-      yield streamStatus(name, 'INCOMPLETE');
+  return input.catalog.streams.map((configured) => ({ configured, definition: streamNamed(configured.stream.name)! }));
+}
+
+/** Reads the configured streams with `client`. */
+export async function* readStreams(input: ReadInput<StripeSourceConfig>, client: StripeClient, clock: Clock = systemClock): AsyncGenerator<AirbyteMessage> {
+  const { page_size: pageSize, max_concurrency: maxConcurrency } = input.config;
+  const pending = configuredStreams(input);
+  const open: Open[] = [];
+  const completions: Completion[] = [];
+  let wake: (() => void) | undefined;
+  let inFlight = 0;
+  let floor: number | undefined;
+  let floorAsked = false;
+
+  function dispatch(entry: Open, request: PageRequest): void {
+    inFlight++;
+    entry.inFlight++;
+    fetchPage(client, entry.reader.stream, request, pageSize)
+      .then((page) => ({ page }), (error: unknown) => ({ error }))
+      .then((result) => {
+        inFlight--;
+        entry.inFlight--;
+        completions.push({ open: entry, request, ...result });
+        wake?.();
+      });
+  }
+
+  /** The account's creation time bounds where splits aim (GET /v1/account; optional). */
+  function askFloor(): void {
+    if (floorAsked) return;
+    floorAsked = true;
+    client.get<{ created?: number }>('/v1/account').then(
+      (account) => {
+        if (typeof account.created === 'number') floor = account.created;
+      },
+      () => {}, // a restricted key may not read the account: splits aim above 2011 instead
+    );
+  }
+
+  for (;;) {
+    const messages: AirbyteMessage[] = [];
+    // Fill the free request slots: open streams first, then new streams, then splits.
+    while (inFlight < maxConcurrency) {
+      let sent = false;
+      for (const entry of open) {
+        if (entry.dead) continue;
+        const request = entry.reader.next();
+        if (request) {
+          dispatch(entry, request);
+          sent = true;
+          break;
+        }
+      }
+      if (sent) continue;
+      const next = open.filter((o) => !o.dead).length < maxConcurrency ? pending.shift() : undefined;
+      if (next) {
+        const saved = next.configured.sync_mode === 'incremental' ? parseStreamState(next.definition.name, input.state.get(next.definition.name)) : {};
+        const plan = planStream(next.definition, next.configured.sync_mode, saved, pageSize, clock());
+        const entry: Open = { reader: plan.reader, lastState: JSON.stringify(saved), records: 0, statesEmitted: 0, inFlight: 0, dead: false };
+        open.push(entry);
+        messages.push(streamStatus(next.definition.name, 'STARTED'));
+        for (const warning of plan.warnings) messages.push(log('WARN', warning));
+        if (plan.reader.pass instanceof SplitPass && plan.reader.pass.readsEverything) askFloor();
+        continue;
+      }
+      // Split only to fill the requests the rate limit can take (each range ends in a part-empty page).
+      const useful = client.usefulConcurrency;
+      if (useful === undefined || inFlight >= useful) break;
+      let split = false;
+      for (const entry of open) {
+        const pass = entry.reader.pass;
+        if (entry.dead || !(pass instanceof SplitPass)) continue;
+        if (floor !== undefined) pass.floor = floor;
+        if (entry.reader.split()) {
+          split = true;
+          break;
+        }
+      }
+      if (!split) break;
+    }
+    yield* messages;
+
+    const completion = completions.shift();
+    if (!completion) {
+      if (inFlight === 0) {
+        if (open.length === 0 && pending.length === 0) return;
+        // Nothing in flight, nothing to send: every open stream is done (handled below) or stuck.
+        const stuck = open.filter((o) => !o.dead && !o.reader.done);
+        if (stuck.length > 0) throw new ConnectorError(`source-stripe: streams ${stuck.map((o) => o.reader.name).join(', ')} have nothing to read yet are not done`);
+        for (const entry of open.splice(0)) yield* finish(entry);
+        continue;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      continue;
+    }
+
+    const { open: entry, request } = completion;
+    if (entry.dead) continue;
+    const name = entry.reader.name;
+    if ('error' in completion) {
+      const { error } = completion;
+      if (error instanceof StripeRequestError && error.code === 'resource_missing' && entry.reader.recover(request)) continue;
+      if (error instanceof StreamUnavailableError) {
+        entry.dead = true;
+        yield log('WARN', `stream ${name} is unavailable and was skipped: ${error.message}`);
+        if (entry.statesEmitted === 0) yield streamState(name, entry.reader.state() as Record<string, unknown>, 0);
+        yield streamStatus(name, 'INCOMPLETE');
+        open.splice(open.indexOf(entry), 1);
+        continue;
+      }
+      for (const other of open) if (!other.dead) yield streamStatus(other.reader.name, 'INCOMPLETE');
       if (error instanceof ConnectorError) throw error;
       throw new ConnectorError(`reading stream ${name} failed: ${errorMessage(error)}`, { stream: name, cause: error });
     }
-    yield streamStatus(name, 'COMPLETE');
+
+    for (const object of entry.reader.handle(request, completion.page)) {
+      entry.records++;
+      yield record(name, object);
+    }
+    const done = entry.reader.done && entry.inFlight === 0;
+    const state = JSON.stringify(entry.reader.state());
+    if (state !== entry.lastState && !done) yield* checkpoint(entry, state);
+    if (done) {
+      open.splice(open.indexOf(entry), 1);
+      yield* finish(entry);
+    }
   }
 }
 
-async function* readStream(stream: string, start: StripeStreamState, pageSize: number, client: StripeClient): AsyncGenerator<AirbyteMessage> {
-  const pass = new Pass(start);
-  const created = pass.created;
-  let startingAfter: string | undefined;
-  let lastState = JSON.stringify(start);
-  let records = 0;
-  let emitted = false;
-  for (;;) {
-    const page = await client.list(stream, {
-      limit: pageSize,
-      ...(startingAfter ? { starting_after: startingAfter } : {}),
-      ...(created ? { created } : {}),
-    });
-    for (const object of page.data) {
-      if (pass.see(object.id as string, object.created as number)) {
-        records++;
-        yield record(stream, object);
-      }
-    }
-    const done = !page.has_more || page.data.length === 0;
-    const state = done ? pass.completed() : pass.inProgress();
-    const serialized = JSON.stringify(state);
-    // An unchanged state is held back (its records count towards the next one), except at the
-    // end: every stream ends with a STATE, even one equal to the state the run started from.
-    if (serialized !== lastState || (done && (!emitted || records > 0))) {
-      yield streamState(stream, state, records);
-      lastState = serialized;
-      records = 0;
-      emitted = true;
-    }
-    if (done) return;
-    startingAfter = page.data.at(-1)!.id as string;
+function* checkpoint(entry: Open, serialized: string): Generator<AirbyteMessage> {
+  yield streamState(entry.reader.name, JSON.parse(serialized) as Record<string, unknown>, entry.records);
+  entry.lastState = serialized;
+  entry.records = 0;
+  entry.statesEmitted++;
+}
+
+/** The end of a stream: its final STATE (always one, even if unchanged, unless nothing changed since one), COMPLETE. */
+function* finish(entry: Open): Generator<AirbyteMessage> {
+  const serialized = JSON.stringify(entry.reader.state());
+  if (serialized !== entry.lastState || entry.statesEmitted === 0 || entry.records > 0) yield* checkpoint(entry, serialized);
+  yield streamStatus(entry.reader.name, 'COMPLETE');
+}
+
+/** Fetches one page and completes the nested lists of its objects (of the events' objects, for events). */
+async function fetchPage(client: StripeClient, stream: StreamDefinition, request: PageRequest, pageSize: number): Promise<ListPage> {
+  const page = await client.list(request.path, request.query, stream.name);
+  for (const item of page.data) {
+    const object = request.kind === 'events' ? ((item.data as { object?: StripeObject } | undefined)?.object ?? {}) : item;
+    if (hasTruncatedLists(object)) await completeNestedLists(object, client, pageSize, stream.name);
   }
+  return page;
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '@sync/protocol';
 import { createStripeClient } from './client.ts';
-import { backoffMs, DEFAULT_RETRY_POLICY } from './retry.ts';
+import { backoffMs, DEFAULT_RETRY_POLICY, StreamUnavailableError, StripeRequestError } from './retry.ts';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -20,16 +20,17 @@ async function flakyServer(resets: number): Promise<string> {
 }
 
 const policy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 10, unreachableAttempts: 2 };
+const config = (base_url: string) => ({ api_key: 'sk_test_x', base_url, page_size: 10, max_concurrency: 4, webhook_tolerance_seconds: 300, requests_per_second: 1000 });
 
 describe('retries', () => {
   it('retries connection resets', async () => {
-    const client = createStripeClient({ api_key: 'sk_test_x', base_url: await flakyServer(2), page_size: 10 }, policy);
-    await expect(client.list('customers', { limit: 10 })).resolves.toMatchObject({ data: [], has_more: false });
+    const client = createStripeClient(config(await flakyServer(2)), { retry: policy });
+    await expect(client.list('/v1/customers', { limit: 10 })).resolves.toMatchObject({ data: [], has_more: false });
   });
 
   it('turns resets that never stop into a transient_error', async () => {
-    const client = createStripeClient({ api_key: 'sk_test_x', base_url: await flakyServer(100), page_size: 10 }, policy);
-    const error = await client.list('customers', { limit: 10 }).catch((e: unknown) => e);
+    const client = createStripeClient(config(await flakyServer(100)), { retry: policy });
+    const error = await client.list('/v1/customers', { limit: 10 }, 'customers').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectorError);
     expect(error).toMatchObject({ failureType: 'transient_error', stream: 'customers' });
   });
@@ -46,7 +47,26 @@ describe('retries', () => {
     expect(backoffMs(DEFAULT_RETRY_POLICY, 1, 3_600_000)).toBe(DEFAULT_RETRY_POLICY.maxDelayMs);
   });
 
+  it('tells a feature the account lacks (403, or a 400 naming no parameter) from a bad request', async () => {
+    const answers: Record<string, [number, object]> = {
+      '/v1/issuing/cards': [400, { error: { type: 'invalid_request_error', message: 'Your account is not set up to use Issuing.' } }],
+      '/v1/treasury/financial_accounts': [403, { error: { type: 'invalid_request_error', message: 'The provided key does not have the required permissions.' } }],
+      '/v1/customers': [400, { error: { type: 'invalid_request_error', code: 'resource_missing', param: 'starting_after', message: "No such customer: 'cus_x'" } }],
+    };
+    server = createServer((req, res) => {
+      const [status, body] = answers[new URL(req.url!, 'http://x').pathname]!;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const client = createStripeClient(config(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), { retry: policy });
+    await expect(client.list('/v1/issuing/cards', {}, 'issuing_cards')).rejects.toThrow(StreamUnavailableError);
+    await expect(client.list('/v1/treasury/financial_accounts', {})).rejects.toThrow(/may not have this feature enabled, or the key may lack read access/);
+    const missing = await client.list('/v1/customers', { starting_after: 'cus_x' }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(StripeRequestError);
+    expect(missing).toMatchObject({ code: 'resource_missing', param: 'starting_after', failureType: 'system_error' });
+  });
+
   it('refuses a base_url with a path', () => {
-    expect(() => createStripeClient({ api_key: 'k', base_url: 'https://api.stripe.com/v1', page_size: 1 })).toThrow(/must be just scheme, host and port/);
+    expect(() => createStripeClient(config('https://api.stripe.com/v1'))).toThrow(/must be just scheme, host and port/);
   });
 });

@@ -1,8 +1,7 @@
 /**
  * Retrying Stripe requests. Stripe asks clients to back off exponentially on 429 and to retry 5xx
- * and network failures (https://docs.stripe.com/rate-limits, https://docs.stripe.com/error-low-level#server-errors).
- * The SDK's own retries ignore `Retry-After` and never retry 429, so the SDK runs with
- * `maxNetworkRetries: 0` and this module decides.
+ * and network failures (https://docs.stripe.com/rate-limits,
+ * https://docs.stripe.com/error-low-level#server-errors); a `Retry-After` header sets the least wait.
  */
 import { ConfigError, ConnectorError, errorMessage } from '@sync/protocol';
 
@@ -20,19 +19,58 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 7,
+  maxAttempts: 8,
   baseDelayMs: 500,
   maxDelayMs: 30_000,
   unreachableAttempts: 3,
 };
 
-/** What the SDK's errors carry that matters here (StripeError, StripeConnectionError). */
-interface SdkError {
-  statusCode?: number;
-  headers?: Record<string, string | undefined>;
-  type?: string;
-  code?: string;
-  detail?: { code?: string };
+/** An HTTP error answer from Stripe: `{ error: { type, code?, message, param? } }` (https://docs.stripe.com/api/errors). */
+export class StripeHttpError extends Error {
+  readonly status: number;
+  readonly type: string | undefined;
+  readonly code: string | undefined;
+  readonly param: string | undefined;
+  /** `Retry-After`, seconds, when the answer had one. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(status: number, body: { type?: string; code?: string; message?: string; param?: string } | undefined, retryAfter: string | null) {
+    super(body?.message ?? `HTTP ${status}`);
+    this.name = 'StripeHttpError';
+    this.status = status;
+    this.type = body?.type;
+    this.code = body?.code;
+    this.param = body?.param;
+    const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
+    this.retryAfterSeconds = Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  }
+}
+
+/**
+ * Stripe answered that this account or key cannot use the resource: the feature is not enabled
+ * (Issuing, Treasury, Connect, …), the key lacks the permission, or the API version does not have
+ * the endpoint. The stream ends INCOMPLETE with a LOG saying why; the run goes on.
+ */
+export class StreamUnavailableError extends ConnectorError {
+  constructor(message: string, options: { stream?: string; cause?: unknown } = {}) {
+    super(message, { ...options, failureType: 'config_error' });
+    this.name = 'StreamUnavailableError';
+  }
+}
+
+/** An API error not worth retrying (a 400 naming a parameter, say); callers may handle some (resource_missing). */
+export class StripeRequestError extends ConnectorError {
+  readonly status: number;
+  readonly code: string | undefined;
+  readonly param: string | undefined;
+
+  constructor(message: string, cause: StripeHttpError, stream?: string) {
+    super(message, { failureType: 'system_error', cause, ...(stream ? { stream } : {}) });
+    this.name = 'StripeRequestError';
+    this.status = cause.status;
+    this.code = cause.code;
+    this.param = cause.param;
+  }
 }
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -40,22 +78,30 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNR
 /** Failure classes, each handled its own way. */
 type Failure =
   | { kind: 'auth' }
-  | { kind: 'forbidden' }
+  | { kind: 'unavailable' }
   | { kind: 'unreachable'; code: string }
   | { kind: 'retryable'; retryAfterMs?: number }
   | { kind: 'fatal' };
 
+function networkCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 function classify(error: unknown): Failure {
-  const e = (error ?? {}) as SdkError;
-  if (e.statusCode === 401) return { kind: 'auth' };
-  if (e.statusCode === 403) return { kind: 'forbidden' };
-  const networkCode = e.detail?.code ?? e.code;
-  if (e.type === 'StripeConnectionError' && networkCode && UNREACHABLE.has(networkCode)) return { kind: 'unreachable', code: networkCode };
-  if (e.type === 'StripeConnectionError' || e.statusCode === 429 || (e.statusCode !== undefined && e.statusCode >= 500)) {
-    const retryAfter = Number(e.headers?.['retry-after']);
-    return { kind: 'retryable', ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}) };
+  if (error instanceof StripeHttpError) {
+    const { status } = error;
+    if (status === 401) return { kind: 'auth' };
+    if (status === 429 || status >= 500) return { kind: 'retryable', ...(error.retryAfterSeconds !== undefined ? { retryAfterMs: error.retryAfterSeconds * 1000 } : {}) };
+    if (status === 403 || status === 404) return { kind: 'unavailable' };
+    // "Your account is not set up to use Issuing": a 400 that names no parameter.
+    if (status === 400 && error.param === undefined && error.code !== 'resource_missing') return { kind: 'unavailable' };
+    return { kind: 'fatal' };
   }
-  return { kind: 'fatal' };
+  const code = networkCode(error);
+  if (code && UNREACHABLE.has(code)) return { kind: 'unreachable', code };
+  // Connection resets, timeouts, a body cut short: the request may succeed on another try.
+  return { kind: 'retryable' };
 }
 
 /** Full-jitter exponential backoff (attempt 1 = first retry), never shorter than `Retry-After`. */
@@ -67,13 +113,20 @@ export function backoffMs(policy: RetryPolicy, attempt: number, retryAfterMs?: n
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+export interface RequestContext {
+  /** Names the request in messages, e.g. "GET /v1/customers". */
+  what: string;
+  baseUrl: string;
+  stream?: string;
+}
+
 /**
  * Runs `request` until it succeeds, retrying rate limits, 5xx and network failures.
- * @param what names the request in error messages, e.g. "GET /v1/customers".
- * @throws ConfigError on 401 and 403 or when `baseUrl` cannot be reached; ConnectorError `transient_error`
- *   once the retries are spent; ConnectorError `system_error` for any other API error.
+ * @throws ConfigError on 401 or when `baseUrl` cannot be reached; StreamUnavailableError on 403,
+ *   404 and a 400 that names no parameter; ConnectorError `transient_error` once the retries are
+ *   spent; StripeRequestError (`system_error`) for any other API error.
  */
-export async function withRetries<T>(request: () => Promise<T>, context: { what: string; baseUrl: string; stream?: string }, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
+export async function withRetries<T>(request: () => Promise<T>, context: RequestContext, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
   const wait = policy.sleep ?? sleep;
   const stream = context.stream ? { stream: context.stream } : {};
   for (let attempt = 1; ; attempt++) {
@@ -85,8 +138,8 @@ export async function withRetries<T>(request: () => Promise<T>, context: { what:
       switch (failure.kind) {
         case 'auth':
           throw new ConfigError(`Stripe rejected the API key (${errorMessage(error)}); check api_key / STRIPE_API_KEY.`, { ...stream, cause: error });
-        case 'forbidden':
-          throw new ConfigError(`the API key may not ${context.what} (${errorMessage(error)}); give a restricted key read access to it, or leave the stream out of the catalog.`, { ...stream, cause: error });
+        case 'unavailable':
+          throw new StreamUnavailableError(`Stripe refused ${detail} (HTTP ${(error as StripeHttpError).status}); the account may not have this feature enabled, or the key may lack read access to it.`, { ...stream, cause: error });
         case 'unreachable':
           if (attempt >= policy.unreachableAttempts) {
             throw new ConfigError(`cannot reach Stripe at ${context.baseUrl} (${failure.code}); check base_url / STRIPE_BASE_URL.`, { ...stream, cause: error });
@@ -100,7 +153,7 @@ export async function withRetries<T>(request: () => Promise<T>, context: { what:
           await wait(backoffMs(policy, attempt, failure.retryAfterMs));
           break;
         case 'fatal':
-          throw new ConnectorError(`Stripe refused ${detail}`, { failureType: 'system_error', ...stream, cause: error });
+          throw new StripeRequestError(`Stripe refused ${detail}`, error as StripeHttpError, context.stream);
       }
     }
   }

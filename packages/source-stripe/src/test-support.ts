@@ -37,18 +37,40 @@ export async function run(source: Source<StripeSourceConfig>, command: string, f
   }
 }
 
-/** A configured catalog of `streams` (default all), incremental unless `fullRefresh`. */
+/** A configured catalog of `streams` (default all), incremental where supported unless `fullRefresh`. */
 export function catalogOf(streams?: readonly string[], fullRefresh = false) {
   const all = stripeCatalog().streams;
   return {
-    streams: (streams ?? all.map((s) => s.name)).map((name) => ({
-      stream: all.find((s) => s.name === name) ?? { name, json_schema: {}, supported_sync_modes: ['full_refresh'] },
-      sync_mode: fullRefresh ? 'full_refresh' : 'incremental',
-      destination_sync_mode: 'append_dedup',
-      cursor_field: ['created'],
-      primary_key: [['id']],
-    })),
+    streams: (streams ?? all.map((s) => s.name)).map((name) => {
+      const stream = all.find((s) => s.name === name) ?? { name, json_schema: {}, supported_sync_modes: ['full_refresh'] };
+      const incremental = !fullRefresh && stream.supported_sync_modes.includes('incremental');
+      return {
+        stream,
+        sync_mode: incremental ? 'incremental' : 'full_refresh',
+        destination_sync_mode: 'append_dedup',
+        ...(incremental ? { cursor_field: ['created'] } : {}),
+        primary_key: [['id']],
+      };
+    }),
   };
+}
+
+/** A seeded pseudo-random generator (mulberry32) for tests that shuffle. */
+export class Random {
+  #state: number;
+
+  constructor(seed: number) {
+    this.#state = seed >>> 0;
+  }
+
+  /** A float in [0, 1). */
+  next(): number {
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
 }
 
 export function recordsOf(messages: readonly AirbyteMessage[], stream?: string): Array<Record<string, unknown>> {

@@ -1,7 +1,8 @@
 /**
  * The emulator's data: for every resource, the ids and `created` times of all its objects (kept in
  * memory, a few dozen bytes each), and the objects themselves, generated on demand from the seed.
- * 100,000 objects cost a few megabytes, not the gigabyte their JSON would.
+ * 100,000 objects cost a few megabytes, not the gigabyte their JSON would. Objects created,
+ * updated or deleted while the emulator runs (mutations.ts) are kept whole.
  */
 import { readFileSync } from 'node:fs';
 import { Random, hash32, idSuffix } from './random.ts';
@@ -19,12 +20,21 @@ export const CREATED_UNTIL = 1_735_689_600;
 /** Share of objects created in the same second as the previous one, so lists have ties. */
 const TIE_SHARE = 0.05;
 
+/** Items a nested list embeds in its parent (Stripe's first page of an embedded list). */
+export const EMBEDDED_ITEMS = 10;
+
 export interface DatasetOptions {
   /** Total objects across all resources, split by each resource's weight. */
   objects: number;
   seed: number | string;
   /** Exact object counts for some resources, overriding the split. */
   counts?: Readonly<Record<string, number>>;
+  /**
+   * Share (0–1) of the objects with a nested list (invoice lines, subscription items, credit note
+   * lines) whose list is longer than the embedded first page: 11 to 25 items, `has_more: true`.
+   * Default 0: every nested list is complete in its parent (1 to 3 items).
+   */
+  longNestedLists?: number;
 }
 
 class ResourceData {
@@ -34,10 +44,15 @@ class ResourceData {
   /** By generation index. */
   readonly ids: string[] = [];
   readonly created: number[] = [];
-  /** Generation indexes, newest first (created desc, then id desc, as Stripe lists). */
+  /** Objects kept whole (created through the API, updated, or events), by generation index. */
+  readonly stored = new Map<number, StripeObject>();
+  readonly deleted = new Set<number>();
+  /** Generation indexes of live objects, newest first (created desc, then id desc, as Stripe lists). */
   order: number[] = [];
   /** id → position in `order`. */
   positions = new Map<string, number>();
+  /** id → generation index, deleted objects included. */
+  readonly indexes = new Map<string, number>();
 
   constructor(definition: ResourceDefinition, baseCount: number) {
     this.definition = definition;
@@ -46,7 +61,10 @@ class ResourceData {
 
   sort(): void {
     const { ids, created } = this;
-    this.order = ids.map((_, i) => i).sort((a, b) => created[b]! - created[a]! || (ids[b]! < ids[a]! ? -1 : ids[b]! > ids[a]! ? 1 : 0));
+    this.order = ids
+      .map((_, i) => i)
+      .filter((i) => !this.deleted.has(i))
+      .sort((a, b) => created[b]! - created[a]! || (ids[b]! < ids[a]! ? -1 : ids[b]! > ids[a]! ? 1 : 0));
     this.positions = new Map(this.order.map((index, position) => [ids[index]!, position]));
   }
 }
@@ -67,10 +85,12 @@ export function splitObjects(total: number, weights: readonly number[]): number[
 
 export class Dataset {
   readonly #seed: string;
+  readonly #longNestedLists: number;
   readonly #resources = new Map<string, ResourceData>();
 
   constructor(options: DatasetOptions) {
     this.#seed = String(options.seed);
+    this.#longNestedLists = options.longNestedLists ?? 0;
     const counted = options.counts ?? {};
     for (const name of Object.keys(counted)) {
       if (!RESOURCES.some((r) => r.name === name)) throw new Error(`unknown resource ${name} in counts; known: ${this.names.join(', ')}`);
@@ -103,7 +123,7 @@ export class Dataset {
     return this.#data(resource).order.length;
   }
 
-  /** Position (0 = newest) of the object with this id, or undefined. */
+  /** Position (0 = newest) of the live object with this id, or undefined. */
   positionOf(resource: string, id: string): number | undefined {
     return this.#data(resource).positions.get(id);
   }
@@ -114,16 +134,22 @@ export class Dataset {
     return data.created[data.order[position]!]!;
   }
 
-  /** The object at `position` (0 = newest), generated afresh: same seed, same JSON. */
+  /** The object at `position` (0 = newest): same seed, same JSON. */
   objectAt(resource: string, position: number): StripeObject {
     const data = this.#data(resource);
-    return this.#generate(data, data.order[position]!);
+    return this.#object(data, data.order[position]!);
   }
 
-  /** Every object of `resource`, newest first. Materialises them all: for tests, not for 100k. */
+  /** The live object with this id, or undefined. */
+  objectById(resource: string, id: string): StripeObject | undefined {
+    const position = this.positionOf(resource, id);
+    return position === undefined ? undefined : this.objectAt(resource, position);
+  }
+
+  /** Every live object of `resource`, newest first. Materialises them all: for tests, not for 100k. */
   objects(resource: string): StripeObject[] {
     const data = this.#data(resource);
-    return data.order.map((index) => this.#generate(data, index));
+    return data.order.map((index) => this.#object(data, index));
   }
 
   /**
@@ -140,7 +166,51 @@ export class Dataset {
       added.push(this.#push(data, last));
     }
     data.sort();
-    return added.map((index) => this.#generate(data, index)).reverse();
+    return added.map((index) => this.#object(data, index)).reverse();
+  }
+
+  /**
+   * Stores `object` as a new object of `resource` created at `created` (unix seconds), with `id`
+   * or a new one; `shape(object, id)` may change it once its id is known. Returns it as stored.
+   */
+  insert(resource: string, created: number, shape: (generated: StripeObject) => StripeObject, id?: string): StripeObject {
+    const data = this.#data(resource);
+    if (id !== undefined && data.indexes.has(id)) throw new Error(`${resource} ${id} exists already`);
+    const index = this.#push(data, created, id);
+    const object = shape(this.#generate(data, index));
+    data.stored.set(index, object);
+    data.sort();
+    return structuredClone(object);
+  }
+
+  /** Replaces the live object with `object.id`; returns false when there is none. */
+  replace(resource: string, object: StripeObject): boolean {
+    const data = this.#data(resource);
+    const index = data.indexes.get(String(object.id));
+    if (index === undefined || data.deleted.has(index)) return false;
+    data.stored.set(index, structuredClone(object));
+    return true;
+  }
+
+  /** Deletes the live object with this id; returns it as it was, or undefined when there is none. */
+  remove(resource: string, id: string): StripeObject | undefined {
+    const data = this.#data(resource);
+    const index = data.indexes.get(id);
+    if (index === undefined || data.deleted.has(index)) return undefined;
+    const object = this.#object(data, index);
+    data.deleted.add(index);
+    data.stored.delete(index);
+    data.sort();
+    return object;
+  }
+
+  /** Every item of the nested list of the object with this id (all pages), or undefined. */
+  nestedItems(resource: string, id: string): StripeObject[] | undefined {
+    const data = this.#data(resource);
+    const nested = data.definition.nested;
+    const index = data.positions.has(id) ? data.indexes.get(id) : undefined;
+    if (!nested || index === undefined) return undefined;
+    return this.#nestedItems(data, index, this.#object(data, index));
   }
 
   #data(resource: string): ResourceData {
@@ -149,13 +219,17 @@ export class Dataset {
     return data;
   }
 
-  #push(data: ResourceData, created: number): number {
+  #push(data: ResourceData, created: number, id?: string): number {
     const index = data.ids.length;
     const { name, prefix } = data.definition;
-    const random = new Random(`${this.#seed}:${name}:${index}:id`);
-    const suffix = idSuffix(index, hash32(`${this.#seed}:${name}`), random, prefix ? 14 : 8);
-    data.ids.push(prefix ? `${prefix}_${suffix}` : suffix);
+    if (id === undefined) {
+      const random = new Random(`${this.#seed}:${name}:${index}:id`);
+      const suffix = idSuffix(index, hash32(`${this.#seed}:${name}`), random, prefix ? 14 : 8);
+      id = prefix ? `${prefix}_${suffix}` : suffix;
+    }
+    data.ids.push(id);
     data.created.push(created);
+    data.indexes.set(id, index);
     return index;
   }
 
@@ -172,6 +246,11 @@ export class Dataset {
     });
   }
 
+  #object(data: ResourceData, index: number): StripeObject {
+    const stored = data.stored.get(index);
+    return stored ? structuredClone(stored) : this.#generate(data, index);
+  }
+
   #generate(data: ResourceData, index: number): StripeObject {
     const { definition } = data;
     const example = EXAMPLES[definition.object];
@@ -182,11 +261,46 @@ export class Dataset {
     const created = data.created[index]!;
     Object.assign(object, { id, created, livemode: false });
     if ('metadata' in object) object.metadata = {};
+    // Embedded lists name their parent in their URL.
+    for (const value of Object.values(object)) {
+      const list = value as { object?: unknown; url?: unknown };
+      if (list && typeof list === 'object' && list.object === 'list' && typeof list.url === 'string') list.url = list.url.replaceAll(String(example.id), id);
+    }
     definition.customize(object, { random, id, created, ref: (target) => this.#ref(target, created, random) });
+    if (definition.name === 'events') shapeSeededEvent(object, random);
+    if (!definition.hasCreated) delete object.created;
+    if (definition.nested) {
+      const items = this.#nestedItems(data, index, object);
+      object[definition.nested.property] = {
+        object: 'list',
+        data: items.slice(0, EMBEDDED_ITEMS),
+        has_more: items.length > EMBEDDED_ITEMS,
+        total_count: items.length,
+        url: definition.nested.url(id),
+      };
+    }
     if ('metadata' in object && Object.keys(object.metadata as object).length === 0) {
       object.metadata = random.chance(0.3) ? { source: random.pick(['import', 'api', 'dashboard']), ref: random.chars(10) } : {};
     }
     return object;
+  }
+
+  #nestedItems(data: ResourceData, index: number, parent: StripeObject): StripeObject[] {
+    const nested = data.definition.nested!;
+    const random = new Random(`${this.#seed}:${data.definition.name}:${index}:${nested.property}`);
+    const long = random.chance(this.#longNestedLists);
+    const count = long ? random.int(EMBEDDED_ITEMS + 1, 25) : random.int(1, 3);
+    const example = EXAMPLES[nested.item];
+    if (!example) throw new Error(`no example object for ${nested.item} in fixtures/stripe-objects.json`);
+    const parentSuffix = String(parent.id).slice(String(parent.id).indexOf('_') + 1);
+    return Array.from({ length: count }, (_, i) => {
+      const item = structuredClone(example);
+      Object.assign(item, { id: `${nested.prefix}_${parentSuffix}${String(i).padStart(3, '0')}`, livemode: false });
+      if ('metadata' in item) item.metadata = {};
+      if ('amount' in item) item.amount = random.int(1, 2000) * 50;
+      nested.customizeItem(item, parent);
+      return item;
+    });
   }
 
   /**
@@ -206,4 +320,17 @@ export class Dataset {
     if (data.baseCount === 0) return null;
     return data.ids[random.int(0, Math.max(lo, 1) - 1)]!;
   }
+}
+
+/**
+ * Events generated with the data are about the account's balance (`balance.available`), which is
+ * no stream: the events that name served objects are the ones mutations create.
+ */
+function shapeSeededEvent(event: StripeObject, random: Random): void {
+  const amountAvailable = random.int(1, 2000) * 500;
+  Object.assign(event, {
+    type: 'balance.available',
+    api_version: '2024-04-10',
+    data: { object: { object: 'balance', available: [{ amount: amountAvailable, currency: 'usd', source_types: { card: amountAvailable } }], livemode: false, pending: [] } },
+  });
 }

@@ -17,17 +17,22 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 describe('stripe emulator', () => {
-  it('serves every resource newest first, created desc then id desc, with consistent relations', () => {
-    expect(emulator.resources).toEqual(expect.arrayContaining(['customers', 'products', 'prices', 'charges', 'invoices', 'subscriptions', 'payment_intents', 'refunds']));
+  it('serves every list of the Stripe source catalog, newest first, created desc then id desc, with consistent relations', async () => {
+    expect(emulator.resources.length).toBeGreaterThanOrEqual(60);
+    expect(emulator.resources).toEqual(expect.arrayContaining(['customers', 'products', 'prices', 'charges', 'invoices', 'subscriptions', 'payment_intents', 'refunds', 'events', 'issuing_cards', 'checkout_sessions', 'country_specs']));
     for (const resource of emulator.resources) {
       const objects = emulator.objects(resource);
       expect(objects.length, resource).toBeGreaterThan(0);
       expect(new Set(ids(objects)).size).toBe(objects.length);
+      if (!('created' in objects[0]!)) continue; // country specs, exchange rates, …: Stripe gives them no `created`
       for (let i = 1; i < objects.length; i++) {
         const [a, b] = [objects[i - 1]!, objects[i]!];
         expect((a.created as number) > (b.created as number) || (a.created === b.created && (a.id as string) > (b.id as string))).toBe(true);
       }
     }
+    const { body } = await get(`/v1/issuing/cards?limit=100`);
+    expect(ids(body.data)).toEqual(ids(emulator.objects('issuing_cards')));
+    expect(emulator.pathOf('issuing_cards')).toBe('/v1/issuing/cards');
     const customers = new Map(emulator.objects('customers').map((c) => [c.id, c]));
     const charges = emulator.objects('charges');
     const older = charges.filter((charge) => (customers.get(charge.customer)!.created as number) <= (charge.created as number));
@@ -176,5 +181,147 @@ describe('stripe emulator', () => {
     } finally {
       await big.close();
     }
+  });
+});
+
+describe('stripe emulator: changes while it runs', () => {
+  let live: StripeEmulator;
+  beforeAll(async () => {
+    live = await startStripeEmulator({ objects: 1_000, seed: 'live', apiKey: KEY });
+  });
+  afterAll(() => live.close());
+
+  const call = async (method: string, path: string, form?: Record<string, string>) => {
+    const response = await fetch(`${live.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${KEY}`, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  it('creates, updates and deletes objects, each with its event, newest event first', async () => {
+    const created = live.create('customers', { email: 'new@example.com', metadata: { plan: 'pro' } });
+    expect(created).toMatchObject({ object: 'customer', email: 'new@example.com', metadata: { plan: 'pro' } });
+    expect(live.objects('customers')[0]).toEqual(created);
+    const updated = await call('POST', `/v1/customers/${created.id}`, { name: 'Renamed', 'metadata[plan]': '' , balance: '-500' });
+    expect(updated.body).toMatchObject({ id: created.id, name: 'Renamed', metadata: {}, balance: -500 });
+    expect((await call('GET', `/v1/customers/${created.id}`)).body).toEqual(updated.body);
+    const deleted = await call('DELETE', `/v1/customers/${created.id}`);
+    expect(deleted.body).toEqual({ id: created.id, object: 'customer', deleted: true });
+    expect((await call('GET', `/v1/customers/${created.id}`)).status).toBe(404);
+    expect(ids(live.objects('customers'))).not.toContain(created.id);
+
+    const events = (await call('GET', '/v1/events?limit=3')).body.data;
+    expect(events.map((e: any) => e.type)).toEqual(['customer.deleted', 'customer.updated', 'customer.created']);
+    expect(events[1].data.previous_attributes).toMatchObject({ name: created.name, metadata: { plan: 'pro' } });
+    expect(events[0].data.object).toMatchObject({ id: created.id, name: 'Renamed' });
+    expect(events.every((e: any) => e.data.object.id === created.id)).toBe(true);
+  });
+
+  it('filters events by type and types[], pages them oldest first with ending_before', async () => {
+    const product = live.create('products', { name: 'Widget' });
+    live.update('products', String(product.id), { name: 'Widget 2' });
+    live.create('shipping_rates'); // Stripe sends no events for shipping rates
+    const all = (await call('GET', '/v1/events?limit=100&type=product.*')).body.data;
+    expect(all.map((e: any) => e.type)).toEqual(['product.updated', 'product.created']);
+    const typed = (await call('GET', '/v1/events?limit=100&types[0]=product.created&types[1]=customer.created')).body.data;
+    expect(typed.map((e: any) => e.type)).toEqual(['product.created', 'customer.created']);
+    const newer = (await call('GET', `/v1/events?limit=1&ending_before=${all[1].id}&type=product.*`)).body;
+    expect(newer).toMatchObject({ has_more: false, data: [{ id: all[0].id }] });
+    expect((await call('GET', '/v1/events?limit=100')).body.data.some((e: any) => e.type.startsWith('shipping_rate'))).toBe(false);
+  });
+
+  it('serves the account', async () => {
+    const { status, body } = await call('GET', '/v1/account');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ id: 'acct_emulator', object: 'account' });
+    expect(body.created).toBeLessThan(Math.min(...live.objects('customers').map((c) => c.created as number)));
+  });
+});
+
+describe('stripe emulator: limits, failures and unavailable features', () => {
+  it('answers 429 with Retry-After above the rate limit, and counts requests', async () => {
+    const limited = await startStripeEmulator({ objects: 100, apiKey: KEY, rateLimit: 5 });
+    try {
+      const statuses = await Promise.all(Array.from({ length: 12 }, () => fetch(`${limited.url}/v1/coupons?limit=1`, { headers: { authorization: `Bearer ${KEY}` } }).then((r) => [r.status, r.headers.get('retry-after')])));
+      expect(statuses.filter(([s]) => s === 200).length).toBeLessThanOrEqual(6);
+      expect(statuses.filter(([s]) => s === 429).every(([, after]) => after === '1')).toBe(true);
+      expect(limited.counters).toMatchObject({ requests: 12, rateLimited: statuses.filter(([s]) => s === 429).length });
+      const counters = await (await fetch(`${limited.url}/_emulator/counters`)).json();
+      expect(counters).toEqual(limited.counters);
+      limited.resetCounters();
+      expect(limited.counters.requests).toBe(0);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('fails a share of requests with 500s, and delays only the pages asked for', async () => {
+    const flaky = await startStripeEmulator({ objects: 100, apiKey: KEY, failureRate: 0.5 });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 40; i++) statuses.push((await fetch(`${flaky.url}/v1/customers?limit=1`, { headers: { authorization: `Bearer ${KEY}` } })).status);
+      expect(statuses.filter((s) => s === 500).length).toBeGreaterThan(5);
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(5);
+      expect(flaky.counters.failed).toBe(statuses.filter((s) => s === 500).length);
+      flaky.setFailureRate(0);
+      flaky.inject({ delayMs: 300, count: 1, path: '/v1/customers', when: ({ query }) => query.starting_after !== undefined });
+      const started = Date.now();
+      expect((await fetch(`${flaky.url}/v1/customers?limit=1`, { headers: { authorization: `Bearer ${KEY}` } })).status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(250);
+      const first = flaky.objects('customers')[0]!.id;
+      await fetch(`${flaky.url}/v1/customers?limit=1&starting_after=${first}`, { headers: { authorization: `Bearer ${KEY}` } });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    } finally {
+      await flaky.close();
+    }
+  });
+
+  it('refuses the resources the account cannot use, as Stripe does', async () => {
+    emulator.setUnavailable('issuing_cards', 'not_enabled');
+    emulator.setUnavailable('treasury_financial_accounts', 'forbidden');
+    try {
+      const off = await get('/v1/issuing/cards');
+      expect(off.status).toBe(400);
+      expect(off.body.error.message).toMatch(/not set up to use/);
+      expect(off.body.error.param).toBeUndefined();
+      expect((await get('/v1/treasury/financial_accounts')).status).toBe(403);
+      expect((await get('/v1/customers')).status).toBe(200);
+    } finally {
+      emulator.setUnavailable('issuing_cards', undefined);
+      emulator.setUnavailable('treasury_financial_accounts', undefined);
+    }
+  });
+});
+
+describe('stripe emulator: nested lists', () => {
+  it('embeds the first ten items and serves the whole list at its URL', async () => {
+    const long = await startStripeEmulator({ objects: 2_000, apiKey: KEY, longNestedLists: 0.5 });
+    try {
+      const fetchJson = async (path: string) => (await fetch(`${long.url}${path}`, { headers: { authorization: `Bearer ${KEY}` } })).json() as Promise<any>;
+      for (const [resource, property] of [['invoices', 'lines'], ['subscriptions', 'items'], ['credit_notes', 'lines']] as const) {
+        const served = long.objects(resource);
+        const expanded = long.objects(resource, { expanded: true });
+        const truncated = served.findIndex((o: any) => o[property].has_more);
+        expect(truncated, resource).toBeGreaterThanOrEqual(0);
+        const embedded = (served[truncated] as any)[property];
+        const all = (expanded[truncated] as any)[property];
+        expect(embedded.data).toHaveLength(10);
+        expect(all.data.length).toBeGreaterThan(10);
+        expect(all.data.slice(0, 10)).toEqual(embedded.data);
+        const page = await fetchJson(`${embedded.url}${embedded.url.includes('?') ? '&' : '?'}limit=100&starting_after=${embedded.data[9].id}`);
+        expect(page).toMatchObject({ object: 'list', has_more: false });
+        expect(page.data).toEqual(all.data.slice(10));
+        const short = served.find((o: any) => !o[property].has_more) as any;
+        expect(short[property].data.length).toBeLessThanOrEqual(3);
+      }
+    } finally {
+      await long.close();
+    }
+  });
+
+  it('keeps nested lists complete by default', () => {
+    for (const invoice of emulator.objects('invoices')) expect((invoice as any).lines.has_more).toBe(false);
   });
 });

@@ -1,17 +1,24 @@
 /**
- * A local HTTP server that answers like Stripe's API for listing and retrieving objects, with
- * deterministic data, a request log, injectable faults and adjustable latency: what tests,
- * benchmarks and the demo need to exercise a Stripe source without reaching Stripe.
+ * A local HTTP server that answers like Stripe's API, with deterministic data, a request log and
+ * counters, injectable faults, latency, a rate limit, and objects that change while it runs: what
+ * tests, benchmarks and the demo need to exercise a Stripe source without reaching Stripe.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Dataset } from './dataset.ts';
-import { listObjects } from './list.ts';
+import { Dataset, CREATED_FROM, type DatasetOptions } from './dataset.ts';
+import { listItems, listObjects } from './list.ts';
+import { Mutations, parseForm, type Fields } from './mutations.ts';
+import { ServerRateLimit } from './rate-limit.ts';
+import { Random } from './random.ts';
+import { readFileSync } from 'node:fs';
 import {
+  featureNotEnabled,
   injectedFault,
   invalidApiKey,
+  invalidBody,
   noSuchObject,
+  permissionDenied,
   unrecognizedUrl,
   type StripeErrorResponse,
 } from './errors.ts';
@@ -24,8 +31,7 @@ export interface StripeEmulatorOptions {
   host?: string;
   /**
    * Total objects across all resources (default 10,000), split by each resource's weight (see
-   * README.md): customers 12%, charges 14%, balance_transactions 16%, ... A resource whose share
-   * rounds to zero has no objects.
+   * README.md). A resource whose share rounds to zero has no objects.
    */
   objects?: number;
   /** Exact object counts for some resources (stream name → count), overriding their share. */
@@ -36,7 +42,17 @@ export interface StripeEmulatorOptions {
   apiKey?: string;
   /** Delay added to every response, in milliseconds; default 0. */
   latencyMs?: number;
+  /** Most `GET` requests per second (a token bucket holding one second's worth); above it, 429 with `Retry-After: 1`. Default: no limit. */
+  rateLimit?: number;
+  /** Share (0–1) of `GET /v1/…` requests answered with a 500, at random (seeded). Default 0. */
+  failureRate?: number;
+  /** Share (0–1) of invoices, subscriptions and credit notes whose nested list has more than one page. Default 0. */
+  longNestedLists?: number;
+  /** Resources the account cannot use: `not_enabled` (400, feature off) or `forbidden` (403, key lacks the permission). */
+  unavailable?: Readonly<Record<string, Unavailability>>;
 }
+
+export type Unavailability = 'not_enabled' | 'forbidden';
 
 /** One served request. `query` is the decoded query string; `time` is when it arrived (epoch ms). */
 export interface EmulatorRequest {
@@ -45,14 +61,35 @@ export interface EmulatorRequest {
   query: Record<string, string>;
   status: number;
   time: number;
+  /** The `Stripe-Version` header, when the request had one. */
+  stripeVersion?: string;
 }
 
-/** A failure to serve instead of the real answer, for the next `count` requests whose path matches. */
+/** Requests served since the start (or the last `resetCounters()`). */
+export interface EmulatorCounters {
+  requests: number;
+  /** HTTP status → requests answered with it. */
+  byStatus: Record<string, number>;
+  /** 429s sent because the rate limit was exceeded (injected ones not included). */
+  rateLimited: number;
+  /** Requests failed on purpose: injected faults and `failureRate`. */
+  failed: number;
+}
+
+/**
+ * A fault for the next `count` requests that match `path` (that path and the ones under it) and
+ * `when`: an error status instead of the answer, or `delayMs` of extra latency before the real
+ * answer (a slow page).
+ */
 export interface EmulatorFault {
-  status: 429 | 500 | 502 | 503;
+  status?: 429 | 500 | 502 | 503;
+  /** Extra delay before the answer, ms (with no `status`: the real answer, late). */
+  delayMs?: number;
   count: number;
   /** Matches this path and the paths under it (`/v1/customers` also matches `/v1/customers/cus_1`); default all. */
   path?: string;
+  /** Matches only requests for which this returns true. */
+  when?: (request: { method: string; path: string; query: Readonly<Record<string, string>> }) => boolean;
   /** `Retry-After` header value in seconds; 429s always carry one (default 1). */
   retryAfterSeconds?: number;
 }
@@ -61,78 +98,197 @@ export interface StripeEmulator {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
   port: number;
-  /** Stream names, which are also the URL path segments: `/v1/customers`. */
+  /** Stream names, in the Stripe source's catalog order: `customers` is `GET /v1/customers`, `issuing_cards` `GET /v1/issuing/cards`. */
   resources: readonly string[];
-  /** All objects of a resource, newest first, exactly as served. Throws for an unknown resource. */
-  objects(resource: string): readonly Record<string, unknown>[];
+  /** The list path of a resource: `issuing_cards` → `/v1/issuing/cards`. */
+  pathOf(resource: string): string;
   /**
-   * Creates `count` new objects, each newer than every existing one (or all at `created`, unix
-   * seconds, when given), as if made in Stripe since the last sync. Returns them newest first.
+   * All objects of a resource, newest first, exactly as served; with `expanded`, nested lists are
+   * complete (every item, `has_more: false`). Throws for an unknown resource.
+   */
+  objects(resource: string, options?: { expanded?: boolean }): readonly Record<string, unknown>[];
+  /**
+   * Adds `count` new objects, each newer than every existing one (or all at `created`, unix
+   * seconds, when given), as if made in Stripe since the last sync, without events. Returns them newest first.
    */
   add(resource: string, count: number, options?: { created?: number }): readonly Record<string, unknown>[];
+  /** Creates an object now, with `fields` over a generated one, and its event. Also `POST /v1/<resource>`. */
+  create(resource: string, fields?: Fields): Record<string, unknown>;
+  /** Updates an object and records its event; undefined when there is no such object. Also `POST /v1/<resource>/<id>`. */
+  update(resource: string, id: string, fields: Fields): Record<string, unknown> | undefined;
+  /** Deletes an object and records its event; undefined when there is no such object. Also `DELETE /v1/<resource>/<id>`. */
+  remove(resource: string, id: string): Record<string, unknown> | undefined;
   /** Requests served so far (the most recent 100,000), oldest first. */
   requests: readonly EmulatorRequest[];
   resetRequests(): void;
-  /** Makes the next `fault.count` matching requests fail with `fault.status`. Faults queue in order. */
+  /** A snapshot of the counters; also `GET /_emulator/counters` (no key needed). */
+  readonly counters: EmulatorCounters;
+  resetCounters(): void;
+  /** Queues a fault for the next `fault.count` matching requests. Faults are matched in order. */
   inject(fault: EmulatorFault): void;
+  /** Drops the faults still queued. */
+  clearFaults(): void;
   /** Sets the latency of every later response, in milliseconds. */
   delay(ms: number): void;
+  /** Sets the rate limit (requests per second), or removes it (undefined). */
+  setRateLimit(perSecond: number | undefined): void;
+  /** Sets the share of requests failed with a 500. */
+  setFailureRate(share: number): void;
+  /** Makes a resource unavailable to this account, or available again (undefined). */
+  setUnavailable(resource: string, kind: Unavailability | undefined): void;
   /** Stops listening and drops open connections, including requests still waiting on latency. */
   close(): Promise<void>;
 }
 
 const MAX_LOGGED_REQUESTS = 100_000;
 
+/** The account behind the key: `GET /v1/account`. Created before every generated object. */
+const ACCOUNT = (() => {
+  const examples = JSON.parse(readFileSync(new URL('../fixtures/stripe-objects.json', import.meta.url), 'utf8')) as Record<string, StripeObject>;
+  return { ...examples.account!, id: 'acct_emulator', created: CREATED_FROM - 30 * 86_400, email: 'owner@example.com', livemode: false };
+})();
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  /** Extra delay, ms. */
+  delayMs?: number;
+}
+
 /** Starts an emulator and resolves once it listens. */
 export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
-  const dataset = new Dataset({ objects: options.objects ?? 10_000, seed: options.seed ?? 1, ...(options.counts ? { counts: options.counts } : {}) });
+  const datasetOptions: DatasetOptions = {
+    objects: options.objects ?? 10_000,
+    seed: options.seed ?? 1,
+    ...(options.counts ? { counts: options.counts } : {}),
+    ...(options.longNestedLists ? { longNestedLists: options.longNestedLists } : {}),
+  };
+  const dataset = new Dataset(datasetOptions);
+  const mutations = new Mutations(dataset);
   const apiKey = options.apiKey ?? 'sk_test_emulator';
   let latencyMs = options.latencyMs ?? 0;
+  let limiter = options.rateLimit ? new ServerRateLimit(options.rateLimit) : undefined;
+  let failureRate = options.failureRate ?? 0;
+  const failures = new Random(`${options.seed ?? 1}:failures`);
+  const unavailable = new Map(Object.entries(options.unavailable ?? {}));
   let requests: EmulatorRequest[] = [];
+  let counters: EmulatorCounters = { requests: 0, byStatus: {}, rateLimited: 0, failed: 0 };
   const faults: EmulatorFault[] = [];
   const waiting = new Set<NodeJS.Timeout>();
+  const byPath = new Map(dataset.names.map((name) => [dataset.definition(name).path, name]));
 
-  function respond(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const query = Object.fromEntries(url.searchParams);
-    const method = req.method ?? 'GET';
-    const { status, body, headers } = answer(method, url.pathname, query, req.headers.authorization);
-    requests.push({ method, path: url.pathname, query, status, time: Date.now() });
-    if (requests.length > MAX_LOGGED_REQUESTS) requests = requests.slice(-MAX_LOGGED_REQUESTS / 2);
-    res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${randomBytes(7).toString('hex')}`, ...headers });
-    res.end(JSON.stringify(body));
+  for (const name of unavailable.keys()) if (!dataset.has(name)) throw new Error(`unknown resource ${name} in unavailable`);
+
+  function count(status: number): void {
+    counters.requests++;
+    counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
   }
 
-  function answer(method: string, path: string, query: Record<string, string>, authorization: string | undefined): { status: number; body: unknown; headers?: Record<string, string> } {
-    const faultIndex = faults.findIndex((f) => f.path === undefined || path === f.path || path.startsWith(`${f.path}/`));
-    if (faultIndex >= 0) {
-      const fault = faults[faultIndex]!;
-      if (--fault.count <= 0) faults.splice(faultIndex, 1);
-      return injectedFault(fault.status, fault.retryAfterSeconds);
+  function takeFault(method: string, path: string, query: Record<string, string>): EmulatorFault | undefined {
+    const index = faults.findIndex((f) => (f.path === undefined || path === f.path || path.startsWith(`${f.path}/`)) && (!f.when || f.when({ method, path, query })));
+    if (index < 0) return undefined;
+    const fault = faults[index]!;
+    if (--fault.count <= 0) faults.splice(index, 1);
+    return fault;
+  }
+
+  /** The answer to a request, decided when it arrives. */
+  function answer(method: string, path: string, query: Record<string, string>, authorization: string | undefined, body: string): Answer {
+    const fault = takeFault(method, path, query);
+    if (fault?.status) {
+      counters.failed++;
+      return { ...injectedFault(fault.status, fault.retryAfterSeconds), ...(fault.delayMs ? { delayMs: fault.delayMs } : {}) };
+    }
+    const extra = fault?.delayMs ? { delayMs: fault.delayMs } : {};
+    if (method === 'GET' && path.startsWith('/v1/')) {
+      if (limiter && !limiter.allow()) {
+        counters.rateLimited++;
+        return { ...injectedFault(429, 1), ...extra };
+      }
+      if (failureRate > 0 && failures.chance(failureRate)) {
+        counters.failed++;
+        return { ...injectedFault(500, undefined), ...extra };
+      }
     }
     const key = keyOf(authorization);
     if (key !== apiKey) return invalidApiKey(key);
-    const [, version, resource, id, ...rest] = path.split('/');
-    if (method !== 'GET' || version !== 'v1' || !resource || !dataset.has(resource) || rest.length > 0 || id === '') {
-      return unrecognizedUrl(method, path);
+    return { ...route(method, path, query, key, body), ...extra };
+  }
+
+  function route(method: string, path: string, query: Record<string, string>, key: string, body: string): Answer {
+    if (path === '/v1/account' && method === 'GET') return { status: 200, body: ACCOUNT };
+    if (path === '/v1/subscription_items' && method === 'GET' && query.subscription !== undefined) {
+      const { subscription, ...rest } = query;
+      const items = dataset.nestedItems('subscriptions', subscription);
+      if (!items) return noSuchObject(400, 'subscription', subscription, 'subscription');
+      return ok(listItems(items, '/v1/subscription_items', rest));
     }
-    if (id === undefined) {
-      const page = listObjects(dataset, resource, query);
-      return 'object' in page ? { status: 200, body: page } : page;
+    // `/v1/<resource path>[/<id>[/<nested list>]]`, the resource path itself may have slashes.
+    const segments = path.split('/');
+    for (let tail = 0; tail <= 2; tail++) {
+      const resource = byPath.get(segments.slice(0, segments.length - tail).join('/'));
+      if (!resource) continue;
+      const [id, nested] = segments.slice(segments.length - tail);
+      const off = unavailable.get(resource);
+      if (off === 'not_enabled') return featureNotEnabled(dataset.definition(resource).path);
+      if (off === 'forbidden') return permissionDenied(key, path);
+      const object = dataset.definition(resource).object;
+      if (tail === 0) {
+        if (method === 'GET') return ok(listObjects(dataset, resource, query));
+        if (method === 'POST') return { status: 200, body: mutations.create(resource, parseForm(body)) };
+      }
+      if (tail === 1 && id) {
+        const found = method === 'GET' ? dataset.objectById(resource, id) : method === 'POST' ? mutations.update(resource, id, parseForm(body)) : method === 'DELETE' ? mutations.remove(resource, id) : undefined;
+        if (method === 'GET' || method === 'POST' || method === 'DELETE') return found ? { status: 200, body: found } : noSuchObject(404, object, id, 'id');
+      }
+      if (tail === 2 && id && nested && method === 'GET' && dataset.definition(resource).nested?.property === nested) {
+        const items = dataset.nestedItems(resource, id);
+        if (!items) return noSuchObject(404, object, id, 'id');
+        return ok(listItems(items, dataset.definition(resource).nested!.url(id), query));
+      }
+      break;
     }
-    const position = dataset.positionOf(resource, id);
-    if (position === undefined) return noSuchObject(404, dataset.definition(resource).object, id, 'id') satisfies StripeErrorResponse;
-    return { status: 200, body: dataset.objectAt(resource, position) };
+    return unrecognizedUrl(method, path);
+  }
+
+  function send(res: ServerResponse, result: Answer): void {
+    if (res.destroyed) return;
+    res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': `req_${randomBytes(7).toString('hex')}`, ...result.headers });
+    res.end(JSON.stringify(result.body));
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/_emulator/counters') {
+      send(res, { status: 200, body: counters });
+      return;
+    }
+    const query = Object.fromEntries(url.searchParams);
+    let result: Answer;
+    try {
+      result = answer(method, url.pathname, query, req.headers.authorization, body);
+    } catch (error) {
+      result = { ...invalidBody(error instanceof Error ? error.message : String(error)) };
+    }
+    count(result.status);
+    const version = req.headers['stripe-version'];
+    requests.push({ method, path: url.pathname, query, status: result.status, time: Date.now(), ...(typeof version === 'string' ? { stripeVersion: version } : {}) });
+    if (requests.length > MAX_LOGGED_REQUESTS) requests = requests.slice(-MAX_LOGGED_REQUESTS / 2);
+    const wait = latencyMs + (result.delayMs ?? 0);
+    if (wait <= 0) return send(res, result);
+    const timer = setTimeout(() => {
+      waiting.delete(timer);
+      send(res, result);
+    }, wait);
+    waiting.add(timer);
   }
 
   const server = createServer((req, res) => {
-    req.resume();
-    if (latencyMs <= 0) return respond(req, res);
-    const timer = setTimeout(() => {
-      waiting.delete(timer);
-      respond(req, res);
-    }, latencyMs);
-    waiting.add(timer);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -145,20 +301,54 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     url: `http://${host}:${port}`,
     port,
     resources: dataset.names,
-    objects: (resource) => dataset.objects(resource),
+    pathOf: (resource) => dataset.definition(resource).path,
+    objects(resource, objectOptions = {}) {
+      const objects = dataset.objects(resource);
+      const nested = dataset.definition(resource).nested;
+      if (!objectOptions.expanded || !nested) return objects;
+      for (const object of objects) {
+        const items = dataset.nestedItems(resource, String(object.id))!;
+        object[nested.property] = { ...(object[nested.property] as object), data: items, has_more: false };
+      }
+      return objects;
+    },
     add: (resource, count, addOptions = {}) => dataset.add(resource, count, addOptions.created),
+    create: (resource, fields) => mutations.create(resource, fields),
+    update: (resource, id, fields) => mutations.update(resource, id, fields),
+    remove: (resource, id) => mutations.remove(resource, id),
     get requests() {
       return requests;
     },
     resetRequests() {
       requests = [];
     },
+    get counters() {
+      return structuredClone(counters);
+    },
+    resetCounters() {
+      counters = { requests: 0, byStatus: {}, rateLimited: 0, failed: 0 };
+    },
     inject(fault) {
       if (!Number.isInteger(fault.count) || fault.count < 1) throw new Error(`fault count must be a positive integer, got ${fault.count}`);
+      if (fault.status === undefined && !fault.delayMs) throw new Error('a fault needs a status or a delayMs');
       faults.push({ ...fault });
+    },
+    clearFaults() {
+      faults.length = 0;
     },
     delay(ms) {
       latencyMs = ms;
+    },
+    setRateLimit(perSecond) {
+      limiter = perSecond ? new ServerRateLimit(perSecond) : undefined;
+    },
+    setFailureRate(share) {
+      failureRate = share;
+    },
+    setUnavailable(resource, kind) {
+      if (!dataset.has(resource)) throw new Error(`unknown resource ${resource}`);
+      if (kind) unavailable.set(resource, kind);
+      else unavailable.delete(resource);
     },
     close() {
       for (const timer of waiting) clearTimeout(timer);
@@ -171,6 +361,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   };
 }
 
+function ok(page: ReturnType<typeof listObjects>): Answer {
+  return 'object' in page ? { status: 200, body: page } : page;
+}
+
 /** The API key of a request: `Authorization: Bearer KEY`, or basic auth with the key as user name. */
 function keyOf(authorization: string | undefined): string | undefined {
   const [scheme, credentials] = authorization?.split(' ') ?? [];
@@ -180,4 +374,4 @@ function keyOf(authorization: string | undefined): string | undefined {
   return undefined;
 }
 
-export type { StripeObject };
+export type { StripeObject, StripeErrorResponse };

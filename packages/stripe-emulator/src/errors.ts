@@ -66,3 +66,18 @@ export function injectedFault(status: number, retryAfterSeconds: number | undefi
   const response = error(status, 'api_error', 'An unknown error occurred while processing your request. Please retry.');
   return retryAfterSeconds === undefined ? response : { ...response, headers: { 'retry-after': String(retryAfterSeconds) } };
 }
+
+/** 400 for a product the account has not turned on, as Stripe answers for Issuing, Treasury, Climate, …. */
+export function featureNotEnabled(path: string): StripeErrorResponse {
+  return error(400, 'invalid_request_error', `Your account is not set up to use the feature behind ${path}. Please contact us via https://support.stripe.com/contact to request access.`);
+}
+
+/** 403 for a restricted key without read access to a resource. */
+export function permissionDenied(key: string, path: string): StripeErrorResponse {
+  return error(403, 'invalid_request_error', `The provided key '${key.slice(0, 8)}***${key.slice(-4)}' does not have the required permissions for this endpoint on account 'acct_emulator'. Having the 'rak_read' permission would allow this request to continue. (${path})`, { code: 'secret_key_required' });
+}
+
+/** 400 for a form body Stripe could not read, or a field it does not take. */
+export function invalidBody(message: string): StripeErrorResponse {
+  return error(400, 'invalid_request_error', message);
+}

@@ -4,6 +4,9 @@ export {
   type StripeEmulatorOptions,
   type EmulatorRequest,
   type EmulatorFault,
+  type EmulatorCounters,
+  type Unavailability,
 } from './emulator.ts';
 export { RESOURCES, type ResourceDefinition, type StripeObject } from './resources.ts';
-export { CREATED_FROM, CREATED_UNTIL } from './dataset.ts';
+export { CREATED_FROM, CREATED_UNTIL, EMBEDDED_ITEMS } from './dataset.ts';
+export type { Fields, EmulatorEvent } from './mutations.ts';

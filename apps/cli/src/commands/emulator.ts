@@ -9,6 +9,12 @@ function integer(flag: string, value: string | undefined, fallback: number): num
   return n;
 }
 
+function share(flag: string, value: string | undefined): number {
+  const n = Number(value ?? 0);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new UserError(`${flag} must be a number from 0 to below 1, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 export const emulatorCommand = defineCommand({
   meta: { name: 'emulator', description: 'Local API servers that behave like real ones, for tests, benchmarks and demos' },
   subCommands: {
@@ -19,20 +25,33 @@ export const emulatorCommand = defineCommand({
         objects: { type: 'string', description: 'Objects to generate across all resources', default: '10000' },
         seed: { type: 'string', description: 'Seed of the generated data (same seed, same data)', default: '1' },
         'latency-ms': { type: 'string', description: 'Delay added to every response, in milliseconds', default: '0' },
+        'rate-limit': { type: 'string', description: 'Most GET requests per second; above it, 429 with Retry-After (0: no limit)', default: '0' },
+        'failure-rate': { type: 'string', description: 'Share of GET requests answered with a 500, from 0 to below 1', default: '0' },
         'api-key': { type: 'string', description: 'The API key the emulator accepts', default: 'sk_test_emulator' },
       },
       async run({ args }) {
+        const latencyMs = integer('--latency-ms', args['latency-ms'], 0);
+        const rateLimit = integer('--rate-limit', args['rate-limit'], 0);
+        const failureRate = share('--failure-rate', args['failure-rate']);
         const emulator = await startStripeEmulator({
           port: integer('--port', args.port, 12111),
           objects: integer('--objects', args.objects, 10_000),
           seed: args.seed,
-          latencyMs: integer('--latency-ms', args['latency-ms'], 0),
+          latencyMs,
+          ...(rateLimit > 0 ? { rateLimit } : {}),
+          failureRate,
           apiKey: args['api-key'],
         });
         const total = emulator.resources.reduce((n, r) => n + emulator.objects(r).length, 0);
+        const limits = [
+          latencyMs > 0 ? `${latencyMs} ms latency` : '',
+          rateLimit > 0 ? `at most ${rateLimit} requests/s` : '',
+          failureRate > 0 ? `${failureRate * 100}% of requests failing` : '',
+        ].filter(Boolean);
         process.stderr.write(
           [
-            `Stripe emulator listening on ${emulator.url}: ${total} objects over ${emulator.resources.length} resources`,
+            `Stripe emulator listening on ${emulator.url}: ${total} objects over ${emulator.resources.length} resources${limits.length ? ` (${limits.join(', ')})` : ''}`,
+            `  counters: ${emulator.url}/_emulator/counters; change objects with POST/DELETE /v1/<resource>[/<id>], as on Stripe`,
             `  export STRIPE_BASE_URL=${emulator.url} STRIPE_API_KEY=${args['api-key']}`,
             '  then: sync run --source stripe --dest postgres',
             'Press Ctrl-C to stop.',

@@ -1,0 +1,182 @@
+/**
+ * The read of one stream in one run: what it does given its sync mode and saved state, and the
+ * state it checkpoints.
+ *
+ * | stream (streams.ts) | saved state | this run |
+ * | --- | --- | --- |
+ * | any, full_refresh | ignored | a pass over the whole list |
+ * | `events` mode | none, or no event cursor | backfill: event cursor set to now, pass over the whole list, then the event walk |
+ * | `events` mode | event cursor past retention | a warning, then a backfill as above |
+ * | `events` mode | pass under way | the rest of the pass, then the event walk |
+ * | `events` mode | complete | the event walk from the cursor |
+ * | `created` mode | none / pass under way / complete | a pass over `created ≥ cursor` (new or resumed) |
+ */
+import type { SyncMode } from '@sync/protocol';
+import type { ListPage, StripeObject } from './client.ts';
+import { EventWalk, anchorAt, isExpired } from './events.ts';
+import { SequentialPass, SplitPass } from './list-pass.ts';
+import type { PageRequest, PageSource } from './page-request.ts';
+import { remember, type EventCursor, type PassState, type StripeStreamState } from './state.ts';
+import { incrementalMode, isSplittable, type StreamDefinition } from './streams.ts';
+
+type Pass = SplitPass | SequentialPass;
+
+export interface ReaderPlan {
+  reader: StreamReader;
+  /** Why this run does what it does, when that is news (a re-backfill). */
+  warnings: string[];
+}
+
+/**
+ * Plans the read of `stream`.
+ * @param now unix seconds.
+ */
+export function planStream(stream: StreamDefinition, syncMode: SyncMode, saved: StripeStreamState, pageSize: number, now: number): ReaderPlan {
+  const mode = syncMode === 'incremental' ? incrementalMode(stream) : undefined;
+  const warnings: string[] = [];
+  const fresh = (gte = 0, gteIds?: readonly string[]): Pass =>
+    isSplittable(stream) ? new SplitPass(stream, pageSize, { gte, ...(gteIds ? { gteIds } : {}) }) : new SequentialPass(stream, pageSize);
+  const resumed = (pass: PassState): Pass =>
+    isSplittable(stream) ? new SplitPass(stream, pageSize, { resume: pass }) : new SequentialPass(stream, pageSize, pass.after);
+
+  if (mode === undefined) return { reader: new StreamReader(stream, pageSize, { pass: fresh() }), warnings };
+
+  if (mode === 'created') {
+    const base = { ...(saved.cursor !== undefined ? { cursor: saved.cursor, cursorIds: saved.cursor_ids ?? [] } : {}) };
+    const pass = saved.pass ? resumed(saved.pass) : fresh(saved.cursor ?? 0, saved.cursor_ids);
+    return { reader: new StreamReader(stream, pageSize, { ...base, pass }), warnings };
+  }
+
+  // mode === 'events'
+  let events = saved.events;
+  if (events && isExpired(events, now)) {
+    warnings.push(
+      `stream ${stream.name}: the event cursor was last brought up to date ${new Date(events.checked * 1000).toISOString()}, ` +
+        "more than Stripe's 30 days of event retention ago, so changes since may be lost; reading the whole stream again.",
+    );
+    events = undefined;
+  }
+  if (!events) return { reader: new StreamReader(stream, pageSize, { pass: fresh(), events: anchorAt(now), walkAt: now }), warnings };
+  const base = { ...(saved.cursor !== undefined ? { cursor: saved.cursor, cursorIds: saved.cursor_ids ?? [] } : {}) };
+  return { reader: new StreamReader(stream, pageSize, { ...base, ...(saved.pass ? { pass: resumed(saved.pass) } : {}), events, walkAt: now }), warnings };
+}
+
+interface ReaderStart {
+  pass?: Pass;
+  cursor?: number;
+  cursorIds?: readonly string[];
+  /** Event cursor; with `walkAt` (unix seconds) an event walk follows the pass. */
+  events?: EventCursor;
+  walkAt?: number;
+}
+
+/** Tags a request with the part of the reader that asked for it. */
+interface Tagged {
+  request: PageRequest;
+  source: PageSource;
+}
+
+/** One stream's read: an optional list pass, then an optional event walk. */
+export class StreamReader {
+  readonly stream: StreamDefinition;
+  readonly #pageSize: number;
+  readonly #pass: Pass | undefined;
+  #cursor: number | undefined;
+  #cursorIds: string[];
+  #events: EventCursor | undefined;
+  readonly #walkAt: number | undefined;
+  #walk: EventWalk | undefined;
+  readonly #sources = new Map<PageRequest, PageSource>();
+
+  constructor(stream: StreamDefinition, pageSize: number, start: ReaderStart) {
+    this.stream = stream;
+    this.#pageSize = pageSize;
+    this.#pass = start.pass;
+    this.#cursor = start.cursor;
+    this.#cursorIds = [...(start.cursorIds ?? [])];
+    this.#events = start.events;
+    this.#walkAt = start.walkAt;
+  }
+
+  get name(): string {
+    return this.stream.name;
+  }
+
+  /** The pass, while it runs (the scheduler sets its split floor). */
+  get pass(): Pass | undefined {
+    return this.#pass && !this.#pass.done ? this.#pass : undefined;
+  }
+
+  get done(): boolean {
+    if (this.#pass && !this.#pass.done) return false;
+    if (this.#walkAt === undefined || !this.#events) return true;
+    return this.#walk?.done ?? false;
+  }
+
+  /** A request to send now, or undefined. */
+  next(): PageRequest | undefined {
+    const tagged = this.#nextTagged();
+    if (!tagged) return undefined;
+    this.#sources.set(tagged.request, tagged.source);
+    return tagged.request;
+  }
+
+  #nextTagged(): Tagged | undefined {
+    if (this.#pass && !this.#pass.done) {
+      const request = this.#pass.next();
+      return request ? { request, source: this.#pass } : undefined;
+    }
+    if (this.#walkAt === undefined || !this.#events) return undefined;
+    this.#walk ??= new EventWalk(this.stream, this.#pageSize, this.#events, this.#walkAt);
+    const request = this.#walk.next();
+    return request ? { request, source: this.#walk } : undefined;
+  }
+
+  /** Splits the pass's work to use one more request slot; false when it cannot. */
+  split(): boolean {
+    return this.#pass instanceof SplitPass && !this.#pass.done && this.#pass.split();
+  }
+
+  /** Handles the page of a request this reader made; returns the records to emit, in order. */
+  handle(request: PageRequest, page: ListPage): StripeObject[] {
+    const source = this.#take(request);
+    const records = source.handle(request as never, page);
+    if (source === this.#pass && this.#pass.done) this.#completePass();
+    if (source === this.#walk) this.#events = this.#walk.cursor;
+    return records;
+  }
+
+  /** A request failed on a vanished cursor object; true when it was planned again. */
+  recover(request: PageRequest): boolean {
+    return this.#take(request).recover(request as never);
+  }
+
+  #take(request: PageRequest): PageSource {
+    const source = this.#sources.get(request);
+    if (!source) throw new Error(`stream ${this.name}: a page for a request it did not make`);
+    this.#sources.delete(request);
+    return source;
+  }
+
+  #completePass(): void {
+    if (!(this.#pass instanceof SplitPass)) return;
+    const high = this.#pass.highWater;
+    if (!high) return;
+    const ids = [...high.ids];
+    if (high.created === this.#cursor) for (const id of this.#cursorIds) remember(ids, id);
+    if (this.#cursor === undefined || high.created >= this.#cursor) {
+      this.#cursor = high.created;
+      this.#cursorIds = ids;
+    }
+  }
+
+  /** The state covering every record returned by `handle` so far, and nothing more. */
+  state(): StripeStreamState {
+    const pass = this.#pass && !this.#pass.done ? this.#pass.state() : undefined;
+    return {
+      ...(this.#cursor !== undefined ? { cursor: this.#cursor, cursor_ids: [...this.#cursorIds] } : {}),
+      ...(pass ? { pass } : {}),
+      ...(this.#events ? { events: { ...this.#events } } : {}),
+    };
+  }
+}
