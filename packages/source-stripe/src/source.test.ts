@@ -326,12 +326,10 @@ describe('source-stripe executable', () => {
     expect(stderr).toMatch(/^source-stripe: config_error: Stripe rejected the API key/);
   });
 
-  it('reports an unreachable base_url as a config_error within seconds', async () => {
-    const started = Date.now();
+  it('reports an unreachable base_url as a config_error', async () => {
     const { code, messages } = await read({ api_key: KEY, base_url: 'http://127.0.0.1:1' });
     expect(code).toBe(1);
     expect(messages.at(-1)).toMatchObject({ trace: { error: { failure_type: 'config_error', message: expect.stringMatching(/cannot reach Stripe at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\).*base_url/) } } });
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('reads webhook deliveries from a file with --webhooks', async () => {

