@@ -16,8 +16,10 @@ const sync = join(import.meta.dirname, '..', 'apps/cli/bin/sync.js');
 const apiKey = 'sk_test_emulator';
 
 const emulator = await startStripeEmulator({ objects: Number(values.objects), seed: values.seed, apiKey });
-const counts = emulator.resources.map((r) => `${r} ${emulator.objects(r).length}`).join(', ');
-console.log(`Stripe emulator on ${emulator.url}: ${counts}\n`);
+const sizes = emulator.resources.map((r) => [r, emulator.objects(r).length] as const).sort((a, b) => b[1] - a[1]);
+const total = sizes.reduce((n, [, count]) => n + count, 0);
+const largest = sizes.slice(0, 6).map(([r, count]) => `${r} ${count}`).join(', ');
+console.log(`Stripe emulator on ${emulator.url}: ${total} objects over ${sizes.length} resources (${largest}, …)\n`);
 console.log('$ sync run --source stripe --dest postgres');
 try {
   const env = { ...process.env, STRIPE_API_KEY: apiKey, STRIPE_BASE_URL: emulator.url };
@@ -29,7 +31,7 @@ try {
   if (run.exitCode !== 0) process.exit(run.exitCode ?? 1);
   const sql =
     "select table_name as stream, (xpath('/row/n/text()', query_to_xml(format('select count(*) as n from stripe.%I', table_name), false, true, '')))[1]::text::int as rows " +
-    "from information_schema.tables where table_schema = 'stripe' order by table_name";
+    "from information_schema.tables where table_schema = 'stripe' and table_name not like '\\_%' order by table_name";
   console.log(`\n$ sync db query "<rows per table in schema stripe>"`);
   await execa(process.execPath, [sync, 'db', 'query', sql], { env, stdio: 'inherit' });
   console.log(
