@@ -70,3 +70,27 @@ describe('retries', () => {
     expect(() => createStripeClient(config('https://api.stripe.com/v1'))).toThrow(/must be just scheme, host and port/);
   });
 });
+
+describe('Retry-After', () => {
+  it('waits as long as a Retry-After given as an HTTP date asks', async () => {
+    let seen = 0;
+    server = createServer((req, res) => {
+      if (seen++ === 0) {
+        const inTwoSeconds = new Date(Date.now() + 2_000).toUTCString();
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': inTwoSeconds });
+        return res.end(JSON.stringify({ error: { type: 'invalid_request_error', code: 'rate_limit', message: 'slow down' } }));
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [], has_more: false, url: req.url }));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const waits: number[] = [];
+    const client = createStripeClient(config(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), {
+      retry: { ...policy, maxDelayMs: 60_000, sleep: async (ms) => void waits.push(ms) },
+    });
+    await expect(client.list('/v1/customers', { limit: 10 })).resolves.toMatchObject({ has_more: false });
+    // An HTTP date has one-second precision: the wait is at least one second, at most two.
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(1_000);
+    expect(waits[0]).toBeLessThanOrEqual(2_000);
+  });
+});

@@ -3,6 +3,7 @@
  * and network failures (https://docs.stripe.com/rate-limits,
  * https://docs.stripe.com/error-low-level#server-errors); a `Retry-After` header sets the least wait.
  */
+import { RetryableError, parseRetryAfter, withRetry } from '@sync/connector-kit';
 import { ConfigError, ConnectorError, errorMessage } from '@sync/protocol';
 
 export interface RetryPolicy {
@@ -41,8 +42,9 @@ export class StripeHttpError extends Error {
     this.type = body?.type;
     this.code = body?.code;
     this.param = body?.param;
-    const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
-    this.retryAfterSeconds = Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+    // Seconds or an HTTP date (RFC 9110 §10.2.3).
+    const ms = parseRetryAfter(retryAfter);
+    this.retryAfterSeconds = ms === undefined ? undefined : ms / 1000;
   }
 }
 
@@ -111,7 +113,6 @@ export function backoffMs(policy: RetryPolicy, attempt: number, retryAfterMs?: n
   return Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface RequestContext {
   /** Names the request in messages, e.g. "GET /v1/customers". */
@@ -127,34 +128,36 @@ export interface RequestContext {
  *   spent; StripeRequestError (`system_error`) for any other API error.
  */
 export async function withRetries<T>(request: () => Promise<T>, context: RequestContext, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
-  const wait = policy.sleep ?? sleep;
   const stream = context.stream ? { stream: context.stream } : {};
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await request();
-    } catch (error) {
-      const failure = classify(error);
-      const detail = `${context.what}: ${errorMessage(error)}`;
-      switch (failure.kind) {
-        case 'auth':
-          throw new ConfigError(`Stripe rejected the API key (${errorMessage(error)}); check api_key / STRIPE_API_KEY.`, { ...stream, cause: error });
-        case 'unavailable':
-          throw new StreamUnavailableError(`Stripe refused ${detail} (HTTP ${(error as StripeHttpError).status}); the account may not have this feature enabled, or the key may lack read access to it.`, { ...stream, cause: error });
-        case 'unreachable':
-          if (attempt >= policy.unreachableAttempts) {
-            throw new ConfigError(`cannot reach Stripe at ${context.baseUrl} (${failure.code}); check base_url / STRIPE_BASE_URL.`, { ...stream, cause: error });
-          }
-          await wait(Math.min(backoffMs(policy, attempt), 1_000));
-          break;
-        case 'retryable':
-          if (attempt >= policy.maxAttempts) {
-            throw new ConnectorError(`Stripe kept failing after ${attempt} attempts (${detail}); try again later.`, { failureType: 'transient_error', ...stream, cause: error });
-          }
-          await wait(backoffMs(policy, attempt, failure.retryAfterMs));
-          break;
-        case 'fatal':
-          throw new StripeRequestError(`Stripe refused ${detail}`, error as StripeHttpError, context.stream);
+  // The connector kit's retry loop; this function decides, per failure, whether to try again and after
+  // how long (a RetryableError carrying the wait), or what to give up with.
+  return withRetry(
+    async (attempt) => {
+      try {
+        return await request();
+      } catch (error) {
+        const failure = classify(error);
+        const detail = `${context.what}: ${errorMessage(error)}`;
+        switch (failure.kind) {
+          case 'auth':
+            throw new ConfigError(`Stripe rejected the API key (${errorMessage(error)}); check api_key / STRIPE_API_KEY.`, { ...stream, cause: error });
+          case 'unavailable':
+            throw new StreamUnavailableError(`Stripe refused ${detail} (HTTP ${(error as StripeHttpError).status}); the account may not have this feature enabled, or the key may lack read access to it.`, { ...stream, cause: error });
+          case 'unreachable':
+            if (attempt >= policy.unreachableAttempts) {
+              throw new ConfigError(`cannot reach Stripe at ${context.baseUrl} (${failure.code}); check base_url / STRIPE_BASE_URL.`, { ...stream, cause: error });
+            }
+            throw new RetryableError(detail, { retryAfterMs: Math.min(backoffMs(policy, attempt), 1_000), cause: error });
+          case 'retryable':
+            if (attempt >= policy.maxAttempts) {
+              throw new ConnectorError(`Stripe kept failing after ${attempt} attempts (${detail}); try again later.`, { failureType: 'transient_error', ...stream, cause: error });
+            }
+            throw new RetryableError(detail, { retryAfterMs: backoffMs(policy, attempt, failure.retryAfterMs), cause: error });
+          case 'fatal':
+            throw new StripeRequestError(`Stripe refused ${detail}`, error as StripeHttpError, context.stream);
+        }
       }
-    }
-  }
+    },
+    { maxAttempts: Number.POSITIVE_INFINITY, maxDelayMs: policy.maxDelayMs, ...(policy.sleep ? { sleep: policy.sleep } : {}) },
+  );
 }
