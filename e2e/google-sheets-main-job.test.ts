@@ -11,7 +11,7 @@ import type { StripeEmulator } from '@sync/stripe-emulator';
 import { startSheetsEmulator, type SheetsEmulator } from '@sync/google-sheets-emulator';
 import { runCli, startCli } from './support/cli.ts';
 import { freshSchema, query } from './support/database.ts';
-import { descendantsMatching } from './support/processes.ts';
+import { killConnectorWhen } from './support/processes.ts';
 import { startEmulator, stripeEnv } from './support/stripe.ts';
 
 let stripe: StripeEmulator;
@@ -108,20 +108,10 @@ it('resumes after the destination is killed mid-run and ends exact', async () =>
   const pipeline = freshSchema();
   stripe.delay(10);
   const first = startCli(args(pipeline, id), stripeEnv(stripe));
-  let killed = false;
-  let checkpoints = 0;
-  first.stderr!.setEncoding('utf8');
-  first.stderr!.on('data', (chunk: string) => {
-    if (killed) return;
-    checkpoints += [...chunk.matchAll(/records? committed/g)].length;
-    if (checkpoints < 2) return;
-    const pids = descendantsMatching(first.pid!, 'destination-google-sheets');
-    for (const pid of pids) process.kill(pid, 'SIGKILL');
-    killed = pids.length > 0;
-  });
+  const crash = killConnectorWhen(first, 'destination-google-sheets', ({ checkpointLines }) => checkpointLines >= 2);
   const crashed = await first;
   stripe.delay(0);
-  expect(killed).toBe(true);
+  expect(crash.killed()).toBe(true);
   expect(crashed.exitCode).toBe(1);
   const committed = await query(`select stream from sync.stream_states where pipeline_id = $1`, [pipeline]);
   expect(committed.length).toBeGreaterThanOrEqual(1);

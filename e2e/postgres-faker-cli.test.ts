@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { fakeCustomer, hash32 } from '../packages/source-faker/src/index.ts';
 import { cliEnv, runCli, startCli } from './support/cli.ts';
 import { databaseUrl, freshSchema, query } from './support/database.ts';
-import { descendantsMatching } from './support/processes.ts';
+import { killConnectorWhen } from './support/processes.ts';
 
 const source = { count: 5000, streams: 2, state_every: 50, record_bytes: 400, seed: 'cli' };
 const args = (schema: string) => [
@@ -41,16 +41,9 @@ it('after the destination is SIGKILLed mid-run, the rerun ends exact', async () 
   const schema = freshSchema('faker');
   const env = cliEnv({ DATABASE_URL: databaseUrl() });
   const first = startCli(args(schema), env);
-  let killed = false;
-  first.stderr!.setEncoding('utf8');
-  first.stderr!.on('data', (chunk: string) => {
-    if (killed || !/records? committed/.test(chunk)) return;
-    const pids = descendantsMatching(first.pid!, 'destination-postgres');
-    for (const pid of pids) process.kill(pid, 'SIGKILL');
-    killed = pids.length > 0;
-  });
+  const crash = killConnectorWhen(first, 'destination-postgres', ({ checkpointLines }) => checkpointLines >= 1);
   const crashed = await first;
-  expect(killed).toBe(true);
+  expect(crash.killed()).toBe(true);
   expect(crashed.exitCode).toBe(1);
   const second = await runCli(args(schema), env);
   expect(second.exitCode).toBe(0);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { StripeEmulator } from '@sync/stripe-emulator';
 import { runCli, startCli } from './support/cli.ts';
 import { freshSchema, query, tableRows } from './support/database.ts';
-import { descendantsMatching } from './support/processes.ts';
+import { killConnectorWhen } from './support/processes.ts';
 import { runArgs, servedRows, startEmulator, stripeEnv } from './support/stripe.ts';
 
 let emulator: StripeEmulator;
@@ -28,20 +28,10 @@ it('resumes after the destination is killed mid-run and ends exact', async () =>
   emulator.delay(15); // slow enough to land the kill in the middle
   const env = stripeEnv(emulator);
   const first = startCli(runArgs(schema), env);
-  let killed = false;
-  const checkpointed = new Set<string>();
-  first.stderr!.setEncoding('utf8');
-  first.stderr!.on('data', (chunk: string) => {
-    // At the first checkpoint of the third stream: two streams done, one in flight, the rest not started.
-    if (killed) return;
-    for (const m of chunk.matchAll(/^(\w+): [\d,]+ records? committed$/gm)) checkpointed.add(m[1]!);
-    if (checkpointed.size < 3) return;
-    const pids = descendantsMatching(first.pid!, 'destination-postgres');
-    for (const pid of pids) process.kill(pid, 'SIGKILL');
-    killed = pids.length > 0;
-  });
+  // At the first checkpoint of the third stream: two streams done, one in flight, the rest not started.
+  const crash = killConnectorWhen(first, 'destination-postgres', ({ checkpointedStreams }) => checkpointedStreams.size >= 3);
   const crashed = await first;
-  expect(killed).toBe(true);
+  expect(crash.killed()).toBe(true);
   expect(crashed.exitCode).toBe(1);
   expect(String(crashed.stderr)).toMatch(/sync: error: destination-postgres was killed by SIGKILL/);
   const firstRunPages = pageRequests();

@@ -7,3 +7,34 @@ import { descendants } from '../../scripts/bench/process-memory.ts';
 export function descendantsMatching(ancestor: number, needle: string): number[] {
   return [...descendants(ancestor)].filter(([, command]) => command.includes(needle)).map(([pid]) => pid);
 }
+
+/**
+ * Crashes a connector of a running `sync run` the way a power cut would: watches the CLI's progress
+ * lines on stderr, and the first time `when` says so, SIGKILLs the CLI's descendant whose command line
+ * contains `needle` (`destination-postgres`).
+ *
+ * @param when receives the streams with a "N records committed" line so far, and that line count.
+ * @returns `killed()`: whether a process was killed.
+ */
+export function killConnectorWhen(
+  cli: { pid?: number | undefined; stderr: NodeJS.ReadableStream | null },
+  needle: string,
+  when: (progress: { checkpointedStreams: ReadonlySet<string>; checkpointLines: number }) => boolean,
+): { killed(): boolean } {
+  let killed = false;
+  const checkpointedStreams = new Set<string>();
+  let checkpointLines = 0;
+  cli.stderr!.setEncoding('utf8');
+  cli.stderr!.on('data', (chunk: string) => {
+    if (killed) return;
+    for (const m of chunk.matchAll(/^(\w+): [\d,]+ records? committed$/gm)) {
+      checkpointedStreams.add(m[1]!);
+      checkpointLines++;
+    }
+    if (!when({ checkpointedStreams, checkpointLines })) return;
+    const pids = descendantsMatching(cli.pid!, needle);
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    killed = pids.length > 0;
+  });
+  return { killed: () => killed };
+}

@@ -3,6 +3,7 @@
  * `SYNC_HOME` (default `./.sync`), started on first use and stopped when the command ends.
  */
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '@sync/engine';
+import { StateStore } from '@sync/state-postgres';
 
 export interface Database {
   url(): Promise<string>;
@@ -32,4 +33,22 @@ export function openDatabase(env: NodeJS.ProcessEnv, say: (line: string) => void
 /** A connection string with its password masked, for messages. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/**
+ * Runs `fn` with the state store of the CLI's database (DATABASE_URL or the embedded one), then closes
+ * both. For commands that only read or reset state: `sync state …`, `sync runs …`.
+ */
+export async function withStore<T>(fn: (store: StateStore) => Promise<T>): Promise<T> {
+  const database = openDatabase(process.env, (line) => process.stderr.write(`${line}\n`));
+  try {
+    const store = await StateStore.open({ url: await database.url() });
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await database.close();
+  }
 }

@@ -9,11 +9,10 @@
  * checkpoints every page does not cost one API request per page; every STATE is still acknowledged
  * as soon as its batch is written, not only at the end.
  */
-import { ConfigError, configUpdate, log, type AirbyteMessage, type MessageOf, type WriteInput } from '@sync/protocol';
+import { ConfigError, RecordCounts, acknowledge, configUpdate, log, type AirbyteMessage, type MessageOf, type WriteInput } from '@sync/protocol';
 import type { OAuth2Client } from 'google-auth-library';
 import { SheetsApi, type SheetInfo } from './api.ts';
 import type { GoogleSheetsDestinationConfig } from './config.ts';
-import { acknowledge, RecordCounts } from './state-stats.ts';
 import { planTab, Tab } from './tab.ts';
 
 /** Cells per spreadsheet (https://support.google.com/drive/answer/37603). */

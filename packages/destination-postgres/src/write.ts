@@ -10,14 +10,13 @@
  * replayed batches harmless, even in append mode.
  */
 import { createHash } from 'node:crypto';
-import { log, type AirbyteMessage, type MessageOf, type WriteInput } from '@sync/protocol';
+import { RecordCounts, acknowledge, log, type AirbyteMessage, type MessageOf, type WriteInput } from '@sync/protocol';
 import { Checkpoints, stateHash, type BatchIdentity } from './checkpoints.ts';
 import type { PostgresDestinationConfig } from './config.ts';
 import { classifyQueryError, connect } from './connection.ts';
 import { quoteIdent } from './identifiers.ts';
 import { prepareTables } from './schema-evolution.ts';
 import { Stager } from './staging.ts';
-import { acknowledge, RecordCounts } from './state-stats.ts';
 import { planTables, type StreamTable } from './tables.ts';
 
 /**

@@ -6,3 +6,4 @@ export * from './builders.ts';
 export * from './state.ts';
 export * from './connector.ts';
 export { main, runConnector, specOf, type HarnessIo } from './harness.ts';
+export { RecordCounts, acknowledge } from './destination-stats.ts';

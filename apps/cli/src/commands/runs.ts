@@ -3,26 +3,12 @@
  * counts, the error, every checkpoint's time).
  */
 import { defineCommand } from 'citty';
-import { StateStore, type CheckpointRecord, type RunRecord } from '@sync/state-postgres';
-import { openDatabase } from '../database.ts';
+import type { CheckpointRecord, RunRecord } from '@sync/state-postgres';
+import { withStore } from '../database.ts';
 import { formatDuration } from '../progress/progress-view.ts';
 import { UserError } from '../user-error.ts';
 
 const number = new Intl.NumberFormat('en-US');
-
-async function withStore<T>(fn: (store: StateStore) => Promise<T>): Promise<T> {
-  const database = openDatabase(process.env, (line) => process.stderr.write(`${line}\n`));
-  try {
-    const store = await StateStore.open({ url: await database.url() });
-    try {
-      return await fn(store);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    await database.close();
-  }
-}
 
 /** Left-aligned columns, numbers (columns in `right`) right-aligned, two spaces apart. */
 export function table(header: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string {

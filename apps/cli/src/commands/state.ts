@@ -1,20 +1,5 @@
 import { defineCommand } from 'citty';
-import { StateStore } from '@sync/state-postgres';
-import { openDatabase } from '../database.ts';
-
-async function withStore<T>(fn: (store: StateStore) => Promise<T>): Promise<T> {
-  const database = openDatabase(process.env, (line) => process.stderr.write(`${line}\n`));
-  try {
-    const store = await StateStore.open({ url: await database.url() });
-    try {
-      return await fn(store);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    await database.close();
-  }
-}
+import { withStore } from '../database.ts';
 
 const pipeline = { type: 'string', description: 'Pipeline id (default for stripe → postgres: stripe-postgres)', required: true, valueHint: 'ID' } as const;
 

@@ -3,7 +3,7 @@
  * when it acknowledges a state (Airbyte protocol, AirbyteStateStats:
  * https://docs.airbyte.com/understanding-airbyte/airbyte-protocol#state--checkpointing).
  */
-import type { MessageOf, StateMessage } from '@sync/protocol';
+import type { MessageOf, StateMessage } from './messages.ts';
 
 /** Records received per stream since that stream's previous STATE (or since any GLOBAL/LEGACY state). */
 export class RecordCounts {
