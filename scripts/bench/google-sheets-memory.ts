@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 // Imported by path: the root package.json does not list the emulator.
 import { startSheetsEmulator } from '../../packages/google-sheets-emulator/src/index.ts';
-import { watchMemory } from './process-memory.ts';
+import { median, MiB, watchMemory } from './process-memory.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -23,8 +23,6 @@ const { values } = parseArgs({
 const sizes = [Number(values.small), Number(values.large)];
 const runs = Number(values.runs);
 const bin = join(import.meta.dirname, '..', '..', 'packages/destination-google-sheets/bin/destination-google-sheets.js');
-const MiB = 1024 * 1024;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const catalog = {
   streams: [

@@ -18,7 +18,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '@sync/engine';
 import { startStripeEmulator } from '@sync/stripe-emulator';
-import { watchMemory } from './process-memory.ts';
+import { median, MiB, watchMemory } from './process-memory.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -32,13 +32,6 @@ const { values } = parseArgs({
 const sizes = [Number(values.small), Number(values.large)];
 const runs = Number(values.runs);
 const sync = join(import.meta.dirname, '..', '..', 'apps/cli/bin/sync.js');
-const MiB = 1024 * 1024;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 function role(command: string): string | undefined {
   if (command.includes('source-stripe')) return 'source';

@@ -27,7 +27,7 @@ import { configureCatalog, type ConfiguredAirbyteCatalog } from '../../packages/
 import { startEmbeddedPostgres } from '@sync/engine';
 import { fakerCatalog, FakerSourceConfig } from '../../packages/source-faker/src/index.ts';
 import { createTableSql, mergeStatements, planTables } from '../../packages/destination-postgres/src/index.ts';
-import { watchMemory } from './process-memory.ts';
+import { median, MiB, watchMemory } from './process-memory.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -43,14 +43,7 @@ const runs = Number(values.runs);
 const root = join(import.meta.dirname, '..', '..');
 const sync = join(root, 'apps/cli/bin/sync.js');
 const fakerBin = join(root, 'packages/source-faker/bin/source-faker.js');
-const MiB = 1024 * 1024;
 const sourceConfig = { count: records, record_bytes: Number(values.bytes), streams: 1, seed: 'bench', state_every: 10_000 };
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 function role(command: string): string | undefined {
   if (command.includes('source-faker')) return 'source';

@@ -67,3 +67,13 @@ export function watchMemory(root: number, intervalMs = 50): { stop(): ProcessPea
     },
   };
 }
+
+/** Bytes in a MiB, for reporting peaks. */
+export const MiB = 1024 * 1024;
+
+/** The median of `xs` (the mean of the two middle values for an even count). */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

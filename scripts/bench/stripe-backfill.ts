@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { startStripeEmulator } from '@sync/stripe-emulator';
-import { watchMemory } from './process-memory.ts';
+import { median, MiB, watchMemory } from './process-memory.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -40,7 +40,6 @@ const maxConcurrency = values['max-concurrency'] === undefined ? undefined : Num
 const PAGE = 100;
 const ideal = rateLimit * PAGE;
 const source = join(import.meta.dirname, '..', '..', 'packages/source-stripe/bin/source-stripe.js');
-const MiB = 1024 * 1024;
 
 interface Sample {
   seconds: number;
@@ -85,12 +84,6 @@ async function runOnce(dir: string): Promise<Sample> {
     await emulator.close();
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 const command = `pnpm bench stripe-backfill --objects ${objects} --latency-ms ${latencyMs} --rate-limit ${rateLimit} --runs ${runs}${maxConcurrency ? ` --max-concurrency ${maxConcurrency}` : ''}`;
 console.log(`$ ${command}`);

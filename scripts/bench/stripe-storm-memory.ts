@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { startStripeEmulator } from '@sync/stripe-emulator';
-import { watchMemory } from './process-memory.ts';
+import { median, watchMemory } from './process-memory.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -23,7 +23,6 @@ const { values } = parseArgs({
 });
 const sync = join(import.meta.dirname, '..', '..', 'apps/cli/bin/sync.js');
 const apiKey = 'sk_test_bench';
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function peakRss(customers: number, dir: string): Promise<{ mib: number; failed: number }> {
   const emulator = await startStripeEmulator({ apiKey, objects: 0, counts: { customers }, seed: 'memory', rateLimit: 300, failureRate: 0.1 });
