@@ -203,7 +203,7 @@ describe('source-stripe read: incremental', () => {
     // One request per stream: the events of each events stream, the new objects of the others.
     expect(emulator.requests.map((r) => r.path).sort()).toEqual(['/v1/balance_transactions', '/v1/events', '/v1/events', '/v1/shipping_rates']);
     // The event cursor moved; the backfill's cursor stayed.
-    const before = streamState(state.find((s: any) => s.stream.stream_descriptor.name === 'customers') as never);
+    const before = streamState(state.find((s) => s.stream?.stream_descriptor.name === 'customers')!);
     const after = streamState(statesOf(second.messages, 'customers').at(-1)!);
     expect(after.cursor).toBe(before.cursor);
     expect(after.events!.id).toMatch(/^evt_/);

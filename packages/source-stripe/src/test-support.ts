@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { runConnector, type AirbyteMessage, type Source } from '@sync/protocol';
+import { runConnector, type AirbyteMessage, type StateMessage, type Source } from '@sync/protocol';
 import type { StripeSourceConfig } from './config.ts';
 import { stripeCatalog } from './source.ts';
 
@@ -82,8 +82,8 @@ export function statesOf(messages: readonly AirbyteMessage[], stream?: string) {
 }
 
 /** The last STATE of every stream, as a state file. */
-export function stateFile(messages: readonly AirbyteMessage[]) {
-  const last = new Map<string, unknown>();
+export function stateFile(messages: readonly AirbyteMessage[]): StateMessage[] {
+  const last = new Map<string, StateMessage>();
   for (const state of statesOf(messages)) last.set(state.stream!.stream_descriptor.name, state);
   return [...last.values()];
 }

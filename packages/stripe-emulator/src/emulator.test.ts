@@ -4,12 +4,40 @@ import { startStripeEmulator, type StripeEmulator } from './index.ts';
 const KEY = 'sk_test_emulator';
 let emulator: StripeEmulator;
 
-async function get(path: string, key: string | null = KEY): Promise<{ status: number; headers: Headers; body: any }> {
+async function get(path: string, key: string | null = KEY): Promise<{ status: number; headers: Headers; body: ApiBody }> {
   const response = await fetch(`${emulator.url}${path}`, key === null ? {} : { headers: { authorization: `Bearer ${key}` } });
-  return { status: response.status, headers: response.headers, body: await response.json() };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as ApiBody };
 }
 
 const ids = (objects: readonly Record<string, unknown>[]) => objects.map((o) => o.id);
+
+/** An object as these tests read it: a Stripe object or an event. */
+interface ObjectJson {
+  id: string;
+  type: string;
+  created: number;
+  data: { object: { id: string }; previous_attributes?: Record<string, unknown> };
+  [key: string]: unknown;
+}
+
+/** The emulator's answer as these tests read it: a list, one object, or an error. */
+interface ApiBody {
+  object: string;
+  data: ObjectJson[];
+  has_more: boolean;
+  url: string;
+  created: number;
+  error: { type: string; code?: string; message: string; param?: string };
+  [key: string]: unknown;
+}
+
+/** A list embedded in an object (an invoice's `lines`), as `objects()` returns it. */
+interface EmbeddedList {
+  data: ObjectJson[];
+  has_more: boolean;
+  url: string;
+}
+const embeddedList = (o: Record<string, unknown>, property: string) => o[property] as EmbeddedList;
 
 beforeAll(async () => {
   emulator = await startStripeEmulator({ objects: 2_000, seed: 'test' });
@@ -51,7 +79,7 @@ describe('stripe emulator', () => {
       expect(body).toMatchObject({ object: 'list', url: '/v1/customers' });
       seen.push(...body.data);
       if (!body.has_more) break;
-      after = body.data.at(-1).id;
+      after = body.data.at(-1)!.id;
     }
     expect(JSON.stringify(seen)).toBe(JSON.stringify(all));
 
@@ -197,7 +225,7 @@ describe('stripe emulator: changes while it runs', () => {
       headers: { authorization: `Bearer ${KEY}`, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
       ...(form ? { body: new URLSearchParams(form).toString() } : {}),
     });
-    return { status: response.status, body: (await response.json()) as any };
+    return { status: response.status, body: (await response.json()) as ApiBody };
   };
 
   it('creates, updates and deletes objects, each with its event, newest event first', async () => {
@@ -213,10 +241,10 @@ describe('stripe emulator: changes while it runs', () => {
     expect(ids(live.objects('customers'))).not.toContain(created.id);
 
     const events = (await call('GET', '/v1/events?limit=3')).body.data;
-    expect(events.map((e: any) => e.type)).toEqual(['customer.deleted', 'customer.updated', 'customer.created']);
-    expect(events[1].data.previous_attributes).toMatchObject({ name: created.name, metadata: { plan: 'pro' } });
-    expect(events[0].data.object).toMatchObject({ id: created.id, name: 'Renamed' });
-    expect(events.every((e: any) => e.data.object.id === created.id)).toBe(true);
+    expect(events.map((e: ObjectJson) => e.type)).toEqual(['customer.deleted', 'customer.updated', 'customer.created']);
+    expect(events[1]!.data.previous_attributes).toMatchObject({ name: created.name, metadata: { plan: 'pro' } });
+    expect(events[0]!.data.object).toMatchObject({ id: created.id, name: 'Renamed' });
+    expect(events.every((e: ObjectJson) => e.data.object.id === created.id)).toBe(true);
   });
 
   it('filters events by type and types[], pages them oldest first with ending_before', async () => {
@@ -224,12 +252,12 @@ describe('stripe emulator: changes while it runs', () => {
     live.update('products', String(product.id), { name: 'Widget 2' });
     live.create('shipping_rates'); // Stripe sends no events for shipping rates
     const all = (await call('GET', '/v1/events?limit=100&type=product.*')).body.data;
-    expect(all.map((e: any) => e.type)).toEqual(['product.updated', 'product.created']);
+    expect(all.map((e: ObjectJson) => e.type)).toEqual(['product.updated', 'product.created']);
     const typed = (await call('GET', '/v1/events?limit=100&types[0]=product.created&types[1]=customer.created')).body.data;
-    expect(typed.map((e: any) => e.type)).toEqual(['product.created', 'customer.created']);
-    const newer = (await call('GET', `/v1/events?limit=1&ending_before=${all[1].id}&type=product.*`)).body;
-    expect(newer).toMatchObject({ has_more: false, data: [{ id: all[0].id }] });
-    expect((await call('GET', '/v1/events?limit=100')).body.data.some((e: any) => e.type.startsWith('shipping_rate'))).toBe(false);
+    expect(typed.map((e: ObjectJson) => e.type)).toEqual(['product.created', 'customer.created']);
+    const newer = (await call('GET', `/v1/events?limit=1&ending_before=${all[1]!.id}&type=product.*`)).body;
+    expect(newer).toMatchObject({ has_more: false, data: [{ id: all[0]!.id }] });
+    expect((await call('GET', '/v1/events?limit=100')).body.data.some((e: ObjectJson) => e.type.startsWith('shipping_rate'))).toBe(false);
   });
 
   it('serves the account', async () => {
@@ -298,22 +326,22 @@ describe('stripe emulator: nested lists', () => {
   it('embeds the first ten items and serves the whole list at its URL', async () => {
     const long = await startStripeEmulator({ objects: 2_000, apiKey: KEY, longNestedLists: 0.5 });
     try {
-      const fetchJson = async (path: string) => (await fetch(`${long.url}${path}`, { headers: { authorization: `Bearer ${KEY}` } })).json() as Promise<any>;
+      const fetchJson = async (path: string) => (await fetch(`${long.url}${path}`, { headers: { authorization: `Bearer ${KEY}` } })).json() as Promise<ApiBody>;
       for (const [resource, property] of [['invoices', 'lines'], ['subscriptions', 'items'], ['credit_notes', 'lines']] as const) {
         const served = long.objects(resource);
         const expanded = long.objects(resource, { expanded: true });
-        const truncated = served.findIndex((o: any) => o[property].has_more);
+        const truncated = served.findIndex((o) => embeddedList(o, property).has_more);
         expect(truncated, resource).toBeGreaterThanOrEqual(0);
-        const embedded = (served[truncated] as any)[property];
-        const all = (expanded[truncated] as any)[property];
+        const embedded = embeddedList(served[truncated]!, property);
+        const all = embeddedList(expanded[truncated]!, property);
         expect(embedded.data).toHaveLength(10);
         expect(all.data.length).toBeGreaterThan(10);
         expect(all.data.slice(0, 10)).toEqual(embedded.data);
-        const page = await fetchJson(`${embedded.url}${embedded.url.includes('?') ? '&' : '?'}limit=100&starting_after=${embedded.data[9].id}`);
+        const page = await fetchJson(`${embedded.url}${embedded.url.includes('?') ? '&' : '?'}limit=100&starting_after=${embedded.data[9]!.id}`);
         expect(page).toMatchObject({ object: 'list', has_more: false });
         expect(page.data).toEqual(all.data.slice(10));
-        const short = served.find((o: any) => !o[property].has_more) as any;
-        expect(short[property].data.length).toBeLessThanOrEqual(3);
+        const short = served.find((o) => !embeddedList(o, property).has_more)!;
+        expect(embeddedList(short, property).data.length).toBeLessThanOrEqual(3);
       }
     } finally {
       await long.close();
