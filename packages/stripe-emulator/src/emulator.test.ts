@@ -349,6 +349,6 @@ describe('stripe emulator: nested lists', () => {
   });
 
   it('keeps nested lists complete by default', () => {
-    for (const invoice of emulator.objects('invoices')) expect((invoice as any).lines.has_more).toBe(false);
+    for (const invoice of emulator.objects('invoices')) expect(embeddedList(invoice, 'lines').has_more).toBe(false);
   });
 });
