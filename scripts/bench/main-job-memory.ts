@@ -10,13 +10,11 @@
  *
  * Uses DATABASE_URL when set, else an embedded Postgres in a temp SYNC_HOME.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '@sync/engine';
+import { benchDatabase } from './database.ts';
 import { startStripeEmulator } from '@sync/stripe-emulator';
 import { median, MiB, watchMemory } from './process-memory.ts';
 
@@ -70,19 +68,12 @@ async function runOnce(objects: number, url: string, emulatorUrl: string, apiKey
   return { seconds, recordsPerSecond: objects / seconds, peakMiB };
 }
 
-let home: string | undefined;
-let stopDatabase = async () => {};
-let url = process.env.DATABASE_URL;
-if (!url) {
-  home = await mkdtemp(join(tmpdir(), 'sync-bench-'));
-  const db = await startEmbeddedPostgres(home);
-  url = db.url;
-  stopDatabase = () => db.stop();
-}
+const database = await benchDatabase();
+const url = database.url;
 
 const command = `pnpm bench main-job-memory --small ${sizes[0]} --large ${sizes[1]} --runs ${runs}`;
 console.log(`$ ${command}`);
-console.log(`database: ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded Postgres'}; ${runs} runs per size, medians\n`);
+console.log(`database: ${database.embedded ? 'embedded Postgres' : 'DATABASE_URL'}; ${runs} runs per size, medians\n`);
 const table: { objects: number; seconds: number; rps: number; peaks: Record<string, number> }[] = [];
 try {
   for (const objects of sizes) {
@@ -103,8 +94,7 @@ try {
     });
   }
 } finally {
-  await stopDatabase();
-  if (home) await rm(home, { recursive: true, force: true });
+  await database.close();
 }
 
 const roles = Object.keys(table[0]!.peaks);

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import pg from 'pg';
 import { configureCatalog, type ConfiguredAirbyteCatalog } from '../../packages/protocol/src/index.ts';
-import { startEmbeddedPostgres } from '@sync/engine';
+import { benchDatabase } from './database.ts';
 import { fakerCatalog, FakerSourceConfig } from '../../packages/source-faker/src/index.ts';
 import { createTableSql, mergeStatements, planTables } from '../../packages/destination-postgres/src/index.ts';
 import { median, MiB, watchMemory } from './process-memory.ts';
@@ -106,19 +106,12 @@ function baselineScript(catalog: ConfiguredAirbyteCatalog, schema: string, file:
   ].join('\n');
 }
 
-let home: string | undefined;
-let stopDatabase = async () => {};
-let url = process.env.DATABASE_URL;
-if (!url) {
-  home = await mkdtemp(join(tmpdir(), 'sync-bench-'));
-  const db = await startEmbeddedPostgres(home);
-  url = db.url;
-  stopDatabase = () => db.stop();
-}
+const database = await benchDatabase();
+const url = database.url;
 const dir = await mkdtemp(join(tmpdir(), 'pg-load-bench-'));
 const command = `pnpm bench postgres-load --records ${records} --bytes ${values.bytes} --runs ${runs}`;
 console.log(`$ ${command}`);
-console.log(`database: ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded Postgres'}; ${runs} runs each, medians\n`);
+console.log(`database: ${database.embedded ? 'embedded Postgres' : 'DATABASE_URL'}; ${runs} runs each, medians\n`);
 
 try {
   const catalog = configureCatalog(await fakerCatalog(FakerSourceConfig.parse(sourceConfig)));
@@ -166,6 +159,5 @@ try {
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
-  await stopDatabase();
-  if (home) await rm(home, { recursive: true, force: true });
+  await database.close();
 }
