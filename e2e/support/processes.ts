@@ -13,25 +13,28 @@ export function descendantsMatching(ancestor: number, needle: string): number[] 
  * lines on stderr, and the first time `when` says so, SIGKILLs the CLI's descendant whose command line
  * contains `needle` (`destination-postgres`).
  *
- * @param when receives the streams with a "N records committed" line so far, and that line count.
+ * @param when receives the streams with a "started" line so far, those with a "N records committed" line,
+ *   and the count of those lines.
  * @returns `killed()`: whether a process was killed.
  */
 export function killConnectorWhen(
   cli: { pid?: number | undefined; stderr: NodeJS.ReadableStream | null },
   needle: string,
-  when: (progress: { checkpointedStreams: ReadonlySet<string>; checkpointLines: number }) => boolean,
+  when: (progress: { startedStreams: ReadonlySet<string>; checkpointedStreams: ReadonlySet<string>; checkpointLines: number }) => boolean,
 ): { killed(): boolean } {
   let killed = false;
+  const startedStreams = new Set<string>();
   const checkpointedStreams = new Set<string>();
   let checkpointLines = 0;
   cli.stderr!.setEncoding('utf8');
   cli.stderr!.on('data', (chunk: string) => {
     if (killed) return;
+    for (const m of chunk.matchAll(/^(\w+): started$/gm)) startedStreams.add(m[1]!);
     for (const m of chunk.matchAll(/^(\w+): [\d,]+ records? committed$/gm)) {
       checkpointedStreams.add(m[1]!);
       checkpointLines++;
     }
-    if (!when({ checkpointedStreams, checkpointLines })) return;
+    if (!when({ startedStreams, checkpointedStreams, checkpointLines })) return;
     const pids = descendantsMatching(cli.pid!, needle);
     for (const pid of pids) process.kill(pid, 'SIGKILL');
     killed = pids.length > 0;

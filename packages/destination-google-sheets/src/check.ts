@@ -1,6 +1,8 @@
 /**
  * The `check` command: can this config reach the spreadsheet? Reads its sheets, or, when only a
- * title is given, verifies that the credentials work by logging in.
+ * title is given, makes the credentials produce a bearer token: OAuth2 credentials refresh one at
+ * the token endpoint (so Google vets them); a service account signs one itself, which proves the key
+ * is usable but not that Google knows it (that shows at the first write).
  */
 import { errorMessage, type ConnectionStatus } from '@sync/protocol';
 import type { OAuth2Client } from 'google-auth-library';
@@ -13,7 +15,7 @@ export async function checkSheets(config: GoogleSheetsDestinationConfig, auth: O
     if (config.spreadsheet_id !== undefined) {
       await apiFor({ ...config, max_retries: Math.min(config.max_retries, 2) }, auth).sheets(config.spreadsheet_id);
     } else {
-      await auth.getAccessToken();
+      await auth.getRequestHeaders(config.api_base_url);
     }
     return { status: 'SUCCEEDED' };
   } catch (error) {

@@ -7,6 +7,10 @@
  * the schema or in a record) gets a new column at the end; columns are never reordered or removed.
  * Nested values are JSON text.
  *
+ * Duplicate keys: a dedup tab holds one row per primary key. When the sheet already repeats a key
+ * (edited by hand, or appended to by another tool), `open` keeps the first row of the key and
+ * deletes the later ones; the kept row is then updated in place like any other.
+ *
  * Memory: the index keeps only keys, row numbers and cursor values, never row data, so it grows by
  * tens of bytes per row; buffered records are bounded by the batch size.
  */
@@ -103,13 +107,19 @@ export class Tab {
     return this.#pendingByKey.size + this.#pendingAppend.length;
   }
 
-  /** Reads the existing header and, for a dedup tab, builds the key index from the sheet. */
-  async open(api: SheetsApi, spreadsheetId: string): Promise<void> {
+  /**
+   * Reads the existing header and, for a dedup tab, builds the key index from the sheet, deleting
+   * rows that repeat a key already on an earlier row (the first row of each key stays).
+   *
+   * @returns how many such duplicate rows were deleted (0 for an append tab).
+   * @throws ConfigError when a dedup tab's header lacks a primary key column.
+   */
+  async open(api: SheetsApi, spreadsheetId: string): Promise<{ duplicatesDeleted: number }> {
     const [first] = await api.get(spreadsheetId, `${quoted(this.title)}!1:1`);
     this.#header = (first ?? []).map(String);
     this.#headerWritten = this.#header.length;
     for (const column of this.plan.columns) if (!this.#header.includes(column)) this.#header.push(column);
-    if (!this.plan.dedup || this.#headerWritten === 0) return;
+    if (!this.plan.dedup || this.#headerWritten === 0) return { duplicatesDeleted: 0 };
     const keyColumns = this.plan.primaryKey.map((path) => {
       const index = this.#header.indexOf(path.join('.'));
       if (index < 0 || index >= this.#headerWritten) {
@@ -119,6 +129,7 @@ export class Tab {
     });
     const cursorName = this.plan.cursorPath?.join('.');
     const cursorColumn = cursorName !== undefined && this.#header.indexOf(cursorName) < this.#headerWritten ? this.#header.indexOf(cursorName) : -1;
+    const duplicates: number[] = [];
     for (let start = 2; ; start += INDEX_PAGE_ROWS) {
       const end = start + INDEX_PAGE_ROWS - 1;
       const columns = await Promise.all(
@@ -131,12 +142,19 @@ export class Tab {
         const parts = keyColumns.map((_, k) => columns[k]![i]);
         if (parts.some((p) => p === undefined || p === '')) continue;
         const key = JSON.stringify(parts.map(String));
+        if (this.#rows.has(key)) {
+          duplicates.push(start + i);
+          continue;
+        }
         this.#rows.set(key, start + i);
         const cursor = cursorColumn >= 0 ? columns[keyColumns.length]![i] : undefined;
         if (cursor !== undefined) this.#cursors.set(key, cursor);
       }
       if (length < INDEX_PAGE_ROWS) break;
     }
+    // Deleted only once every page is read, so the row numbers of later pages stay valid.
+    if (duplicates.length > 0) await this.#deleteRows(api, spreadsheetId, duplicates);
+    return { duplicatesDeleted: duplicates.length };
   }
 
   /** Buffers one record. A record with `_deleted: true` removes its row (dedup tabs). */

@@ -57,6 +57,8 @@ async function write(cfg: GoogleSheetsDestinationConfig, messages: AirbyteMessag
   return out;
 }
 
+const warnings = (out: AirbyteMessage[]) => out.flatMap((m) => (m.type === 'LOG' && m.log.level === 'WARN' ? [m.log.message] : []));
+
 const customer = (n: number, created: number, extra: Record<string, unknown> = {}) => record('customers', { id: `cus_${n}`, created, email: `c${n}@x.test`, ...extra });
 
 describe('destination-google-sheets write', () => {
@@ -101,6 +103,44 @@ describe('destination-google-sheets write', () => {
     // The index survives the deletion: a later update finds the shifted row.
     await write(config({ spreadsheet_id: id }), [customer(4, 400, { email: 'four@x.test' }), streamState('customers', {}, 1)]);
     expect(sheets.values(id, 'customers')[3]).toEqual(['cus_4', '400', 'four@x.test']);
+    expect(sheets.values(id, 'customers')).toHaveLength(5);
+  });
+
+  it('deletes rows repeating a primary key already in the sheet, keeps the first, updates it in place, and warns', async () => {
+    const id = sheets.createSpreadsheet('duplicates', ['customers']);
+    const seeded = [
+      ['id', 'created', 'email'],
+      ['cus_1', '100', 'first@x.test'],
+      ['cus_2', '100', 'two@x.test'],
+      ['cus_1', '150', 'copy@x.test'],
+      ['cus_3', '100', 'three@x.test'],
+      ['cus_1', '90', 'old-copy@x.test'],
+      ['cus_2', '100', 'two-copy@x.test'],
+    ];
+    seeded.forEach((row, r) => row.forEach((value, c) => sheets.setCell(id, 'customers', r, c, value)));
+    const rowsBefore = sheets.grid(id, 'customers').rowCount;
+
+    const out = await write(config({ spreadsheet_id: id }), [
+      customer(1, 200, { email: 'newest@x.test' }),
+      customer(3, 300, { email: 'three-new@x.test' }),
+      customer(4, 400),
+      streamState('customers', {}, 3),
+    ]);
+
+    expect(sheets.values(id, 'customers')).toEqual([
+      ['id', 'created', 'email', 'address'],
+      ['cus_1', '200', 'newest@x.test'],
+      ['cus_2', '100', 'two@x.test'],
+      ['cus_3', '300', 'three-new@x.test'],
+      ['cus_4', '400', 'c4@x.test'],
+    ]);
+    expect(sheets.grid(id, 'customers').rowCount).toBe(rowsBefore - 3);
+    expect(warnings(out)).toEqual(["tab 'customers': deleted 3 rows repeating a primary key of an earlier row (append_dedup keeps one row per key, the first)"]);
+
+    // Clean now: a second run deletes nothing and warns about nothing.
+    const again = await write(config({ spreadsheet_id: id }), [customer(2, 500), streamState('customers', {}, 1)]);
+    expect(warnings(again)).toEqual([]);
+    expect(sheets.values(id, 'customers')[2]).toEqual(['cus_2', '500', 'c2@x.test']);
     expect(sheets.values(id, 'customers')).toHaveLength(5);
   });
 

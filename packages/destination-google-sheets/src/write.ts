@@ -34,7 +34,8 @@ export function apiFor(config: GoogleSheetsDestinationConfig, auth: OAuth2Client
 
 /**
  * Writes `messages` to the spreadsheet and yields: a CONTROL config update first when it created
- * the spreadsheet, then each STATE with `destinationStats.recordCount` once its records are written.
+ * the spreadsheet, a WARN LOG per dedup tab from which it deleted rows repeating a primary key (see
+ * `Tab.open`), then each STATE with `destinationStats.recordCount` once its records are written.
  *
  * @throws ConfigError for a record of a stream not in the catalog, a dedup stream without primary
  *   key, bad credentials or spreadsheet id, or a spreadsheet that would pass 10 million cells;
@@ -72,8 +73,14 @@ export async function* writeToSheets(input: WriteInput<GoogleSheetsDestinationCo
   const tabs = new Map<string, Tab>();
   for (const plan of plans) {
     const tab = new Tab(plan, sheets.find((s) => s.title === plan.stream)!);
-    await tab.open(api, spreadsheetId);
+    const { duplicatesDeleted } = await tab.open(api, spreadsheetId);
     tabs.set(plan.stream, tab);
+    if (duplicatesDeleted > 0) {
+      yield log(
+        'WARN',
+        `tab '${plan.stream}': deleted ${duplicatesDeleted} ${duplicatesDeleted === 1 ? 'row' : 'rows'} repeating a primary key of an earlier row (append_dedup keeps one row per key, the first)`,
+      );
+    }
   }
 
   let cells = sheets.reduce((n, s) => n + s.rowCount * s.columnCount, 0);

@@ -6,7 +6,9 @@
  *
  * What identifies a replay: the same stream (`''` for a GLOBAL or LEGACY state), the same state blob
  * (sha256 of its canonical JSON: keys sorted, `sourceStats` and `destinationStats` left out) and the
- * same records before it (sha1 of their data, in order, since the previous STATE of that stream).
+ * same records before it (sha1 of their data, in order, since the previous STATE of that stream), in
+ * the same generation of the stream (configured catalog `generation_id`, which the engine moves on at
+ * each full refresh or state reset, so data read again on purpose is applied again).
  * After a crash between a commit and its acknowledgement, the engine resumes the source from the last
  * acknowledged state and the source replays the same records and the same state: the destination
  * then drops the staged batch instead of applying it twice, and acknowledges the state again. So even
@@ -42,10 +44,16 @@ export interface BatchIdentity {
   recordCount: number;
 }
 
-/** sha256 of the state blob of a STATE, in canonical JSON, without its stats. */
-export function stateHash(state: StateMessage): string {
+/**
+ * sha256 of the state blob of a STATE, in canonical JSON, without its stats, and of the generations of
+ * the streams it closes (configured catalog `generation_id`; generation 0 or none hashes the blob
+ * alone).
+ */
+export function stateHash(state: StateMessage, generations: readonly number[] = []): string {
   const { sourceStats: _source, destinationStats: _destination, ...blob } = state;
-  return createHash('sha256').update(canonicalJson(blob)).digest('hex');
+  const hash = createHash('sha256').update(canonicalJson(blob));
+  if (generations.some((g) => g !== 0)) hash.update(`\ngenerations:${generations.join(',')}`);
+  return hash.digest('hex');
 }
 
 /** JSON with object keys sorted at every level, so that equal values give equal text. */

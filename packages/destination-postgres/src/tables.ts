@@ -47,8 +47,8 @@ export interface StreamTable {
    */
   shadowName: string;
   mode: WriteMode;
-  /** The stream is read incrementally (resumable): its STATEs are guarded against replays. */
-  incremental: boolean;
+  /** Configured `generation_id` (0 when absent): part of what identifies a replayed batch. */
+  generation: number;
   /**
    * Primary key: the configured `primary_key`, else the stream's `source_defined_primary_key`.
    * Empty when the stream has none: records are then appended.
@@ -101,7 +101,7 @@ export function planTables(catalog: ConfiguredAirbyteCatalog, schema: string): M
       qualifiedName: `${quoteIdent(schema)}.${quoteIdent(stream)}`,
       shadowName: `${quoteIdent(schema)}.${quoteIdent(shadow)}`,
       mode,
-      incremental: configured.sync_mode === 'incremental',
+      generation: configured.generation_id ?? 0,
       primaryKey,
       cursorPath: cursorPath(configured),
       columns: planColumns(configured.stream.json_schema, [...primaryKey.map((k) => k.column), ...METADATA_COLUMNS], skip),

@@ -62,7 +62,7 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
         const batches = streams.map((s) => stager.batch(s));
         const identity: BatchIdentity = {
           stream: name ?? '',
-          stateHash: stateHash(message.state),
+          stateHash: stateHash(message.state, streams.map((s) => tables.get(s)!.generation)),
           batchHash: batches.length === 1 ? batches[0]!.digest : createHash('sha1').update(batches.map((b) => b.digest).join(',')).digest('hex'),
           recordCount: batches.reduce((n, b) => n + b.recordCount, 0),
         };

@@ -72,6 +72,11 @@ export interface RunStore {
    * cannot.
    */
   commitState(runId: string, pipelineId: string, state: StateMessage, options?: { recordsForwarded?: number }): Promise<void>;
+  /**
+   * The generation of each stream (Airbyte `generation_id`), one more for each stream already known
+   * when `refresh` (a full refresh reads its data again on purpose).
+   */
+  streamGenerations(pipelineId: string, streams: readonly string[], options?: { refresh?: boolean }): Promise<Record<string, number>>;
   /** Last acknowledged states, in the shape `read --state FILE` takes. */
   loadState(pipelineId: string): Promise<StateMessage[]>;
   finishRun(

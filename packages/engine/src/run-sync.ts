@@ -13,6 +13,7 @@ import {
   configureCatalog,
   errorMessage,
   type ConfiguredAirbyteCatalog,
+  type DestinationSyncMode,
   type FailureType,
 } from '@sync/protocol';
 import { ConnectorFailure, discoverCatalog } from './call-connector.ts';
@@ -37,6 +38,12 @@ export interface SyncOptions {
   streams?: readonly string[];
   /** Ignore committed state and read every stream from the beginning. */
   fullRefresh?: boolean;
+  /**
+   * How the destination writes every stream (default: append_dedup where the stream has a primary
+   * key, else append). `overwrite` implies `fullRefresh`: the destination rebuilds each table from a
+   * whole read and swaps it in at the end.
+   */
+  destinationSyncMode?: DestinationSyncMode;
   onEvent?: (event: SyncEvent) => void;
   /** Aborting kills both connectors and ends the run as failed; committed states stay. */
   signal?: AbortSignal;
@@ -132,6 +139,7 @@ async function execute(
     catalog = configureCatalog(discovered, {
       ...(options.streams ? { streams: options.streams } : {}),
       ...(options.fullRefresh ? { fullRefresh: true } : {}),
+      ...(options.destinationSyncMode ? { destinationSyncMode: options.destinationSyncMode } : {}),
     });
   } catch (error) {
     throw new ConfigError(`${options.source.name}: ${errorMessage(error)}`);
@@ -139,9 +147,20 @@ async function execute(
   for (const { stream } of catalog.streams) {
     streams[stream.name] = { recordsRead: 0, recordsCommitted: 0, status: 'pending', countMismatches: 0 };
   }
+  // A read from scratch is a new generation of each stream: the destination applies its batches even
+  // where they equal batches it committed before, which it would otherwise take for a crash's replay.
+  const fromScratch = options.fullRefresh || options.destinationSyncMode === 'overwrite';
+  const generations = await options.store.streamGenerations(options.pipelineId, Object.keys(streams), { refresh: fromScratch });
+  catalog = {
+    ...catalog,
+    streams: catalog.streams.map((s) => {
+      const generation = generations[s.stream.name] ?? 0;
+      return { ...s, generation_id: generation, minimum_generation_id: s.destination_sync_mode === 'overwrite' ? generation : 0 };
+    }),
+  };
   const catalogPath = await writeJson('catalog.json', catalog);
 
-  const state = options.fullRefresh ? [] : await options.store.loadState(options.pipelineId);
+  const state = fromScratch ? [] : await options.store.loadState(options.pipelineId);
   const stateContent = stateFileContent(state);
   const statePath = stateContent === undefined ? undefined : await writeJson('state.json', stateContent);
   const resumed = state.flatMap((s) => {

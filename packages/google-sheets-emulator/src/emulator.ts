@@ -2,8 +2,9 @@
  * A local HTTP server that answers like the Google Sheets API v4 for what a destination needs
  * (https://developers.google.com/sheets/api/reference/rest): spreadsheets.create/get/batchUpdate,
  * values.get/update/append/batchUpdate, plus an OAuth2 token endpoint (`POST /token`) so a real
- * OAuth2 client can log in to it. With a request log, a per-minute request quota answered by 429,
- * injectable faults, and Sheets' cell limits.
+ * OAuth2 client can log in to it, and self-signed JWTs of registered service accounts as bearer
+ * tokens. With a request log, a per-minute request quota answered by 429, injectable faults, and
+ * Sheets' cell limits.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +22,7 @@ import {
   type Limits,
   type Spreadsheet,
 } from './workbook.ts';
+import { looksLikeJwt, parseServiceAccountKeys, SHEETS_SCOPE, verifyServiceAccountJwt } from './service-account.ts';
 
 /** The OAuth2 client the token endpoint accepts (a refresh-token grant). */
 export interface EmulatorOAuthClient {
@@ -37,6 +39,12 @@ export interface SheetsEmulatorOptions {
   accessToken?: string;
   /** Credentials the token endpoint accepts. Default client 'emulator-client', secret 'emulator-secret', refresh token 'emulator-refresh'. */
   oauthClient?: EmulatorOAuthClient;
+  /**
+   * Service accounts whose self-signed JWTs are accepted as bearer tokens: client_email → public key
+   * PEM (the counterpart of the key file's `private_key`). See `verifyServiceAccountJwt` for the
+   * rules. Default none.
+   */
+  serviceAccounts?: Readonly<Record<string, string>>;
   /** API requests allowed per quota window before answering 429 RESOURCE_EXHAUSTED. Default unlimited. */
   requestsPerMinute?: number;
   /** Length of the quota window in ms; default 60,000 (Sheets' quotas are per minute). */
@@ -97,8 +105,13 @@ export interface SheetsEmulator {
 const MAX_LOGGED_REQUESTS = 100_000;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-/** Starts an emulator and resolves once it listens. */
+/**
+ * Starts an emulator and resolves once it listens.
+ *
+ * @throws Error when a `serviceAccounts` key is not a public key PEM, or the port is taken.
+ */
 export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): Promise<SheetsEmulator> {
+  const serviceAccountKeys = parseServiceAccountKeys(options.serviceAccounts ?? {});
   const limits: Limits = { maxCells: options.maxCells ?? 10_000_000, maxCellCharacters: options.maxCellCharacters ?? 50_000 };
   const oauthClient = options.oauthClient ?? { clientId: 'emulator-client', clientSecret: 'emulator-secret', refreshToken: 'emulator-refresh' };
   const fixedToken = options.accessToken ?? 'emulator-token';
@@ -217,7 +230,18 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
     if (!ok) return { status: 400, body: { error: 'invalid_grant', error_description: 'Bad Request' } };
     const accessToken = `ya29.emulator-${randomBytes(12).toString('hex')}`;
     tokens.add(accessToken);
-    return { status: 200, body: { access_token: accessToken, expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/spreadsheets' } };
+    return { status: 200, body: { access_token: accessToken, expires_in: 3599, token_type: 'Bearer', scope: SHEETS_SCOPE } };
+  }
+
+  /** Undefined when the Authorization header carries an accepted token, else Google's 401 message (plus why, for whoever debugs). */
+  function authenticate(authorization: string | undefined): string | undefined {
+    const message = 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.';
+    const bearer = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+    if (!bearer) return message;
+    if (tokens.has(bearer)) return undefined;
+    if (!looksLikeJwt(bearer)) return message;
+    const verdict = verifyServiceAccountJwt(bearer, serviceAccountKeys, Date.now());
+    return verdict.ok ? undefined : `${message} (emulator: ${verdict.reason})`;
   }
 
   function answer(method: string, path: string, query: URLSearchParams, authorization: string | undefined, raw: string): { status: number; body: unknown } {
@@ -233,10 +257,8 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
       if (recent.length >= quota) return quotaError();
       recent.push(now);
     }
-    const bearer = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
-    if (!bearer || !tokens.has(bearer)) {
-      return { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.', status: 'UNAUTHENTICATED' } } };
-    }
+    const refusal = authenticate(authorization);
+    if (refusal !== undefined) return { status: 401, body: { error: { code: 401, message: refusal, status: 'UNAUTHENTICATED' } } };
     let body: Record<string, unknown> = {};
     if (raw !== '') {
       try {

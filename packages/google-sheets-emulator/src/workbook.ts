@@ -77,6 +77,11 @@ export function usedRows(sheet: Sheet): number {
   return 0;
 }
 
+/** A value as FORMATTED_VALUE renders it in the en_US locale: booleans as `TRUE`/`FALSE`. */
+function formatCell(value: CellValue): string {
+  return typeof value === 'boolean' ? (value ? 'TRUE' : 'FALSE') : String(value);
+}
+
 /** Values in a range, trailing empty rows and cells trimmed, as `values.get` returns them. */
 export function readRange(sheet: Sheet, range: GridRange, formatted: boolean): { a1: string; values: CellValue[][] } {
   const endRow = Math.min(range.endRow ?? sheet.rowCount, sheet.rowCount);
@@ -87,7 +92,7 @@ export function readRange(sheet: Sheet, range: GridRange, formatted: boolean): {
     const out: CellValue[] = [];
     for (let c = range.startColumn; c < endColumn; c++) {
       const v = row[c];
-      out.push(v === undefined ? '' : formatted ? String(v) : v);
+      out.push(v === undefined ? '' : formatted ? formatCell(v) : v);
     }
     while (out.length > 0 && out[out.length - 1] === '') out.pop();
     values.push(out);

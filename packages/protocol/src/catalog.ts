@@ -39,23 +39,40 @@ export const ConfiguredAirbyteStream = z.looseObject({
   destination_sync_mode: DestinationSyncMode,
   cursor_field: FieldPath.optional().describe('Required when sync_mode is incremental.'),
   primary_key: z.array(FieldPath).optional().describe('Required when destination_sync_mode is append_dedup.'),
+  generation_id: z
+    .number()
+    .int()
+    .optional()
+    .describe('Generation of the stream: one more each time its data is read again from scratch on purpose (full refresh, reset).'),
+  minimum_generation_id: z.number().int().optional().describe('Data of older generations may be deleted by the destination (overwrite); 0 keeps it.'),
+  sync_id: z.number().int().optional().describe('Id of this sync, unique per sync.'),
 });
 export type ConfiguredAirbyteStream = z.infer<typeof ConfiguredAirbyteStream>;
 
 export const ConfiguredAirbyteCatalog = z.looseObject({ streams: z.array(ConfiguredAirbyteStream) });
 export type ConfiguredAirbyteCatalog = z.infer<typeof ConfiguredAirbyteCatalog>;
 
+/** What a sync asks of each stream; see `configureCatalog`. */
+export interface CatalogOptions {
+  /** Streams to sync, in this order (default: every stream of the catalog). */
+  streams?: readonly string[];
+  /** Read every stream from the beginning (`full_refresh`), even where incremental is supported. */
+  fullRefresh?: boolean;
+  /**
+   * How the destination writes every stream (default: `append_dedup` where the stream has a primary
+   * key, else `append`). `overwrite` implies `full_refresh`: the table is rebuilt from a whole read.
+   */
+  destinationSyncMode?: DestinationSyncMode;
+}
+
 /**
  * Builds a configured catalog from a discovered one: every stream (or only `streams`, in the given
  * order), incremental where the stream supports it, upserted by its source-defined primary key.
  *
  * @throws Error naming the unknown streams and the available ones when `streams` asks for one the
- *   catalog lacks.
+ *   catalog lacks, or the streams without a primary key when `append_dedup` is asked for.
  */
-export function configureCatalog(
-  catalog: AirbyteCatalog,
-  options: { streams?: readonly string[]; fullRefresh?: boolean } = {},
-): ConfiguredAirbyteCatalog {
+export function configureCatalog(catalog: AirbyteCatalog, options: CatalogOptions = {}): ConfiguredAirbyteCatalog {
   const byName = new Map(catalog.streams.map((s) => [s.name, s]));
   const wanted = options.streams ?? catalog.streams.map((s) => s.name);
   const unknown = wanted.filter((name) => !byName.has(name));
@@ -64,15 +81,21 @@ export function configureCatalog(
       `unknown stream${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; available: ${[...byName.keys()].join(', ')}`,
     );
   }
+  const keyless = wanted.filter((name) => !(byName.get(name)!.source_defined_primary_key?.length ?? 0));
+  if (options.destinationSyncMode === 'append_dedup' && keyless.length > 0) {
+    throw new Error(`append_dedup needs a primary key, and stream${keyless.length > 1 ? 's' : ''} ${keyless.join(', ')} ha${keyless.length > 1 ? 've' : 's'} none; use append or overwrite`);
+  }
+  const fullRefresh = options.fullRefresh || options.destinationSyncMode === 'overwrite';
   return {
     streams: wanted.map((name) => {
       const stream = byName.get(name)!;
-      const incremental = !options.fullRefresh && stream.supported_sync_modes.includes('incremental');
+      const incremental = !fullRefresh && stream.supported_sync_modes.includes('incremental');
       const primaryKey = stream.source_defined_primary_key;
+      const keyed = primaryKey !== undefined && primaryKey.length > 0;
       return {
         stream,
         sync_mode: incremental ? 'incremental' : 'full_refresh',
-        destination_sync_mode: primaryKey && primaryKey.length > 0 ? 'append_dedup' : 'append',
+        destination_sync_mode: options.destinationSyncMode ?? (keyed ? 'append_dedup' : 'append'),
         ...(incremental && stream.default_cursor_field ? { cursor_field: stream.default_cursor_field } : {}),
         ...(primaryKey ? { primary_key: primaryKey } : {}),
       };

@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
 import { z } from 'zod';
-import { ConfiguredAirbyteCatalog } from './catalog.ts';
+import { ConfiguredAirbyteCatalog, type DestinationSyncMode } from './catalog.ts';
 import { isSource, type Connector } from './connector.ts';
 import { ConfigError, ConnectorError, errorMessage } from './errors.ts';
 import { catalogMessage, connectionStatus, errorTrace, specMessage } from './builders.ts';
@@ -107,6 +107,19 @@ async function loadCatalog(path: string | undefined): Promise<ConfiguredAirbyteC
   return parsed.data;
 }
 
+/**
+ * A destination is never handed a mode it did not declare in its spec
+ * (`supported_destination_sync_modes`), so a connector need not check it itself.
+ *
+ * @throws ConfigError naming each stream asking for an unsupported mode, and the supported ones.
+ */
+function assertSupportedModes(catalog: ConfiguredAirbyteCatalog, supported: readonly DestinationSyncMode[]): void {
+  const wrong = catalog.streams.filter((s) => !supported.includes(s.destination_sync_mode));
+  if (wrong.length === 0) return;
+  const asked = wrong.map((s) => `${s.stream.name} (${s.destination_sync_mode})`).join(', ');
+  throw new ConfigError(`the configured catalog asks for a sync mode this destination lacks for stream${wrong.length > 1 ? 's' : ''} ${asked}; it supports ${supported.join(', ')}`);
+}
+
 async function* once(message: AirbyteMessage): AsyncGenerator<AirbyteMessage> {
   yield message;
 }
@@ -157,6 +170,7 @@ async function messagesFor<Config>(connector: Connector<Config>, command: string
       if (isSource(connector)) break;
       const { config, raw } = await loadConfigWithRaw(connector, options.config);
       const catalog = await loadCatalog(options.catalog);
+      assertSupportedModes(catalog, connector.supportedSyncModes);
       const messages = (async function* () {
         for await (const { message } of decodeMessages(io.stdin, { connector: 'stdin' })) yield message;
       })();

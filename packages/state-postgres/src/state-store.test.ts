@@ -152,6 +152,20 @@ describe('StateStore state', () => {
     // History stays.
     expect(await store.listCheckpoints(run.id)).toHaveLength(3);
   });
+
+  it('starts each stream at generation 0, and moves it on at a refresh or a reset of that stream', async () => {
+    const pipeline = await newPipeline();
+    expect(await store.streamGenerations(pipeline, ['a', 'b'])).toEqual({ a: 0, b: 0 });
+    expect(await store.streamGenerations(pipeline, ['a', 'b'])).toEqual({ a: 0, b: 0 });
+    // A refresh moves on the streams already known; a stream seen for the first time starts at 0.
+    expect(await store.streamGenerations(pipeline, ['a', 'c'], { refresh: true })).toEqual({ a: 1, c: 0 });
+    await store.resetState(pipeline, ['b']);
+    expect(await store.streamGenerations(pipeline, ['a', 'b', 'c'])).toEqual({ a: 1, b: 1, c: 0 });
+    await store.resetState(pipeline);
+    expect(await store.streamGenerations(pipeline, ['a', 'b', 'c'])).toEqual({ a: 2, b: 2, c: 1 });
+    // Generations belong to their pipeline.
+    expect(await store.streamGenerations(await newPipeline(), ['a'])).toEqual({ a: 0 });
+  });
 });
 
 describe('StateStore runs', () => {

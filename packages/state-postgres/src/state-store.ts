@@ -5,7 +5,7 @@
  *
  * Tables (see ../migrations): `pipelines`, `runs`, `stream_states` (one row per pipeline, stream and
  * namespace; a GLOBAL or LEGACY state is one row with stream = ''), `checkpoints` (one row per
- * acknowledged STATE).
+ * acknowledged STATE), `stream_generations` (the generation of each stream of a pipeline).
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -233,20 +233,50 @@ export class StateStore {
   }
 
   /**
-   * Forgets acknowledged states, so the next run of those streams starts from scratch (a backfill).
-   * Run history and checkpoints are kept.
+   * Forgets acknowledged states, so the next run of those streams starts from scratch (a backfill),
+   * and moves them to a new generation. Run history and checkpoints are kept.
    *
    * @param streams stream names to reset (`''` is the GLOBAL or LEGACY state); all when omitted.
    * @returns the number of state rows removed.
    */
   async resetState(pipelineId: string, streams?: readonly string[]): Promise<number> {
-    const result = streams
-      ? await this.#pool.query(
-          `DELETE FROM ${this.#schema}.stream_states WHERE pipeline_id = $1 AND stream = ANY($2::text[])`,
-          [pipelineId, [...streams]],
-        )
-      : await this.#pool.query(`DELETE FROM ${this.#schema}.stream_states WHERE pipeline_id = $1`, [pipelineId]);
-    return result.rowCount ?? 0;
+    let removed = 0;
+    await this.#transaction(async (client) => {
+      const which = streams ? 'AND stream = ANY($2::text[])' : '';
+      const params = streams ? [pipelineId, [...streams]] : [pipelineId];
+      removed = (await client.query(`DELETE FROM ${this.#schema}.stream_states WHERE pipeline_id = $1 ${which}`, params)).rowCount ?? 0;
+      // What the next run reads is read again on purpose: a new generation (see streamGenerations).
+      await client.query(
+        `UPDATE ${this.#schema}.stream_generations SET generation_id = generation_id + 1, updated_at = now() WHERE pipeline_id = $1 ${which}`,
+        params,
+      );
+    });
+    return removed;
+  }
+
+  /**
+   * The generation of each of `streams` (Airbyte `generation_id`), creating it at 0 for a stream seen
+   * for the first time. With `refresh`, the streams that already had one move to the next generation
+   * first: their data is about to be read again on purpose.
+   *
+   * @returns stream name → generation id.
+   * @throws Error from Postgres.
+   */
+  async streamGenerations(pipelineId: string, streams: readonly string[], options: { refresh?: boolean } = {}): Promise<Record<string, number>> {
+    const generations: Record<string, number> = {};
+    await this.#transaction(async (client) => {
+      await client.query(
+        `INSERT INTO ${this.#schema}.stream_generations (pipeline_id, stream) SELECT $1, unnest($2::text[])
+         ON CONFLICT (pipeline_id, stream) DO ${options.refresh ? 'UPDATE SET generation_id = stream_generations.generation_id + 1, updated_at = now()' : 'NOTHING'}`,
+        [pipelineId, [...streams]],
+      );
+      const result = await client.query<{ stream: string; generation_id: string }>(
+        `SELECT stream, generation_id FROM ${this.#schema}.stream_generations WHERE pipeline_id = $1 AND stream = ANY($2::text[])`,
+        [pipelineId, [...streams]],
+      );
+      for (const row of result.rows) generations[row.stream] = Number(row.generation_id);
+    });
+    return generations;
   }
 
   /** One run, or undefined when there is no run with that id. */

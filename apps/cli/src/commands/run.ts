@@ -10,6 +10,9 @@ import { startInkProgress, type InkProgress } from '../progress/ink-progress.ts'
 import { summary } from '../render-plain.ts';
 import { UserError } from '../user-error.ts';
 
+/** `update` is in the protocol but no destination of ours supports it. */
+const DEST_MODES = ['append_dedup', 'append', 'overwrite'] as const;
+
 /** Events the ink view shows itself; their log lines would only repeat it. */
 const SHOWN_BY_VIEW = new Set(['run_started', 'stream_status', 'checkpoint', 'estimate']);
 
@@ -45,6 +48,13 @@ export const runCommand = defineCommand({
     pipeline: { type: 'string', description: 'Pipeline id that keys the saved state (default: <source>-<dest>)', valueHint: 'ID' },
     streams: { type: 'string', description: 'Comma-separated streams to sync (default: all)', valueHint: 'a,b' },
     'full-refresh': { type: 'boolean', description: 'Ignore saved state and read every stream from the start' },
+    'dest-mode': {
+      type: 'string',
+      description:
+        'How the destination writes: append_dedup (upsert by primary key; default where streams have one), append, ' +
+        'or overwrite (read everything, swap the new tables in at the end)',
+      valueHint: 'MODE',
+    },
     'source-config': { type: 'string', description: 'Source config, a JSON file or inline JSON (Stripe default: STRIPE_API_KEY, STRIPE_BASE_URL)', valueHint: 'FILE|JSON' },
     'dest-config': { type: 'string', description: 'Destination config, a JSON file or inline JSON (Postgres default: DATABASE_URL)', valueHint: 'FILE|JSON' },
     plain: { type: 'boolean', description: 'Plain progress lines on stderr instead of the live terminal view' },
@@ -63,6 +73,7 @@ export const runCommand = defineCommand({
     const format = oneOf<LogFormat>('--log-format', args['log-format'] ?? process.env.SYNC_LOG_FORMAT ?? 'pretty', LOG_FORMATS);
     const level = oneOf<LogLevel>('--log-level', args['log-level'] ?? process.env.SYNC_LOG_LEVEL ?? 'info', LOG_LEVELS);
     const pipelineId = args.pipeline ?? defaultPipelineId(args.source, args.dest);
+    const destinationSyncMode = args['dest-mode'] === undefined ? undefined : oneOf('--dest-mode', args['dest-mode'], DEST_MODES);
     let ink: InkProgress | undefined;
     const log = new RunLog({
       format,
@@ -111,6 +122,7 @@ export const runCommand = defineCommand({
         store,
         ...(streams && streams.length > 0 ? { streams } : {}),
         fullRefresh: Boolean(args['full-refresh']),
+        ...(destinationSyncMode ? { destinationSyncMode } : {}),
         onEvent: (event) => {
           log.onEvent(event);
           view?.onEvent(event);
