@@ -1,7 +1,8 @@
 /**
  * Secrets never reach a log line: a source that leaks its own secrets (by its spec's airbyte_secret
  * fields, one nested in a oneOf) in LOG messages at every level, on stderr and in its TRACE ERROR
- * runs with every log line on; no line of stderr or stdout holds a secret, whatever the format.
+ * runs with every log line on; no line of stderr or stdout holds a secret, whatever the format, nor
+ * the new token it hands over mid-run in a CONTROL message.
  */
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -9,14 +10,15 @@ import { cliEnv, repoRoot, runCli } from './support/cli.ts';
 import { databaseUrl, freshSchema } from './support/database.ts';
 
 const leakySource = `node ${join(repoRoot, 'e2e/fixtures/leaky-source.mjs')}`;
-const secrets = ['tok_9f8e7d6c5b4a', 'pw-Zq7!x"y/z'];
+/** The token and password given, and the token the source rotates to mid-run. */
+const secrets = ['tok_9f8e7d6c5b4a', 'pw-Zq7!x"y/z', 'tok_rotated_77aa'];
 
 async function run(format: string, fail: boolean) {
   const pipeline = freshSchema('p');
   return runCli(
     [
       'run', '--source', leakySource, '--dest', 'postgres', '--pipeline', pipeline,
-      '--source-config', JSON.stringify({ api_token: secrets[0], credentials: { method: 'password', password: secrets[1] }, fail }),
+      '--source-config', JSON.stringify({ api_token: secrets[0], credentials: { method: 'password', password: secrets[1] }, fail, rotate_to: secrets[2] }),
       '--dest-config', JSON.stringify({ schema: freshSchema() }),
       '--log-format', format, '--log-level', 'trace',
     ],
@@ -37,6 +39,8 @@ for (const format of ['json', 'pretty']) {
     const masked = lines.filter((l) => l.includes('token=[REDACTED] password=[REDACTED]'));
     expect(masked.length).toBeGreaterThanOrEqual(6);
     expect(lines).toContainEqual(expect.stringMatching(/^sync: error: .*login refused for token=\[REDACTED\] password=\[REDACTED\]$/));
+    // The token handed over mid-run (CONTROL) is masked from then on.
+    expect(lines).toContainEqual(expect.stringMatching(/rotated to token=\[REDACTED\]/));
     if (format === 'json') {
       const records = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(records.map((r) => r.event)).toEqual(expect.arrayContaining(['log', 'stderr', 'run_finished']));

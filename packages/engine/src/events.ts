@@ -22,7 +22,14 @@ export type SyncEvent =
   /** A STATE the destination acknowledged and the store persisted. */
   | { type: 'checkpoint'; stream: string; recordsCommitted: number; totalCommitted: number; totalRead: number }
   /** A connector asked (CONTROL message) to change config keys; they were saved for the next runs. */
-  | { type: 'config_update'; role: ConnectorRole; connector: string; keys: string[] }
+  | {
+      type: 'config_update';
+      role: ConnectorRole;
+      connector: string;
+      keys: string[];
+      /** The changed keys and their new values. May hold secrets (a refreshed token): log `keys`, never these. */
+      changes: Record<string, unknown>;
+    }
   /** Config keys saved by an earlier run were laid over the given config. */
   | { type: 'config_applied'; role: ConnectorRole; connector: string; keys: string[]; savedAt: Date }
   /** Source, engine and destination counts of a checkpoint disagree. */

@@ -53,6 +53,6 @@ export async function handleInfo(context: RunContext, role: ConnectorRole, messa
     if (keys.length === 0) return;
     await context.store.saveConfigUpdate(context.pipelineId, role, { connector, changes, runId: context.runId });
     context.configs[role] = { ...context.configs[role], ...changes };
-    context.emit({ type: 'config_update', role, connector, keys });
+    context.emit({ type: 'config_update', role, connector, keys, changes });
   }
 }

@@ -5,7 +5,7 @@ import { builtinConnectors, defaultConfig } from '../builtins.ts';
 import { readConfigInput } from '../config-input.ts';
 import { openDatabase } from '../database.ts';
 import { LOG_FORMATS, LOG_LEVELS, RunLog, type LogFormat, type LogLevel } from '../logs/run-log.ts';
-import { collectSecrets, createRedactor } from '../logs/secrets.ts';
+import { RunSecrets } from '../logs/secrets.ts';
 import { startInkProgress, type InkProgress } from '../progress/ink-progress.ts';
 import { summary } from '../render-plain.ts';
 import { UserError } from '../user-error.ts';
@@ -102,14 +102,14 @@ export const runCommand = defineCommand({
       store = await StateStore.open({ url: await database.url() });
       // Config keys saved by earlier runs (CONTROL messages, e.g. a refreshed token) are secrets too.
       const saved = await store.loadConfigUpdates(pipelineId);
-      const secrets = await collectSecrets(
+      const secrets = await RunSecrets.collect(
         [
-          { command: source, configs: [sourceConfig, saved.source?.changes] },
-          { command: destination, configs: [destinationConfig, saved.destination?.changes] },
+          { role: 'source', command: source, configs: [sourceConfig, saved.source?.changes] },
+          { role: 'destination', command: destination, configs: [destinationConfig, saved.destination?.changes] },
         ],
         (warning) => log.message('warn', warning),
       );
-      log.redact = createRedactor(secrets);
+      log.redact = secrets.redact;
       const streams = args.streams?.split(',').map((s) => s.trim()).filter(Boolean);
       if (wantsInk(Boolean(args.plain), format, process.env)) ink = startInkProgress(process.stderr);
       const view = ink;
@@ -124,6 +124,11 @@ export const runCommand = defineCommand({
         fullRefresh: Boolean(args['full-refresh']),
         ...(destinationSyncMode ? { destinationSyncMode } : {}),
         onEvent: (event) => {
+          // A secret a connector hands over mid-run (a refreshed token) is masked from then on.
+          if (event.type === 'config_update') {
+            secrets.addConfig(event.role, event.changes);
+            log.redact = secrets.redact;
+          }
           log.onEvent(event);
           view?.onEvent(event);
         },

@@ -4,7 +4,7 @@
  * inside `oneOf`/`anyOf`/`allOf` branches and array items too. Their VALUES are then masked wherever
  * they appear in a log line, a connector's stderr or an error message.
  */
-import { callConnector, type ConnectorCommand } from '@sync/engine';
+import { callConnector, type ConnectorCommand, type ConnectorRole } from '@sync/engine';
 import { errorMessage } from '@sync/protocol';
 
 /** What a redacted value is replaced with. */
@@ -60,26 +60,44 @@ export async function connectionSpecification(command: ConnectorCommand, env?: N
 }
 
 /**
- * The secret values of each connector's config, by its spec. A connector whose `spec` fails yields
- * none, and `onWarning` says so (the run itself will probably fail on the same problem).
+ * The secrets of a run: the values its connectors' specs mark secret, in the configs given at the
+ * start and in any config a connector changes mid-run (a CONTROL message with a refreshed token).
  */
-export async function collectSecrets(
-  connectors: { command: ConnectorCommand; configs: unknown[] }[],
-  onWarning: (message: string) => void,
-  env?: NodeJS.ProcessEnv,
-): Promise<Set<string>> {
-  const out = new Set<string>();
-  await Promise.all(
-    connectors.map(async ({ command, configs }) => {
-      try {
-        const schema = await connectionSpecification(command, env);
-        for (const config of configs) secretValues(schema, config, out);
-      } catch (error) {
-        onWarning(`could not read the spec of ${command.name}, so its secrets cannot be masked in logs: ${errorMessage(error)}`);
-      }
-    }),
-  );
-  return out;
+export class RunSecrets {
+  readonly #schemas = new Map<ConnectorRole, unknown>();
+  readonly #values = new Set<string>();
+  /** Masks every secret known so far; replaced each time one is added. */
+  redact: Redact = (text) => text;
+
+  /**
+   * Reads each connector's spec and collects the secrets of its configs. A connector whose `spec`
+   * fails yields none, and `onWarning` says so (the run itself will probably fail on the same problem).
+   */
+  static async collect(
+    connectors: { role: ConnectorRole; command: ConnectorCommand; configs: unknown[] }[],
+    onWarning: (message: string) => void,
+    env?: NodeJS.ProcessEnv,
+  ): Promise<RunSecrets> {
+    const secrets = new RunSecrets();
+    await Promise.all(
+      connectors.map(async ({ role, command, configs }) => {
+        try {
+          secrets.#schemas.set(role, await connectionSpecification(command, env));
+        } catch (error) {
+          onWarning(`could not read the spec of ${command.name}, so its secrets cannot be masked in logs: ${errorMessage(error)}`);
+        }
+        for (const config of configs) secrets.addConfig(role, config);
+      }),
+    );
+    return secrets;
+  }
+
+  /** Adds the secrets of a config (or the keys of it a connector changed) of the connector in `role`. */
+  addConfig(role: ConnectorRole, config: unknown): void {
+    const before = this.#values.size;
+    secretValues(this.#schemas.get(role), config, this.#values);
+    if (this.#values.size !== before) this.redact = createRedactor(this.#values);
+  }
 }
 
 /** A function masking every given value, in the forms it takes inside text, JSON strings and URLs. */
