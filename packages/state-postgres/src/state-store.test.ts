@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { StateMessage } from '@sync/protocol';
-import { StateStore } from './state-store.ts';
+import { INTERRUPTED_RUN_ERROR, StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
 
 const url = inject('databaseUrl');
@@ -10,6 +10,12 @@ let store: StateStore;
 
 beforeAll(async () => {
   store = await StateStore.open({ url, schema });
+});
+// A run holds its pipeline's lock and a connection until finished: finish what a test left running.
+afterEach(async () => {
+  for (const run of await store.listRuns()) {
+    if (run.status === 'running') await store.finishRun(run.id, { status: 'failed', error: 'left running by the test', streams: {} }).catch(() => {});
+  }
 });
 afterAll(async () => {
   await store?.close();
@@ -51,6 +57,7 @@ describe('StateStore state', () => {
     // Another pipeline's state is its own.
     expect(await store.loadState(await newPipeline())).toEqual([]);
 
+    await store.finishRun(run.id, { status: 'succeeded', streams: {} });
     const later = await store.startRun(pipeline);
     await store.commitState(later.id, pipeline, streamState('invoices', 60, 1));
     expect(await store.loadState(pipeline)).toEqual([streamState('customers', 200, 7), streamState('invoices', 60, 1)]);
@@ -169,6 +176,34 @@ describe('StateStore state', () => {
 });
 
 describe('StateStore runs', () => {
+  it('holds one run at a time per pipeline, and marks runs whose process died as interrupted', async () => {
+    const pipeline = await newPipeline();
+    const first = await store.startRun(pipeline);
+    await expect(store.startRun(pipeline)).rejects.toThrow(
+      new RegExp(`^pipeline "${pipeline}" is already running \\(run ${first.id}, started \\S+Z\\): wait for it to finish`),
+    );
+    // Another store (another process) is refused too; another pipeline is not.
+    const other = await StateStore.open({ url, schema });
+    try {
+      await expect(other.startRun(pipeline)).rejects.toThrow(/is already running/);
+      const elsewhere = await other.startRun(await newPipeline());
+      await other.finishRun(elsewhere.id, { status: 'succeeded', streams: {} });
+    } finally {
+      await other.close();
+    }
+    await store.finishRun(first.id, { status: 'succeeded', streams: {} });
+
+    // A process that dies mid-run: its connection, and with it the lock, goes; its run stays 'running'.
+    const dying = await StateStore.open({ url, schema });
+    const orphan = await dying.startRun(pipeline);
+    await dying.close();
+    expect((await store.getRun(orphan.id))?.status).toBe('running');
+    const next = await store.startRun(pipeline);
+    expect(await store.getRun(orphan.id)).toMatchObject({ status: 'failed', error: INTERRUPTED_RUN_ERROR });
+    expect((await store.getRun(first.id))?.status).toBe('succeeded');
+    await store.finishRun(next.id, { status: 'succeeded', streams: {} });
+  });
+
   it('goes running → succeeded with final counts merged over committed counts', async () => {
     const pipeline = await newPipeline();
     const run = await store.startRun(pipeline);
@@ -212,7 +247,11 @@ describe('StateStore runs', () => {
     const a = await newPipeline();
     const b = await newPipeline();
     const ids: string[] = [];
-    for (const pipeline of [a, b, a, a]) ids.push((await store.startRun(pipeline)).id);
+    for (const pipeline of [a, b, a, a]) {
+      const { id } = await store.startRun(pipeline);
+      await store.finishRun(id, { status: 'succeeded', streams: {} });
+      ids.push(id);
+    }
     const ofA = await store.listRuns({ pipelineId: a });
     expect(ofA.map((r) => r.id)).toEqual([ids[3], ids[2], ids[0]]);
     expect((await store.listRuns({ pipelineId: a, limit: 2 })).map((r) => r.id)).toEqual([ids[3], ids[2]]);

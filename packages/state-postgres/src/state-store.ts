@@ -22,6 +22,7 @@ import {
   type ConfigUpdateRecord,
   type RunStreamStats,
 } from './records.ts';
+import { RunLocks } from './run-locks.ts';
 import { committedCount, stateKey } from './state-key.ts';
 
 export interface StateStoreOptions {
@@ -49,15 +50,20 @@ export interface RunResult {
   streams: Record<string, RunStreamStats>;
 }
 
+/** The error of a run whose process ended before it finished the run (see `StateStore.startRun`). */
+export const INTERRUPTED_RUN_ERROR = 'interrupted: the process running it ended before the run finished; the next run resumed from its last checkpoint';
+
 export class StateStore {
   readonly #pool: pg.Pool;
   readonly #schema: string;
   readonly #where: string;
+  readonly #runLocks: RunLocks;
 
   private constructor(pool: pg.Pool, schema: string, where: string) {
     this.#pool = pool;
     this.#schema = schema;
     this.#where = where;
+    this.#runLocks = new RunLocks(schema);
   }
 
   /**
@@ -117,21 +123,59 @@ export class StateStore {
   }
 
   /**
-   * Records the start of a run (status `running`).
+   * Records the start of a run (status `running`) and holds the pipeline's run lock (a Postgres
+   * advisory lock on a connection kept for the run) until `finishRun`: one run at a time per pipeline.
+   * Runs of the pipeline still `running` once the lock is taken had their process die before it
+   * finished them (a kill, a power cut, Ctrl-C racing a shutdown): they are marked `failed` with the
+   * error `INTERRUPTED_RUN_ERROR`.
+   *
    * @returns the new run's id (a UUID).
-   * @throws Error when the pipeline does not exist (call `ensurePipeline` first).
+   * @throws Error when another run of the pipeline holds the lock (its id and start time are named),
+   *   when the pipeline does not exist (call `ensurePipeline` first), or from Postgres.
    */
   async startRun(pipelineId: string): Promise<{ id: string }> {
     const id = randomUUID();
+    const client = await this.#connect();
     try {
-      await this.#pool.query(`INSERT INTO ${this.#schema}.runs (id, pipeline_id) VALUES ($1, $2)`, [id, pipelineId]);
-    } catch (error) {
-      if ((error as { code?: string }).code === '23503') {
-        throw new Error(`cannot start a run: pipeline ${JSON.stringify(pipelineId)} does not exist (call ensurePipeline first)`);
+      const key = await this.#runLocks.take(client, pipelineId);
+      if (key === undefined) throw new Error(await this.#busy(client, pipelineId));
+      try {
+        await client.query(
+          `UPDATE ${this.#schema}.runs SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE pipeline_id = $1 AND status = 'running'`,
+          [pipelineId, INTERRUPTED_RUN_ERROR],
+        );
+        await client.query(`INSERT INTO ${this.#schema}.runs (id, pipeline_id) VALUES ($1, $2)`, [id, pipelineId]);
+      } catch (error) {
+        await this.#runLocks.drop(client, key);
+        if ((error as { code?: string }).code === '23503') {
+          throw new Error(`cannot start a run: pipeline ${JSON.stringify(pipelineId)} does not exist (call ensurePipeline first)`);
+        }
+        throw error;
       }
+      this.#runLocks.hold(id, client, key);
+    } catch (error) {
+      client.release();
       throw error;
     }
     return { id };
+  }
+
+  /** Why a run of `pipelineId` cannot start while another holds its lock, naming that run. */
+  async #busy(client: pg.PoolClient, pipelineId: string): Promise<string> {
+    const { rows } = await client.query<{ id: string; started_at: Date }>(
+      `SELECT id, started_at FROM ${this.#schema}.runs WHERE pipeline_id = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1`,
+      [pipelineId],
+    );
+    const which = rows[0] ? ` (run ${rows[0].id}, started ${rows[0].started_at.toISOString()})` : '';
+    return `pipeline ${JSON.stringify(pipelineId)} is already running${which}: wait for it to finish, or run under another --pipeline`;
+  }
+
+  async #connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect();
+    } catch (error) {
+      throw new Error(`state store at ${this.#where}: cannot get a connection: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   /**
@@ -216,12 +260,17 @@ export class StateStore {
         ...(s.countMismatches ? { count_mismatches: s.countMismatches } : {}),
       };
     }
-    const updated = await this.#pool.query(
-      `UPDATE ${this.#schema}.runs
-       SET status = $2, error = $3, finished_at = clock_timestamp(), streams = streams || $4::jsonb
-       WHERE id = $1 AND status = 'running'`,
-      [runId, result.status, result.error ?? null, JSON.stringify(streams)],
-    );
+    let updated: pg.QueryResult;
+    try {
+      updated = await this.#pool.query(
+        `UPDATE ${this.#schema}.runs
+         SET status = $2, error = $3, finished_at = clock_timestamp(), streams = streams || $4::jsonb
+         WHERE id = $1 AND status = 'running'`,
+        [runId, result.status, result.error ?? null, JSON.stringify(streams)],
+      );
+    } finally {
+      await this.#runLocks.release(runId);
+    }
     if (updated.rowCount === 0) {
       const run = await this.getRun(runId);
       throw new Error(
@@ -354,18 +403,13 @@ export class StateStore {
 
   /** Closes every connection. The store is unusable afterwards. */
   async close(): Promise<void> {
+    // Runs never finished lose their locks with their connections; the next run marks them interrupted.
+    this.#runLocks.releaseAll();
     await this.#pool.end();
   }
 
   async #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw new Error(`state store at ${this.#where}: cannot get a connection: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+    const client = await this.#connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
