@@ -33,7 +33,7 @@ const events: SyncEvent[] = [
   { type: 'count_mismatch', stream: 'customers', message: 'customers: record counts disagree' },
 ];
 
-it('pretty: human lines, checkpoints throttled per stream, connector stderr tagged', () => {
+it('pretty: human lines, checkpoints throttled per stream, stderr only at debug', () => {
   const { log, lines } = capture('pretty');
   events.forEach(log.onEvent);
   expect(lines).toEqual([
@@ -41,11 +41,11 @@ it('pretty: human lines, checkpoints throttled per stream, connector stderr tagg
     'customers: 1 record committed',
     'destination-postgres: committed 101 records',
     'source-stripe: warn: slow down',
-    'source-stripe (stderr): a stack trace',
     'warning: customers: record counts disagree',
   ]);
   const debug = capture('pretty', 'debug');
   events.forEach(debug.log.onEvent);
+  expect(debug.lines).toContain('source-stripe (stderr): a stack trace');
   expect(debug.lines).toContain('customers: 101 records committed');
 });
 
@@ -67,7 +67,7 @@ it('json: every line carries the run id, pipeline, connectors and stream, in ord
     ['checkpoint', 'debug', null, 'customers'],
     ['log', 'info', 'destination-postgres', null],
     ['log', 'warn', 'source-stripe', null],
-    ['stderr', 'info', 'source-stripe', null],
+    ['stderr', 'debug', 'source-stripe', null],
     ['count_mismatch', 'warn', null, 'customers'],
   ]);
 });

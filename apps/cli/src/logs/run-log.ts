@@ -153,9 +153,8 @@ export class RunLog {
         line(connectorLevels[event.level], { connector: event.connector, role: event.role }, event.message);
         break;
       case 'stderr':
-        // Free text: a stack trace, a warning, or a repeat of the connector's TRACE ERROR. Shown by
-        // default, since for a connector in another language it is often the only word on a crash.
-        line('info', { connector: event.connector, role: event.role }, event.line);
+        // Free text, usually a repeat of the connector's TRACE ERROR or a stack trace: kept, at debug.
+        line('debug', { connector: event.connector, role: event.role }, event.line);
         break;
       case 'config_update':
         line('info', { role: event.role, keys: event.keys }, `${event.connector} changed its config (${event.keys.join(', ')}); saved for the next runs of this pipeline`);
