@@ -4,7 +4,7 @@
  *
  * | stream (streams.ts) | saved state | this run |
  * | --- | --- | --- |
- * | any, full_refresh | ignored | a pass over the whole list |
+ * | any, full_refresh | ignored | a pass over the whole list (`events` mode: event cursor set to its start, no walk) |
  * | `events` mode | none, or no event cursor | backfill: event cursor set to now, pass over the whole list, then the event walk |
  * | `events` mode | event cursor past retention | a warning, then a backfill as above |
  * | `events` mode | pass under way | the rest of the pass, then the event walk |
@@ -39,7 +39,12 @@ export function planStream(stream: StreamDefinition, syncMode: SyncMode, saved: 
   const resumed = (pass: PassState): Pass =>
     isSplittable(stream) ? new SplitPass(stream, pageSize, { resume: pass }) : new SequentialPass(stream, pageSize, pass.after);
 
-  if (mode === undefined) return { reader: new StreamReader(stream, pageSize, { pass: fresh() }), warnings };
+  if (mode === undefined) {
+    // A full pass is a backfill: anchoring the event cursor at its start (with no walk after it) lets
+    // the next incremental read take only what changed since, instead of reading everything again.
+    const anchor = incrementalMode(stream) === 'events' ? { events: anchorAt(now) } : {};
+    return { reader: new StreamReader(stream, pageSize, { pass: fresh(), ...anchor }), warnings };
+  }
 
   if (mode === 'created') {
     const base = { ...(saved.cursor !== undefined ? { cursor: saved.cursor, cursorIds: saved.cursor_ids ?? [] } : {}) };
