@@ -7,11 +7,17 @@ import type pg from 'pg';
 
 export class RunLocks {
   readonly #schema: string;
-  /** The connection and lock key each unfinished run holds. */
-  readonly #held = new Map<string, { client: pg.PoolClient; key: string }>();
+  readonly #onLost: (error: Error) => void;
+  /** The connection, lock key and error listener each unfinished run holds. */
+  readonly #held = new Map<string, { client: pg.PoolClient; key: string; onError: (error: Error) => void }>();
 
-  constructor(schema: string) {
+  /**
+   * @param onLost told when a held connection fails (the server stopped or restarted): its run no
+   *   longer holds the lock. A checked-out pg client with no 'error' listener would crash the process.
+   */
+  constructor(schema: string, onLost: (error: Error) => void) {
     this.#schema = schema;
+    this.#onLost = onLost;
   }
 
   /**
@@ -31,7 +37,9 @@ export class RunLocks {
 
   /** Keeps `client` and its lock for `runId` until `release(runId)`. */
   hold(runId: string, client: pg.PoolClient, key: string): void {
-    this.#held.set(runId, { client, key });
+    const onError = (error: Error) => this.#onLost(new Error(`run ${runId} lost its pipeline lock with its connection: ${error.message}`, { cause: error }));
+    client.on('error', onError);
+    this.#held.set(runId, { client, key, onError });
   }
 
   /** Unlocks the run's pipeline and returns its connection (destroyed if the unlock fails, which frees the lock too). */
@@ -39,6 +47,7 @@ export class RunLocks {
     const held = this.#held.get(runId);
     if (!held) return;
     this.#held.delete(runId);
+    held.client.off('error', held.onError);
     try {
       await held.client.query('SELECT pg_advisory_unlock(hashtext($1))', [held.key]);
       held.client.release();
@@ -49,7 +58,10 @@ export class RunLocks {
 
   /** Destroys the connections of runs never finished: their locks go with them. */
   releaseAll(): void {
-    for (const { client } of this.#held.values()) client.release(true);
+    for (const { client, onError } of this.#held.values()) {
+      client.off('error', onError);
+      client.release(true);
+    }
     this.#held.clear();
   }
 }

@@ -1,4 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import pg from 'pg';
 import { inject } from 'vitest';
 import type { StateMessage } from '@sync/protocol';
 import { INTERRUPTED_RUN_ERROR, StateStore } from './state-store.ts';
@@ -21,6 +22,17 @@ afterAll(async () => {
   await store?.close();
   await dropSchema(url, schema);
 });
+
+/** One query on a connection of its own (not the store's). */
+async function query<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
 
 function streamState(stream: string, cursor: number, committed: number, namespace?: string): StateMessage {
   return {
@@ -196,12 +208,39 @@ describe('StateStore runs', () => {
     // A process that dies mid-run: its connection, and with it the lock, goes; its run stays 'running'.
     const dying = await StateStore.open({ url, schema });
     const orphan = await dying.startRun(pipeline);
+    await dying.commitState(orphan.id, pipeline, streamState('customers', 5, 5));
+    const [lastCheckpoint] = await dying.listCheckpoints(orphan.id);
     await dying.close();
     expect((await store.getRun(orphan.id))?.status).toBe('running');
     const next = await store.startRun(pipeline);
-    expect(await store.getRun(orphan.id)).toMatchObject({ status: 'failed', error: INTERRUPTED_RUN_ERROR });
+    expect(await store.getRun(orphan.id)).toMatchObject({ status: 'failed', error: INTERRUPTED_RUN_ERROR, finishedAt: lastCheckpoint!.committedAt });
     expect((await store.getRun(first.id))?.status).toBe('succeeded');
     await store.finishRun(next.id, { status: 'succeeded', streams: {} });
+  });
+
+  it('survives losing the connection that holds a run lock: the error is reported, the lock is free', async () => {
+    const pipeline = await newPipeline();
+    const lost: Error[] = [];
+    const running = await StateStore.open({ url, schema, onConnectionError: (error) => lost.push(error) });
+    try {
+      const run = await running.startRun(pipeline);
+      // The server ends the lock's session (as a restart or a Ctrl-C to an embedded server would).
+      const key = `${schema}.runs/${pipeline}`;
+      const [holder] = await query<{ pid: number }>(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtext($1)::bigint`,
+        [key],
+      );
+      expect(holder).toBeDefined();
+      await query('SELECT pg_terminate_backend($1)', [holder!.pid]);
+      // pg reports the server's FATAL, then the socket closing.
+      await vi.waitFor(() => expect(lost.map((e) => e.message)).toContainEqual(expect.stringMatching(new RegExp(`^run ${run.id} lost its pipeline lock with its connection: terminating connection`))));
+      for (const error of lost) expect(error.message).toMatch(new RegExp(`^run ${run.id} lost its pipeline lock`));
+      const next = await store.startRun(pipeline);
+      expect(await store.getRun(run.id)).toMatchObject({ status: 'failed', error: INTERRUPTED_RUN_ERROR });
+      await store.finishRun(next.id, { status: 'succeeded', streams: {} });
+    } finally {
+      await running.close();
+    }
   });
 
   it('goes running → succeeded with final counts merged over committed counts', async () => {

@@ -35,10 +35,11 @@ export interface StateStoreOptions {
   /** How long to wait for a connection, in ms; default 10 000. */
   connectTimeoutMs?: number;
   /**
-   * Called when an idle pooled connection fails (the server restarted, the network dropped). The
-   * pool discards that connection and the process keeps running. Default: one line on stderr.
+   * Called when a connection fails outside a query (the server restarted, the network dropped): an
+   * idle pooled one, which the pool discards, or the one holding a run's pipeline lock, which the run
+   * then no longer holds. The process keeps running. Default: one line on stderr.
    */
-  onIdleError?: (error: Error) => void;
+  onConnectionError?: (error: Error) => void;
 }
 
 /** What `finishRun` records. */
@@ -59,11 +60,11 @@ export class StateStore {
   readonly #where: string;
   readonly #runLocks: RunLocks;
 
-  private constructor(pool: pg.Pool, schema: string, where: string) {
+  private constructor(pool: pg.Pool, schema: string, where: string, onConnectionError: (error: Error) => void) {
     this.#pool = pool;
     this.#schema = schema;
     this.#where = where;
-    this.#runLocks = new RunLocks(schema);
+    this.#runLocks = new RunLocks(schema, onConnectionError);
   }
 
   /**
@@ -83,10 +84,10 @@ export class StateStore {
       max: options.maxConnections ?? 4,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     });
-    const onIdleError =
-      options.onIdleError ??
-      ((error: Error) => process.stderr.write(`state store at ${where}: idle connection lost: ${error.message}\n`));
-    pool.on('error', onIdleError);
+    const onConnectionError =
+      options.onConnectionError ??
+      ((error: Error) => process.stderr.write(`state store at ${where}: connection lost: ${error.message}\n`));
+    pool.on('error', onConnectionError);
     try {
       await pool.query('SELECT 1');
     } catch (error) {
@@ -101,7 +102,7 @@ export class StateStore {
         cause: error,
       });
     }
-    return new StateStore(pool, schema, where);
+    return new StateStore(pool, schema, where, onConnectionError);
   }
 
   /** The schema holding the store's tables. */
@@ -127,7 +128,7 @@ export class StateStore {
    * advisory lock on a connection kept for the run) until `finishRun`: one run at a time per pipeline.
    * Runs of the pipeline still `running` once the lock is taken had their process die before it
    * finished them (a kill, a power cut, Ctrl-C racing a shutdown): they are marked `failed` with the
-   * error `INTERRUPTED_RUN_ERROR`.
+   * error `INTERRUPTED_RUN_ERROR`, finished at their last checkpoint (or their start).
    *
    * @returns the new run's id (a UUID).
    * @throws Error when another run of the pipeline holds the lock (its id and start time are named),
@@ -141,7 +142,10 @@ export class StateStore {
       if (key === undefined) throw new Error(await this.#busy(client, pipelineId));
       try {
         await client.query(
-          `UPDATE ${this.#schema}.runs SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE pipeline_id = $1 AND status = 'running'`,
+          // When it ended is unknown: its last checkpoint is the last sign of life.
+          `UPDATE ${this.#schema}.runs r SET status = 'failed', error = $2,
+             finished_at = coalesce((SELECT max(c.committed_at) FROM ${this.#schema}.checkpoints c WHERE c.run_id = r.id), r.started_at)
+           WHERE pipeline_id = $1 AND status = 'running'`,
           [pipelineId, INTERRUPTED_RUN_ERROR],
         );
         await client.query(`INSERT INTO ${this.#schema}.runs (id, pipeline_id) VALUES ($1, $2)`, [id, pipelineId]);

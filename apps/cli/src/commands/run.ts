@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { resolveConnector, runSync } from '@sync/engine';
+import { errorMessage } from '@sync/protocol';
 import { StateStore } from '@sync/state-postgres';
 import { builtinConnectors, defaultConfig } from '../builtins.ts';
 import { readConfigInput } from '../config-input.ts';
@@ -153,6 +154,11 @@ export const runCommand = defineCommand({
       if (Object.keys(result.streams).length > 0) process.stdout.write(`${summary(result)}\n`);
       if (failure !== undefined) throw new UserError(failure);
     } catch (error) {
+      // Interrupted, the run may fail on a database that the same Ctrl-C is shutting down (an embedded
+      // server is in the terminal's process group): say what happened, not what it broke.
+      if (abort.signal.aborted && !(error instanceof UserError)) {
+        throw new UserError(`interrupted: committed checkpoints are kept and the next run resumes from the last one (${log.redact(errorMessage(error))})`);
+      }
       // However it failed, the one error line must not carry a secret either.
       if (error instanceof Error) error.message = log.redact(error.message);
       throw error;
