@@ -20,11 +20,12 @@ it('refuses a second run of a running pipeline, and the run after a killed one m
   const first = startCli(args(pipeline, 2_000_000), env);
   let stderr = '';
   first.stderr!.setEncoding('utf8');
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     first.stderr!.on('data', (chunk: string) => {
       stderr += chunk;
       if (/^customers: [\d,]+ records? committed$/m.test(stderr)) resolve();
     });
+    void first.then(() => reject(new Error(`the first run ended before its first checkpoint:\n${stderr}`)));
   });
 
   const second = await runCli(args(pipeline, 10), env);

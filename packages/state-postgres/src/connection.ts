@@ -1,6 +1,8 @@
 /**
- * How the state store names its database in messages: `host:port/db`, never the password.
+ * The state store's connections: how it names its database in messages (`host:port/db`, never the
+ * password), and how it gets a connection and runs a transaction.
  */
+import type pg from 'pg';
 
 /**
  * `host:port/db` of a Postgres connection string, for error messages. A socket directory given as
@@ -53,4 +55,38 @@ export function connectError(url: string, cause: unknown): Error {
       ' (is Postgres running, and is DATABASE_URL right?)',
     { cause },
   );
+}
+
+/**
+ * A connection from `pool`.
+ * @throws Error "state store at host:port/db: cannot get a connection: …" (`where` names the database).
+ */
+export async function connectFrom(pool: pg.Pool, where: string): Promise<pg.PoolClient> {
+  try {
+    return await pool.connect();
+  } catch (error) {
+    throw new Error(`state store at ${where}: cannot get a connection: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Runs `work` in a transaction on a connection of its own: committed when it resolves, rolled back
+ * when it throws (the error is rethrown).
+ */
+export async function inTransaction(pool: pg.Pool, where: string, work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await connectFrom(pool, where);
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await work(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => {
+      broken = rollbackError;
+    });
+    throw error;
+  } finally {
+    // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
+    client.release(broken);
+  }
 }

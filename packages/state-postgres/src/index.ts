@@ -2,6 +2,7 @@
  * @sync/state-postgres: the engine's state store in Postgres (pipelines, runs, acknowledged
  * states, checkpoints) and its migrations.
  */
-export { INTERRUPTED_RUN_ERROR, StateStore, type RunResult, type StateStoreOptions } from './state-store.ts';
+export { StateStore, type RunResult, type StateStoreOptions } from './state-store.ts';
+export { INTERRUPTED_RUN_ERROR } from './run-locks.ts';
 export type { CheckpointRecord, ConfigUpdateRecord, RunRecord, RunStatus, RunStreamStats } from './records.ts';
 export { DEFAULT_SCHEMA, migrate } from './migrate.ts';

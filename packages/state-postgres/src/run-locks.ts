@@ -5,6 +5,9 @@
  */
 import type pg from 'pg';
 
+/** The error of a run whose process ended before it finished the run (see `RunLocks.acquire`). */
+export const INTERRUPTED_RUN_ERROR = 'interrupted: the process running it ended before the run finished; the next run resumed from its last checkpoint';
+
 export class RunLocks {
   readonly #schema: string;
   readonly #onLost: (error: Error) => void;
@@ -21,16 +24,43 @@ export class RunLocks {
   }
 
   /**
-   * Tries to take the lock of `pipelineId` on `client` (non-blocking).
-   * @returns the key to hand to `hold`, or undefined when another session holds the lock.
+   * Takes the lock of `pipelineId` on `client` without waiting, then marks the pipeline's runs still
+   * `running` as interrupted: no process holds them any more. They end `failed` with
+   * `INTERRUPTED_RUN_ERROR`, finished at their last checkpoint (or their start).
+   *
+   * @returns the key to hand to `hold` (or `drop`).
+   * @throws Error naming the running run when another session holds the lock.
    */
-  async take(client: pg.PoolClient, pipelineId: string): Promise<string | undefined> {
+  async acquire(client: pg.PoolClient, pipelineId: string): Promise<string> {
     const key = `${this.#schema}.runs/${pipelineId}`;
     const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [key]);
-    return rows[0]!.locked ? key : undefined;
+    if (!rows[0]!.locked) throw new Error(await this.#busy(client, pipelineId));
+    try {
+      await client.query(
+        // When it ended is unknown: its last checkpoint is the last sign of life.
+        `UPDATE ${this.#schema}.runs r SET status = 'failed', error = $2,
+           finished_at = coalesce((SELECT max(c.committed_at) FROM ${this.#schema}.checkpoints c WHERE c.run_id = r.id), r.started_at)
+         WHERE pipeline_id = $1 AND status = 'running'`,
+        [pipelineId, INTERRUPTED_RUN_ERROR],
+      );
+    } catch (error) {
+      await this.drop(client, key);
+      throw error;
+    }
+    return key;
   }
 
-  /** Gives up a lock `take` returned, on the same connection, when the run could not start. */
+  /** Why a run of `pipelineId` cannot start while another holds its lock, naming that run. */
+  async #busy(client: pg.PoolClient, pipelineId: string): Promise<string> {
+    const { rows } = await client.query<{ id: string; started_at: Date }>(
+      `SELECT id, started_at FROM ${this.#schema}.runs WHERE pipeline_id = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1`,
+      [pipelineId],
+    );
+    const which = rows[0] ? ` (run ${rows[0].id}, started ${rows[0].started_at.toISOString()})` : '';
+    return `pipeline ${JSON.stringify(pipelineId)} is already running${which}: wait for it to finish, or run under another --pipeline`;
+  }
+
+  /** Gives up a lock `acquire` returned, on the same connection, when the run could not start. */
   async drop(client: pg.PoolClient, key: string): Promise<void> {
     await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => {});
   }

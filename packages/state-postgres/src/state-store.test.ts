@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { StateMessage } from '@sync/protocol';
-import { INTERRUPTED_RUN_ERROR, StateStore } from './state-store.ts';
+import { INTERRUPTED_RUN_ERROR } from './run-locks.ts';
+import { StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
 
 const url = inject('databaseUrl');

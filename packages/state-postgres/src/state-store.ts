@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { StateMessage } from '@sync/protocol';
-import { connectError, describeDatabase } from './connection.ts';
+import { connectError, connectFrom, describeDatabase, inTransaction } from './connection.ts';
 import { DEFAULT_SCHEMA, assertSchemaName, migrate } from './migrate.ts';
 import {
   checkpointFromRow,
@@ -22,7 +22,7 @@ import {
   type ConfigUpdateRecord,
   type RunStreamStats,
 } from './records.ts';
-import { RunLocks } from './run-locks.ts';
+import { INTERRUPTED_RUN_ERROR, RunLocks } from './run-locks.ts';
 import { committedCount, stateKey } from './state-key.ts';
 
 export interface StateStoreOptions {
@@ -50,9 +50,6 @@ export interface RunResult {
   /** Final counts per stream name; they replace what `commitState` accumulated for those streams. */
   streams: Record<string, RunStreamStats>;
 }
-
-/** The error of a run whose process ended before it finished the run (see `StateStore.startRun`). */
-export const INTERRUPTED_RUN_ERROR = 'interrupted: the process running it ended before the run finished; the next run resumed from its last checkpoint';
 
 export class StateStore {
   readonly #pool: pg.Pool;
@@ -136,18 +133,10 @@ export class StateStore {
    */
   async startRun(pipelineId: string): Promise<{ id: string }> {
     const id = randomUUID();
-    const client = await this.#connect();
+    const client = await connectFrom(this.#pool, this.#where);
     try {
-      const key = await this.#runLocks.take(client, pipelineId);
-      if (key === undefined) throw new Error(await this.#busy(client, pipelineId));
+      const key = await this.#runLocks.acquire(client, pipelineId);
       try {
-        await client.query(
-          // When it ended is unknown: its last checkpoint is the last sign of life.
-          `UPDATE ${this.#schema}.runs r SET status = 'failed', error = $2,
-             finished_at = coalesce((SELECT max(c.committed_at) FROM ${this.#schema}.checkpoints c WHERE c.run_id = r.id), r.started_at)
-           WHERE pipeline_id = $1 AND status = 'running'`,
-          [pipelineId, INTERRUPTED_RUN_ERROR],
-        );
         await client.query(`INSERT INTO ${this.#schema}.runs (id, pipeline_id) VALUES ($1, $2)`, [id, pipelineId]);
       } catch (error) {
         await this.#runLocks.drop(client, key);
@@ -162,24 +151,6 @@ export class StateStore {
       throw error;
     }
     return { id };
-  }
-
-  /** Why a run of `pipelineId` cannot start while another holds its lock, naming that run. */
-  async #busy(client: pg.PoolClient, pipelineId: string): Promise<string> {
-    const { rows } = await client.query<{ id: string; started_at: Date }>(
-      `SELECT id, started_at FROM ${this.#schema}.runs WHERE pipeline_id = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1`,
-      [pipelineId],
-    );
-    const which = rows[0] ? ` (run ${rows[0].id}, started ${rows[0].started_at.toISOString()})` : '';
-    return `pipeline ${JSON.stringify(pipelineId)} is already running${which}: wait for it to finish, or run under another --pipeline`;
-  }
-
-  async #connect(): Promise<pg.PoolClient> {
-    try {
-      return await this.#pool.connect();
-    } catch (error) {
-      throw new Error(`state store at ${this.#where}: cannot get a connection: ${(error as Error).message}`, { cause: error });
-    }
   }
 
   /**
@@ -200,7 +171,7 @@ export class StateStore {
     options: { recordsForwarded?: number } = {},
   ): Promise<void> {
     const key = stateKey(state);
-    await this.#transaction(async (client) => {
+    await inTransaction(this.#pool, this.#where, async (client) => {
       const run = await client.query(
         `UPDATE ${this.#schema}.runs
          SET streams = streams || jsonb_build_object($3::text,
@@ -294,7 +265,7 @@ export class StateStore {
    */
   async resetState(pipelineId: string, streams?: readonly string[]): Promise<number> {
     let removed = 0;
-    await this.#transaction(async (client) => {
+    await inTransaction(this.#pool, this.#where, async (client) => {
       const which = streams ? 'AND stream = ANY($2::text[])' : '';
       const params = streams ? [pipelineId, [...streams]] : [pipelineId];
       removed = (await client.query(`DELETE FROM ${this.#schema}.stream_states WHERE pipeline_id = $1 ${which}`, params)).rowCount ?? 0;
@@ -317,7 +288,7 @@ export class StateStore {
    */
   async streamGenerations(pipelineId: string, streams: readonly string[], options: { refresh?: boolean } = {}): Promise<Record<string, number>> {
     const generations: Record<string, number> = {};
-    await this.#transaction(async (client) => {
+    await inTransaction(this.#pool, this.#where, async (client) => {
       await client.query(
         `INSERT INTO ${this.#schema}.stream_generations (pipeline_id, stream) SELECT $1, unnest($2::text[])
          ON CONFLICT (pipeline_id, stream) DO ${options.refresh ? 'UPDATE SET generation_id = stream_generations.generation_id + 1, updated_at = now()' : 'NOTHING'}`,
@@ -410,23 +381,5 @@ export class StateStore {
     // Runs never finished lose their locks with their connections; the next run marks them interrupted.
     this.#runLocks.releaseAll();
     await this.#pool.end();
-  }
-
-  async #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.#connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw error;
-    } finally {
-      // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
-      client.release(broken);
-    }
   }
 }
