@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StripeEmulator } from '@sync/stripe-emulator';
 import type { StripeStreamState } from '@sync/source-stripe';
+import { stateClaims } from '../packages/source-stripe/src/test-support.ts';
 import { runCli, startCli } from './support/cli.ts';
 import { freshSchema, query, tableRows } from './support/database.ts';
 import { descendantsMatching } from './support/processes.ts';
@@ -13,19 +14,6 @@ import { runArgs, servedRows, startEmulator, stripeEnv } from './support/stripe.
 
 /** Small pages and a high request rate: many pages per stream, read in parallel ranges, quickly. */
 const SOURCE_CONFIG = JSON.stringify({ page_size: 20, requests_per_second: 400, max_concurrency: 8 });
-
-/** Whether `state` claims `object` was emitted (outside every range left to read, or before the cursor). */
-function claimedDone(state: StripeStreamState, object: Record<string, unknown>): boolean {
-  const created = object.created as number;
-  const id = object.id as string;
-  if (state.pass) {
-    return !(state.pass.todo ?? []).some((r) => {
-      if (created < r.gte || (r.lte !== undefined && created > r.lte)) return false;
-      return !(created === r.lte && r.lte_ids?.includes(id)) && !(created === r.gte && r.gte_ids?.includes(id));
-    });
-  }
-  return state.cursor !== undefined && (created < state.cursor || (created === state.cursor && (state.cursor_ids ?? []).includes(id)));
-}
 
 describe('Stripe backfill, all streams', () => {
   let emulator: StripeEmulator;
@@ -93,7 +81,7 @@ describe('Stripe backfill, resumed', () => {
     const acknowledged = row!.state;
     expect(acknowledged.pass!.todo!.length).toBeGreaterThanOrEqual(2);
     const served = emulator.objects('customers');
-    const done = served.filter((o) => claimedDone(acknowledged, o));
+    const done = served.filter((o) => stateClaims(acknowledged, o));
     expect(done.length).toBeGreaterThan(0);
     expect(done.length).toBeLessThan(served.length);
     // Everything the state claims is in the table already.

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ListPage, Query, StripeObject } from './client.ts';
 import { SplitPass, type RangeRequest } from './list-pass.ts';
-import { Random } from './test-support.ts';
+import { Random } from '@sync/stripe-emulator';
+import { passClaims } from './test-support.ts';
 import type { PassState } from './state.ts';
 import type { StreamDefinition } from './streams.ts';
 
@@ -34,17 +35,6 @@ function list(rows: readonly StripeObject[], query: Query): ListPage {
   return { data: matching.slice(0, limit), has_more: matching.length > limit };
 }
 
-/** Whether the pass state claims `row` done: outside every todo range, or a boundary id already emitted. */
-function claimedDone(state: PassState, row: StripeObject): boolean {
-  const created = row.created as number;
-  return !(state.todo ?? []).some((r) => {
-    if (created < r.gte || (r.lte !== undefined && created > r.lte)) return false;
-    if (created === r.lte && r.lte_ids?.includes(row.id as string)) return false;
-    if (created === r.gte && r.gte_ids?.includes(row.id as string)) return false;
-    return true;
-  });
-}
-
 /**
  * Drives a pass with up to `slots` requests in flight, completing them in a random order (a slow
  * page finishes after later ones), checking after every page that the state claims only what was
@@ -71,7 +61,7 @@ function drive(pass: SplitPass, rows: readonly StripeObject[], options: { slots:
     const state = pass.state();
     states.push(state);
     const ids = new Set([...(options.emittedBefore ?? []), ...emitted].map((r) => r.id));
-    for (const row of rows) if (claimedDone(state, row)) expect(ids.has(row.id), `state claims ${row.id as string} before it was emitted`).toBe(true);
+    for (const row of rows) if (passClaims(state, row)) expect(ids.has(row.id), `state claims ${row.id as string} before it was emitted`).toBe(true);
     if (++pages === options.stopAfter) break;
   }
   return { emitted, states, maxInFlight };

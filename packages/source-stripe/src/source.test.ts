@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStripeEmulator, type StripeEmulator } from '@sync/stripe-emulator';
+import { Random, startStripeEmulator, type StripeEmulator } from '@sync/stripe-emulator';
 import { specOf, streamOf, type AirbyteMessage } from '@sync/protocol';
 import { createStripeSource, stripeCatalog } from './source.ts';
 import type { StripeStreamState } from './state.ts';
-import { catalogOf, Random, recordsOf, run, stateFile, statesOf } from './test-support.ts';
+import { catalogOf, recordsOf, run, stateClaims, stateFile, statesOf } from './test-support.ts';
 import { signPayload } from './webhooks.ts';
 
 const KEY = 'sk_test_emulator';
@@ -28,23 +28,6 @@ const byId = (objects: readonly Record<string, unknown>[]) => [...objects].sort(
 const kinds = (messages: readonly AirbyteMessage[]) =>
   messages.map((m) => (m.type === 'TRACE' ? `${m.trace.stream_status?.status ?? m.trace.type}` : m.type));
 const streamState = (state: { stream?: { stream_state?: unknown } }) => state.stream!.stream_state as StripeStreamState;
-
-/**
- * Whether `state` claims `object` was emitted: created before the cursor (or a cursor id), and
- * outside every range still to read of a pass under way.
- */
-function claimedDone(state: StripeStreamState, object: Record<string, unknown>): boolean {
-  const created = object.created as number;
-  const id = object.id as string;
-  if (state.pass) {
-    return !(state.pass.todo ?? []).some((r) => {
-      if (created < r.gte || (r.lte !== undefined && created > r.lte)) return false;
-      return !(created === r.lte && r.lte_ids?.includes(id)) && !(created === r.gte && r.gte_ids?.includes(id));
-    });
-  }
-  if (state.cursor === undefined) return false;
-  return created < state.cursor || (created === state.cursor && (state.cursor_ids ?? []).includes(id));
-}
 
 describe('source-stripe spec, check and discover', () => {
   it('publishes its config with the secrets marked', () => {
@@ -123,7 +106,7 @@ describe('source-stripe read: backfill', () => {
       if (message.type !== 'STATE') continue;
       const state = streamState(message.state);
       maxRanges = Math.max(maxRanges, state.pass?.todo?.length ?? 0);
-      for (const object of served) if (claimedDone(state, object)) expect(emitted.has(object.id as string), `a STATE claims ${object.id as string} before its record`).toBe(true);
+      for (const object of served) if (stateClaims(state, object)) expect(emitted.has(object.id as string), `a STATE claims ${object.id as string} before its record`).toBe(true);
     }
     expect(maxRanges).toBeGreaterThan(2);
     expect(emitted.size).toBe(served.length);

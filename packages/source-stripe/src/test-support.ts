@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runConnector, type AirbyteMessage, type StateMessage, type Source } from '@sync/protocol';
 import type { StripeSourceConfig } from './config.ts';
+import type { PassState, StripeStreamState } from './state.ts';
 import { stripeCatalog } from './source.ts';
 
 export interface RunResult {
@@ -55,22 +56,24 @@ export function catalogOf(streams?: readonly string[], fullRefresh = false) {
   };
 }
 
-/** A seeded pseudo-random generator (mulberry32) for tests that shuffle. */
-export class Random {
-  #state: number;
+/**
+ * Whether a pass state claims `object` done: outside every range still to read, or a boundary id
+ * already emitted. What a checkpoint must never claim of a record not yet emitted.
+ */
+export function passClaims(pass: PassState, object: Record<string, unknown>): boolean {
+  const created = object.created as number;
+  const id = object.id as string;
+  return !(pass.todo ?? []).some((r) => {
+    if (created < r.gte || (r.lte !== undefined && created > r.lte)) return false;
+    return !(created === r.lte && r.lte_ids?.includes(id)) && !(created === r.gte && r.gte_ids?.includes(id));
+  });
+}
 
-  constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+/** Whether a stream state claims `object` emitted: by its pass under way, else by its cursor (and cursor ids). */
+export function stateClaims(state: StripeStreamState, object: Record<string, unknown>): boolean {
+  if (state.pass) return passClaims(state.pass, object);
+  const created = object.created as number;
+  return state.cursor !== undefined && (created < state.cursor || (created === state.cursor && (state.cursor_ids ?? []).includes(object.id as string)));
 }
 
 export function recordsOf(messages: readonly AirbyteMessage[], stream?: string): Array<Record<string, unknown>> {

@@ -10,3 +10,4 @@ export {
 export { RESOURCES, type ResourceDefinition, type StripeObject } from './resources.ts';
 export { CREATED_FROM, CREATED_UNTIL, EMBEDDED_ITEMS } from './dataset.ts';
 export type { Fields, EmulatorEvent } from './mutations.ts';
+export { Random } from './random.ts';
