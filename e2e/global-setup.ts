@@ -3,12 +3,14 @@
  * cluster), else an embedded one started here for the length of the test run. Tests read the URL with
  * `inject('databaseUrl')`. An unreachable `DATABASE_URL` fails the whole run at once, loudly.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '@sync/engine/embedded-postgres';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,7 +23,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let teardown = async () => {};
   if (!url) {
     const home = await mkdtemp(join(tmpdir(), 'sync-test-pg-'));
-    const db = await startEmbeddedPostgres(home);
+    const db = await startEmbeddedInChild(home);
     url = db.url;
     teardown = async () => {
       await db.stop();
@@ -39,6 +41,31 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('databaseUrl', url);
   return teardown;
+}
+
+/**
+ * Starts the embedded server in a child process (support/embedded-postgres-child.ts), so that its exit
+ * hooks cannot set this process's exit code. Stops it by closing the child's stdin.
+ */
+async function startEmbeddedInChild(home: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const script = join(import.meta.dirname, 'support', 'embedded-postgres-child.ts');
+  const child = spawn(process.execPath, [script, home], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const lines = createInterface({ input: child.stdout });
+  const first = await Promise.race([
+    once(lines, 'line').then(([line]) => String(line)),
+    exited.then(([code]) => {
+      throw new Error(`the embedded Postgres for the tests did not start (exit code ${String(code)})`);
+    }),
+  ]);
+  const { url } = JSON.parse(first) as { url: string };
+  return {
+    url,
+    stop: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
 
 function redact(url: string): string {

@@ -46,6 +46,12 @@ export const ConfiguredAirbyteStream = z.looseObject({
     .describe('Generation of the stream: one more each time its data is read again from scratch on purpose (full refresh, reset).'),
   minimum_generation_id: z.number().int().optional().describe('Data of older generations may be deleted by the destination (overwrite); 0 keeps it.'),
   sync_id: z.number().int().optional().describe('Id of this sync, unique per sync.'),
+  resume_state_hash: z
+    .string()
+    .optional()
+    .describe(
+      'Extension (additive): `stateHash` of the saved STREAM state the source resumes this stream from. A destination that records its checkpoints fails with `checkpoint_missing` when it does not hold it (see checkpoint-missing.ts).',
+    ),
 });
 export type ConfiguredAirbyteStream = z.infer<typeof ConfiguredAirbyteStream>;
 

@@ -17,6 +17,7 @@ import type { Readable, Writable } from 'node:stream';
 import { z } from 'zod';
 import { ConfiguredAirbyteCatalog, type DestinationSyncMode } from './catalog.ts';
 import { isSource, type Connector } from './connector.ts';
+import { CheckpointMissing } from './checkpoint-missing.ts';
 import { ConfigError, ConnectorError, errorMessage } from './errors.ts';
 import { catalogMessage, connectionStatus, errorTrace, specMessage } from './builders.ts';
 import type { AirbyteMessage, ConnectorSpecification } from './messages.ts';
@@ -223,7 +224,12 @@ export async function runConnector<Config>(connector: Connector<Config>, io: Har
     }
     const failureType = error instanceof ConnectorError ? error.failureType : 'system_error';
     const stream = error instanceof ConnectorError ? error.stream : undefined;
-    const cause = error instanceof Error && error.cause ? errorMessage(error.cause) : undefined;
+    const cause =
+      error instanceof CheckpointMissing
+        ? error.internalMessage
+        : error instanceof Error && error.cause
+          ? errorMessage(error.cause)
+          : undefined;
     const trace = errorTrace(errorMessage(error), {
       failureType,
       ...(stream ? { stream } : {}),

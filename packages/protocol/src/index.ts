@@ -7,3 +7,6 @@ export * from './state.ts';
 export * from './connector.ts';
 export { main, runConnector, specOf, type HarnessIo } from './harness.ts';
 export { RecordCounts, acknowledge } from './destination-stats.ts';
+export * from './deletes.ts';
+export * from './canonical-json.ts';
+export * from './checkpoint-missing.ts';
