@@ -9,7 +9,7 @@
  *   write    --config FILE --catalog FILE            (destinations; messages on stdin)
  *
  * Only stdout carries protocol messages. A failure becomes a TRACE ERROR on stdout, one line on
- * stderr, and exit code 1.
+ * stderr, and exit code 1. A TRACE ERROR on a destination's stdin aborts its write (input-abort.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ import { ConfiguredAirbyteCatalog, type DestinationSyncMode } from './catalog.ts
 import { isSource, type Connector } from './connector.ts';
 import { CheckpointMissing } from './checkpoint-missing.ts';
 import { ConfigError, ConnectorError, errorMessage } from './errors.ts';
+import { abortableIo, InputAborted } from './input-abort.ts';
 import { catalogMessage, connectionStatus, errorTrace, specMessage } from './builders.ts';
 import type { AirbyteMessage, ConnectorSpecification } from './messages.ts';
 import { decodeMessages, writeMessages } from './ndjson.ts';
@@ -172,10 +173,12 @@ async function messagesFor<Config>(connector: Connector<Config>, command: string
       const { config, raw } = await loadConfigWithRaw(connector, options.config);
       const catalog = await loadCatalog(options.catalog);
       assertSupportedModes(catalog, connector.supportedSyncModes);
-      const messages = (async function* () {
-        for await (const { message } of decodeMessages(io.stdin, { connector: 'stdin' })) yield message;
-      })();
-      return connector.write({ config, rawConfig: raw, catalog, messages });
+      const input = abortableIo(
+        (async function* () {
+          for await (const { message } of decodeMessages(io.stdin, { connector: 'stdin' })) yield message;
+        })(),
+      );
+      return input.output(connector.write({ config, rawConfig: raw, catalog, messages: input.messages }));
     }
   }
   throw new UsageError(`unknown command ${JSON.stringify(command)} (run with --help for the commands)`);
@@ -234,7 +237,7 @@ export async function runConnector<Config>(connector: Connector<Config>, io: Har
       failureType,
       ...(stream ? { stream } : {}),
       ...(cause ? { internalMessage: cause } : {}),
-      ...(error instanceof Error && error.stack && failureType === 'system_error' ? { stackTrace: error.stack } : {}),
+      ...(error instanceof Error && error.stack && failureType === 'system_error' && !(error instanceof InputAborted) ? { stackTrace: error.stack } : {}),
     });
     io.stderr.write(`${connector.name}: ${failureType}: ${errorMessage(error)}\n`);
     try {
