@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
-import { describeDatabase, withoutPassword } from './connection.ts';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
+import { describeDatabase, poolConfig, withoutPassword } from './connection.ts';
 import { StateStore } from './state-store.ts';
 
 /** A local port nobody listens on: bind one, then free it. */
@@ -39,5 +40,31 @@ describe('connecting', () => {
 
   it('scrubs the password from any text', () => {
     expect(withoutPassword('auth failed for p%40ss and p@ss', 'postgres://u:p%40ss@h/d')).toBe('auth failed for *** and ***');
+  });
+});
+
+describe('timeouts', () => {
+  it('has the server cancel a statement that runs past the statement timeout', async () => {
+    const pool = new pg.Pool(poolConfig(inject('databaseUrl'), 1, { statementTimeoutMs: 50 }));
+    try {
+      const error = await pool.query('SELECT pg_sleep(30)').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: '57014', message: 'canceling statement due to statement timeout' });
+      // The connection is still good for the next statement.
+      expect((await pool.query<{ n: number }>('SELECT 1 AS n')).rows).toEqual([{ n: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('bounds every wait by default and keeps idle connections probed', () => {
+    expect(poolConfig('postgres://h/d', 4)).toMatchObject({
+      max: 4,
+      connectionTimeoutMillis: 10_000,
+      statement_timeout: 60_000,
+      query_timeout: 65_000,
+      idle_in_transaction_session_timeout: 60_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
   });
 });

@@ -1,8 +1,48 @@
 /**
- * The state store's connections: how it names its database in messages (`host:port/db`, never the
- * password), and how it gets a connection and runs a transaction.
+ * The state store's connections: how they are configured (timeouts, TCP keepalive), how it names its
+ * database in messages (`host:port/db`, never the password), and how it gets a connection and runs a
+ * transaction.
  */
 import type pg from 'pg';
+
+/** Default longest a statement of the store may run, in ms (Postgres `statement_timeout`): 60 s. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
+/** Default idle time before TCP keepalive probes start on a store connection, in ms: 10 s. */
+export const DEFAULT_KEEPALIVE_DELAY_MS = 10_000;
+/** Extra time the client waits past `statement_timeout` for the server's answer, in ms. */
+const CLIENT_GRACE_MS = 5_000;
+
+/** How long the store waits, in ms; every field optional (defaults above and in `poolConfig`). */
+export interface ConnectionTimeouts {
+  /** How long to wait for a connection; default 10 000. */
+  connectTimeoutMs?: number;
+  /** Longest a statement may run; default `DEFAULT_STATEMENT_TIMEOUT_MS`. */
+  statementTimeoutMs?: number;
+  /** Idle time before TCP keepalive probes start; default `DEFAULT_KEEPALIVE_DELAY_MS`. */
+  keepAliveDelayMs?: number;
+}
+
+/**
+ * The pg pool config of the store. No wait is unbounded: a statement is cancelled by the server after
+ * `statementTimeoutMs` (Postgres `statement_timeout`), and the client gives up `CLIENT_GRACE_MS`
+ * later when the server never answers (a network that dropped without a reset: `query_timeout`).
+ * TCP keepalive makes the kernel notice a dead peer on an idle connection, such as the one holding a
+ * run's pipeline lock. A transaction left open by a process that stopped mid-way is ended by the
+ * server after the same time (`idle_in_transaction_session_timeout`), releasing its row locks.
+ */
+export function poolConfig(url: string, maxConnections: number, timeouts: ConnectionTimeouts = {}): pg.PoolConfig {
+  const statementTimeoutMs = timeouts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  return {
+    connectionString: url,
+    max: maxConnections,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs ?? 10_000,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + CLIENT_GRACE_MS,
+    idle_in_transaction_session_timeout: statementTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: timeouts.keepAliveDelayMs ?? DEFAULT_KEEPALIVE_DELAY_MS,
+  };
+}
 
 /**
  * `host:port/db` of a Postgres connection string, for error messages. A socket directory given as

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { StateMessage } from '@sync/protocol';
-import { INTERRUPTED_RUN_ERROR } from './run-locks.ts';
+import { INTERRUPTED_RUN_ERROR, runLockKey } from './run-locks.ts';
 import { StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
 
@@ -33,6 +33,17 @@ async function query<T extends pg.QueryResultRow>(text: string, values: unknown[
   } finally {
     await client.end();
   }
+}
+
+/** The server process holding the run lock of `pipeline` (a 64-bit advisory lock: high half in classid). */
+async function lockHolder(pipeline: string): Promise<number> {
+  const [holder] = await query<{ pid: number }>(
+    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted
+       AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+    [String(runLockKey(schema, pipeline))],
+  );
+  expect(holder).toBeDefined();
+  return holder!.pid;
 }
 
 function streamState(stream: string, cursor: number, committed: number, namespace?: string): StateMessage {
@@ -226,18 +237,38 @@ describe('StateStore runs', () => {
     try {
       const run = await running.startRun(pipeline);
       // The server ends the lock's session (as a restart or a Ctrl-C to an embedded server would).
-      const key = `${schema}.runs/${pipeline}`;
-      const [holder] = await query<{ pid: number }>(
-        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = hashtext($1)::bigint`,
-        [key],
-      );
-      expect(holder).toBeDefined();
-      await query('SELECT pg_terminate_backend($1)', [holder!.pid]);
+      await running.commitState(run.id, pipeline, streamState('customers', 1, 1));
+      await query('SELECT pg_terminate_backend($1)', [await lockHolder(pipeline)]);
       // pg reports the server's FATAL, then the socket closing.
       await vi.waitFor(() => expect(lost.map((e) => e.message)).toContainEqual(expect.stringMatching(new RegExp(`^run ${run.id} lost its pipeline lock with its connection: terminating connection`))));
       for (const error of lost) expect(error.message).toMatch(new RegExp(`^run ${run.id} lost its pipeline lock`));
+      // The run no longer holds its pipeline: it may not commit another checkpoint.
+      await expect(running.commitState(run.id, pipeline, streamState('customers', 2, 1))).rejects.toThrow(
+        new RegExp(`^cannot commit state: run ${run.id} no longer holds the lock of pipeline "${pipeline}" \\(its connection failed: terminating connection`),
+      );
+      expect(await running.loadState(pipeline)).toEqual([streamState('customers', 1, 1)]);
       const next = await store.startRun(pipeline);
       expect(await store.getRun(run.id)).toMatchObject({ status: 'failed', error: INTERRUPTED_RUN_ERROR });
+      await store.finishRun(next.id, { status: 'succeeded', streams: {} });
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('refuses a checkpoint from a run whose lock connection ended, even before the client notices', async () => {
+    const pipeline = await newPipeline();
+    const running = await StateStore.open({ url, schema, onConnectionError: () => {} });
+    try {
+      const run = await running.startRun(pipeline);
+      // Waits until the server process has ended, so its lock is gone whether or not pg has told the client.
+      await query('SELECT pg_terminate_backend($1, 10000)', [await lockHolder(pipeline)]);
+      await expect(running.commitState(run.id, pipeline, streamState('customers', 1, 1))).rejects.toThrow(
+        new RegExp(`^cannot commit state: run ${run.id} no longer holds the lock of pipeline "${pipeline}"`),
+      );
+      expect(await running.loadState(pipeline)).toEqual([]);
+      // A new run may start, and the old one can no longer commit once it has.
+      const next = await store.startRun(pipeline);
+      await expect(running.commitState(run.id, pipeline, streamState('customers', 1, 1))).rejects.toThrow(/already finished \(failed: interrupted/);
       await store.finishRun(next.id, { status: 'succeeded', streams: {} });
     } finally {
       await running.close();

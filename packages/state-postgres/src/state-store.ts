@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { StateMessage } from '@sync/protocol';
-import { connectError, connectFrom, describeDatabase, inTransaction } from './connection.ts';
+import { connectError, connectFrom, describeDatabase, inTransaction, poolConfig, type ConnectionTimeouts } from './connection.ts';
 import { DEFAULT_SCHEMA, assertSchemaName, migrate } from './migrate.ts';
 import {
   checkpointFromRow,
@@ -25,15 +25,17 @@ import {
 import { INTERRUPTED_RUN_ERROR, RunLocks } from './run-locks.ts';
 import { committedCount, stateKey } from './state-key.ts';
 
-export interface StateStoreOptions {
+/**
+ * Where the store is and how it connects. Timeouts (`connectTimeoutMs`, `statementTimeoutMs`,
+ * `keepAliveDelayMs`, all in ms) are described with `poolConfig` in connection.ts.
+ */
+export interface StateStoreOptions extends ConnectionTimeouts {
   /** Postgres connection string, e.g. `postgres://user:pass@host:5432/db`. */
   url: string;
   /** Schema holding the store's tables; default `sync`. Lower-case letters, digits and `_`. */
   schema?: string;
   /** Connections in the pool; default 4. */
   maxConnections?: number;
-  /** How long to wait for a connection, in ms; default 10 000. */
-  connectTimeoutMs?: number;
   /**
    * Called when a connection fails outside a query (the server restarted, the network dropped): an
    * idle pooled one, which the pool discards, or the one holding a run's pipeline lock, which the run
@@ -76,11 +78,7 @@ export class StateStore {
     const schema = options.schema ?? DEFAULT_SCHEMA;
     assertSchemaName(schema);
     const where = describeDatabase(options.url);
-    const pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.maxConnections ?? 4,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    });
+    const pool = new pg.Pool(poolConfig(options.url, options.maxConnections ?? 4, options));
     const onConnectionError =
       options.onConnectionError ??
       ((error: Error) => process.stderr.write(`state store at ${where}: connection lost: ${error.message}\n`));
@@ -135,17 +133,17 @@ export class StateStore {
     const id = randomUUID();
     const client = await connectFrom(this.#pool, this.#where);
     try {
-      const key = await this.#runLocks.acquire(client, pipelineId);
+      const lock = await this.#runLocks.acquire(client, pipelineId);
       try {
         await client.query(`INSERT INTO ${this.#schema}.runs (id, pipeline_id) VALUES ($1, $2)`, [id, pipelineId]);
       } catch (error) {
-        await this.#runLocks.drop(client, key);
+        await this.#runLocks.drop(client, lock.key);
         if ((error as { code?: string }).code === '23503') {
           throw new Error(`cannot start a run: pipeline ${JSON.stringify(pipelineId)} does not exist (call ensurePipeline first)`);
         }
         throw error;
       }
-      this.#runLocks.hold(id, client, key);
+      this.#runLocks.hold(id, client, lock);
     } catch (error) {
       client.release();
       throw error;
@@ -159,10 +157,16 @@ export class StateStore {
    * appends a `checkpoints` row, and adds the state's committed count (destinationStats.recordCount,
    * else sourceStats.recordCount) to the run's `records_committed` for that stream.
    *
+   * The run must still be `running` and hold its pipeline lock (see `RunLocks.assertHeld`): a run whose
+   * lock connection died may have been replaced by a new run of the pipeline, and two runs committing
+   * one pipeline's state would undo each other's checkpoints.
+   *
    * @param options.recordsForwarded records the engine passed to the destination for this checkpoint,
    *   kept next to the source's and destination's own counts for reconciliation.
-   * @throws Error when the run does not exist or belongs to another pipeline, when the STATE is
-   *   malformed, or from Postgres. Nothing is persisted then; the engine must fail the run.
+   * @throws Error when the run does not exist, belongs to another pipeline or has finished; when it no
+   *   longer holds its pipeline lock ("cannot commit state: run … no longer holds the lock of pipeline
+   *   …"); when the STATE is malformed; or from Postgres. Nothing is persisted then; the engine must
+   *   fail the run.
    */
   async commitState(
     runId: string,
@@ -177,12 +181,25 @@ export class StateStore {
          SET streams = streams || jsonb_build_object($3::text,
            coalesce(streams -> $3::text, '{}'::jsonb) || jsonb_build_object('records_committed',
              coalesce((streams -> $3::text ->> 'records_committed')::bigint, 0) + $4::bigint))
-         WHERE id = $1 AND pipeline_id = $2`,
+         WHERE id = $1 AND pipeline_id = $2 AND status = 'running'
+         RETURNING id`,
         [runId, pipelineId, key.stream, committedCount(key, options.recordsForwarded)],
       );
       if (run.rowCount === 0) {
-        throw new Error(`cannot commit state: no run ${runId} of pipeline ${JSON.stringify(pipelineId)} in the state store`);
+        const { rows } = await client.query<{ status: string; error: string | null }>(
+          `SELECT status, error FROM ${this.#schema}.runs WHERE id = $1 AND pipeline_id = $2`,
+          [runId, pipelineId],
+        );
+        const finished = rows[0];
+        throw new Error(
+          finished
+            ? `cannot commit state: run ${runId} of pipeline ${JSON.stringify(pipelineId)} already finished (${finished.status}${finished.error ? `: ${finished.error}` : ''})`
+            : `cannot commit state: no run ${runId} of pipeline ${JSON.stringify(pipelineId)} in the state store`,
+        );
       }
+      // After the run's row is locked by the UPDATE: a new run marks this one interrupted only once
+      // this transaction ends, so either this checkpoint is in before the new run loads state, or it fails.
+      await this.#runLocks.assertHeld(client, runId, pipelineId);
       await client.query(
         `INSERT INTO ${this.#schema}.stream_states (pipeline_id, stream, namespace, state, run_id)
          VALUES ($1, $2, $3, $4, $5)
