@@ -119,6 +119,15 @@ export class ConnectorProcess {
     this.child.stdin!.end();
   }
 
+  /**
+   * Sends `signal` (default SIGKILL: no chance to clean up, as in a crash) and resolves when the
+   * process is gone. A process that already ended is left alone.
+   */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<RunResult> {
+    if (!this.finished) this.child.kill(signal);
+    return this.done;
+  }
+
   /** Resolves with the first line (at or after `from`) matching `predicate`; undefined if it exits first. */
   async waitFor(predicate: (line: OutputLine) => boolean, from = 0): Promise<OutputLine | undefined> {
     for (;;) {

@@ -11,9 +11,9 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { ConfiguredAirbyteCatalog } from '@sync/protocol';
+import { canonicalJson, type ConfiguredAirbyteCatalog } from '@sync/protocol';
 import { ConnectorProcess, howItEnded, stderrTail } from './connector-run.ts';
-import { canonicalJson, judgeLines, type WireMessage } from './messages.ts';
+import { judgeLines, type WireMessage } from './messages.ts';
 import type { CheckResult } from './report.ts';
 import { checkBadConfig, checkGoodConfig, specChecks } from './spec-check.ts';
 import { jsonFile, type SuiteContext } from './suite-context.ts';

@@ -50,15 +50,3 @@ export function endedWell(result: RunResult, messages: readonly WireMessage[]): 
 export function payloads<T>(messages: readonly WireMessage[], type: string, field: string): Array<{ number: number; value: T }> {
   return messages.filter((m) => m.type === type).map((m) => ({ number: m.number, value: m.message[field] as T }));
 }
-
-/** JSON with object keys sorted, so equal values compare equal whatever their key order (jsonb reorders). */
-export function canonicalJson(value: unknown): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
-    }
-    return v;
-  };
-  return JSON.stringify(sort(value));
-}

@@ -1,22 +1,15 @@
 /**
- * What a `read` printed, checked against the rules every source keeps (DESIGN.md, "Rules every
- * connector and the engine keep"; Airbyte protocol, "State & Checkpointing"):
+ * What a `read` printed, checked against the rules every source keeps (Airbyte protocol, "State &
+ * Checkpointing": https://docs.airbyte.com/understanding-airbyte/airbyte-protocol#state--checkpointing):
  * records belong to configured streams and match their schema; at least one STATE per stream; never
  * the same state twice with records between; `sourceStats.recordCount` counts the records since the
  * previous STATE of that stream (of any stream, for GLOBAL and LEGACY states).
  */
 import type { ValidateFunction } from 'ajv';
-import type { ConfiguredAirbyteCatalog } from '@sync/protocol';
+import { canonicalJson, type ConfiguredAirbyteCatalog } from '@sync/protocol';
 import { compileSchema, describeErrors } from './airbyte-schema.ts';
-import { canonicalJson, type WireMessage } from './messages.ts';
-
-interface WireState {
-  type?: string;
-  stream?: { stream_descriptor: { name: string }; stream_state?: Record<string, unknown> };
-  global?: Record<string, unknown>;
-  data?: Record<string, unknown>;
-  sourceStats?: { recordCount?: number };
-}
+import type { WireMessage } from './messages.ts';
+import type { WireState } from './state-file.ts';
 
 export interface ReadAnalysis {
   records: Map<string, number>;

@@ -1,13 +1,16 @@
 /**
  * The source suite: spec, check (good and bad config), discover, read, read again from the returned
- * state, read from an absurd future state. Each step is one or more named checks in the report.
+ * state, stop a read right after some of its STATEs and resume it (source-durability.ts), read from
+ * an absurd future state. Each step is one or more named checks in the report.
  */
 import { configureCatalog, type AirbyteCatalog, type ConfiguredAirbyteCatalog } from '@sync/protocol';
 import { compileSchema } from './airbyte-schema.ts';
 import { endedWell, judgeLines, payloads } from './messages.ts';
 import { analyzeRead, futureOf, type ReadAnalysis } from './read-analysis.ts';
 import type { CheckResult } from './report.ts';
+import { readArgv, sourceDurability } from './source-durability.ts';
 import { checkBadConfig, checkGoodConfig, specChecks } from './spec-check.ts';
+import { stateFileOf } from './state-file.ts';
 import { jsonFile, run, type SuiteContext } from './suite-context.ts';
 
 async function discover(context: SuiteContext): Promise<{ check: CheckResult; catalog?: AirbyteCatalog }> {
@@ -31,12 +34,10 @@ async function discover(context: SuiteContext): Promise<{ check: CheckResult; ca
 }
 
 async function read(context: SuiteContext, catalog: ConfiguredAirbyteCatalog, state?: unknown) {
-  const argv = ['read', '--config', await jsonFile(context, 'config', context.file.config), '--catalog', await jsonFile(context, 'catalog', catalog)];
-  if (state !== undefined) argv.push('--state', await jsonFile(context, 'state', state));
-  const result = await run(context, argv);
+  const result = await run(context, await readArgv(context, catalog, state));
   const { messages, problems } = judgeLines(result.lines);
   problems.push(...endedWell(result, messages));
-  return { problems, analysis: analyzeRead(messages, catalog) };
+  return { problems, messages, analysis: analyzeRead(messages, catalog) };
 }
 
 function total(analysis: ReadAnalysis): number {
@@ -94,11 +95,12 @@ export async function sourceSuite(context: SuiteContext): Promise<CheckResult[]>
     checks.push({ name: 'read: emits records', problems: ['read emitted no record: the test config should reach some data'] });
   }
 
-  const again = await read(context, catalog, first.analysis.lastStates);
+  const again = await read(context, catalog, stateFileOf(first.analysis.lastStates));
   checks.push({
     name: 'read from the returned state: valid, and never goes backwards',
     problems: [...again.problems, ...again.analysis.recordProblems, ...again.analysis.stateProblems, ...backwards(first.analysis, again.analysis)],
   });
+  checks.push(await sourceDurability(context, catalog, first.messages));
 
   const incremental = { streams: catalog.streams.filter((s) => s.sync_mode === 'incremental') };
   if (incremental.streams.length === 0) {
