@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { execa } from 'execa';
 import { log, parseMessage, readLines, type AirbyteMessage } from '@sync/protocol';
 import type { ConnectorCommand } from './connector-command.ts';
+import { connectorEnvironment } from './connector-env.ts';
 
 /** One protocol message as read from a connector's stdout. */
 export interface ConnectorLine {
@@ -55,6 +56,11 @@ export interface SpawnOptions {
   /** Connector command and its options, e.g. `['read', '--config', '/tmp/…/config.json', …]`. */
   args: readonly string[];
   stdin: 'pipe' | 'ignore';
+  /**
+   * The connector's whole environment, nothing of this process's added; default the allow-listed
+   * variables of this process's (`connector-env.ts`), so no caller hands a connector DATABASE_URL by
+   * accident.
+   */
   env?: NodeJS.ProcessEnv;
   /** Called with each stderr line as it arrives. */
   onStderr?: (line: string) => void;
@@ -72,7 +78,8 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
     reject: false,
     cleanup: true,
     forceKillAfterDelay: 5_000,
-    ...(options.env ? { env: options.env } : {}),
+    env: options.env ?? connectorEnvironment(process.env),
+    extendEnv: false,
   });
   // A connector that exits early closes its stdin; the writer sees EPIPE through `exited` instead.
   child.stdin?.on('error', () => {});

@@ -2,9 +2,13 @@ export { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgre
 export { resolveConnector, type BuiltinConnectors, type ConnectorCommand, type ConnectorKind } from './connector-command.ts';
 export { spawnConnector, describeExit, isNonProtocolLine, type ConnectorProcess, type ConnectorLine, type ConnectorExit } from './connector-process.ts';
 export { callConnector, discoverCatalog, ConnectorFailure } from './call-connector.ts';
-export { createPrivateDir, type PrivateDir } from './private-dir.ts';
+export { createPrivateDir, removeStaleDirs, type PrivateDir } from './private-dir.ts';
 export { runSync, type SyncOptions } from './run-sync.ts';
 export type { ConnectorRole, RunStore, StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
 export { CheckpointLedger, type Acknowledgement } from './checkpoint-ledger.ts';
 export { stateFileContent } from './state-file.ts';
 export { changedKeys } from './config-updates.ts';
+export { RunSecrets, connectionSpecification, type SecretSource } from './secrets.ts';
+export { REDACTED, createRedactor, maskUrlPasswords, redactDeep, type Redact } from './redactor.ts';
+export { secretValues, stringValues, urlSecrets } from './secret-values.ts';
+export { connectorEnvironment, ALLOWED_ENV } from './connector-env.ts';

@@ -19,12 +19,14 @@ import {
 import { ConnectorFailure, discoverCatalog } from './call-connector.ts';
 import { CheckpointLedger } from './checkpoint-ledger.ts';
 import type { ConnectorCommand } from './connector-command.ts';
+import { connectorEnvironment } from './connector-env.ts';
 import { describeExit, spawnConnector, type ConnectorProcess } from './connector-process.ts';
 import type { ConnectorRole, RunStore, StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
 import { DestinationGone, pipeSource } from './pipe-source.ts';
 import { createPrivateDir } from './private-dir.ts';
 import { CheckpointNotSaved, readAcknowledgements } from './read-acknowledgements.ts';
 import { FirstFailure, type RunContext } from './run-context.ts';
+import { RunSecrets } from './secrets.ts';
 import { stateFileContent } from './state-file.ts';
 
 export interface SyncOptions {
@@ -44,29 +46,42 @@ export interface SyncOptions {
    * whole read and swaps it in at the end.
    */
   destinationSyncMode?: DestinationSyncMode;
+  /** Receives every event, with every secret of the run masked (see `secrets.ts`). */
   onEvent?: (event: SyncEvent) => void;
   /** Aborting kills both connectors and ends the run as failed; committed states stay. */
   signal?: AbortSignal;
-  /** Environment for the connector processes (default: this process's). */
+  /**
+   * Environment the connectors' is picked from (default: this process's): only the allow-listed
+   * variables (`connector-env.ts`) and those named in `passEnv` reach them.
+   */
   env?: NodeJS.ProcessEnv;
+  /** Further variables of `env` to pass to both connectors (`sync run --pass-env`); their values are masked. */
+  passEnv?: readonly string[];
+  /** Values to mask besides the connectors' secrets, e.g. the state store's URL (its password is masked). */
+  secrets?: readonly string[];
 }
 
 /**
  * Runs one sync and records it in `store`. Never throws for a failed sync: the result says what
- * failed. Throws only when the store itself cannot record the run's start.
+ * failed. Throws only when the store itself cannot record the run's start. Every event, the failure
+ * and the error stored with the run have the run's secrets masked.
  */
 export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const startedAt = performance.now();
   const { store, pipelineId } = options;
+  const env = connectorEnvironment(options.env ?? process.env, options.passEnv);
+  const secrets = new RunSecrets([...(options.secrets ?? []), ...(options.passEnv ?? []).map((name) => env[name])]);
+  const onEvent = options.onEvent;
+  const emit = (event: SyncEvent) => onEvent?.(secrets.maskEvent(event));
   await store.ensurePipeline({ id: pipelineId, source: options.source.name, destination: options.destination.name });
   const run = await store.startRun(pipelineId);
-  options.onEvent?.({ type: 'run_created', runId: run.id, pipelineId });
+  emit({ type: 'run_created', runId: run.id, pipelineId });
   const streams: Record<string, StreamResult> = {};
   const mismatches: string[] = [];
   const dir = await createPrivateDir('sync-run-');
   let failure: SyncFailure | undefined;
   try {
-    failure = await execute(options, run.id, dir.writeJson, streams, mismatches);
+    failure = await execute({ ...options, env, onEvent: emit }, secrets, run.id, dir.writeJson, streams, mismatches);
   } catch (error) {
     const fromConnector = error instanceof ConnectorFailure;
     failure = {
@@ -84,9 +99,10 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     if (failure) stream.status = 'incomplete';
     else if (stream.status !== 'incomplete') stream.status = 'complete';
   }
+  if (failure) failure = { ...failure, message: secrets.mask(failure.message) };
   const status = failure ? 'failed' : 'succeeded';
   await store.finishRun(run.id, { status, ...(failure ? { error: failure.message } : {}), streams });
-  return {
+  return secrets.maskDeep({
     runId: run.id,
     pipelineId,
     status,
@@ -94,7 +110,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     streams,
     mismatches,
     durationMs: Math.round(performance.now() - startedAt),
-  };
+  });
 }
 
 /** The given config with the keys a connector saved in earlier runs laid over it. */
@@ -120,6 +136,7 @@ async function effectiveConfigs(
 
 async function execute(
   options: SyncOptions,
+  secrets: RunSecrets,
   runId: string,
   writeJson: (name: string, value: unknown) => Promise<string>,
   streams: Record<string, StreamResult>,
@@ -128,6 +145,11 @@ async function execute(
   const emit = options.onEvent ?? (() => {});
   const env = options.env;
   const configs = await effectiveConfigs(options, emit);
+  await secrets.readSpecs(
+    { source: { command: options.source, config: configs.source }, destination: { command: options.destination, config: configs.destination } },
+    env ?? {},
+    (role, connector, message) => emit({ type: 'log', role, connector, level: 'WARN', message }),
+  );
   const sourceConfigPath = await writeJson('source-config.json', configs.source);
   const destinationConfigPath = await writeJson('destination-config.json', configs.destination);
 

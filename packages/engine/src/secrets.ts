@@ -1,0 +1,119 @@
+/**
+ * The secrets of one run, and the masking of everything that leaves the engine with them: every
+ * SyncEvent, the failure, the error stored with the run. Masking is the engine's job, so the CLI's
+ * logs, `sync runs` and any later consumer only ever see masked text.
+ *
+ * A run's secrets are: the values its connectors' specs mark `airbyte_secret` in the configs they are
+ * given (saved CONTROL changes included) and in the changes they send mid-run (a refreshed token);
+ * every string of the config of a connector whose `spec` failed (fail closed); the credentials inside
+ * URLs in any config string; and what the caller names (the state store's URL, values of passed
+ * environment variables).
+ */
+import { errorMessage } from '@sync/protocol';
+import { callConnector } from './call-connector.ts';
+import type { ConnectorCommand } from './connector-command.ts';
+import type { ConnectorRole, SyncEvent } from './events.ts';
+import { createRedactor, redactDeep, type Redact } from './redactor.ts';
+import { secretValues, stringValues, urlSecretsIn } from './secret-values.ts';
+
+/**
+ * Runs `spec` on a connector and returns its `connectionSpecification`.
+ *
+ * @throws ConnectorFailure when the connector fails; Error when it prints no SPEC message.
+ */
+export async function connectionSpecification(command: ConnectorCommand, env?: NodeJS.ProcessEnv): Promise<unknown> {
+  const messages = await callConnector(command, ['spec'], env);
+  const spec = messages.find((m) => m.type === 'SPEC');
+  if (spec?.type !== 'SPEC') throw new Error(`${command.name}: spec printed no SPEC message`);
+  return spec.spec.connectionSpecification;
+}
+
+/** What `RunSecrets.readSpecs` needs of each connector. */
+export interface SecretSource {
+  command: ConnectorCommand;
+  /** The config the connector is started with (saved CONTROL changes applied). */
+  config: Record<string, unknown>;
+}
+
+/** Marks a role whose spec could not be read: every string of its configs is secret. */
+const UNKNOWN = Symbol('no spec');
+
+export class RunSecrets {
+  readonly #schemas = new Map<ConnectorRole, unknown>();
+  readonly #values = new Set<string>();
+  #redact: Redact = createRedactor([]);
+
+  /** @param values secrets known before any spec is read (the state store's URL, passed env values). */
+  constructor(values: Iterable<string | undefined> = []) {
+    this.add(values);
+  }
+
+  /**
+   * Reads each connector's spec (in parallel) and collects the secrets of its config. A connector
+   * whose `spec` fails has every string of its config masked, and `onWarning` says so; the run goes
+   * on (it will most likely fail on the same problem, with a masked error).
+   */
+  async readSpecs(
+    connectors: Record<ConnectorRole, SecretSource>,
+    env: NodeJS.ProcessEnv,
+    onWarning: (role: ConnectorRole, connector: string, message: string) => void,
+  ): Promise<void> {
+    const failures: { role: ConnectorRole; connector: string; error: unknown }[] = [];
+    await Promise.all(
+      (Object.entries(connectors) as [ConnectorRole, SecretSource][]).map(async ([role, { command, config }]) => {
+        try {
+          this.#schemas.set(role, await connectionSpecification(command, env));
+        } catch (error) {
+          this.#schemas.set(role, UNKNOWN);
+          failures.push({ role, connector: command.name, error });
+        }
+        this.addConfig(role, config);
+      }),
+    );
+    // Warned only once every config is known: the spec's own error may quote the other connector's.
+    for (const { role, connector, error } of failures) {
+      onWarning(role, connector, this.mask(`could not read the spec of ${connector}, so every string of its config is masked as a secret: ${errorMessage(error)}`));
+    }
+  }
+
+  /**
+   * Adds the secrets of a config, or of the keys of it a connector changed (CONTROL), of the
+   * connector in `role`. Before `readSpecs` only URL credentials are found.
+   */
+  addConfig(role: ConnectorRole, config: unknown): void {
+    const schema = this.#schemas.get(role);
+    const found = schema === UNKNOWN ? stringValues(config) : secretValues(schema, config);
+    this.add([...found, ...urlSecretsIn(config)]);
+  }
+
+  /** Adds secret values (and the credentials in those that are URLs); empty and undefined are skipped. */
+  add(values: Iterable<string | undefined>): void {
+    const before = this.#values.size;
+    for (const value of values) {
+      if (!value) continue;
+      this.#values.add(value);
+      for (const secret of urlSecretsIn(value)) this.#values.add(secret);
+    }
+    if (this.#values.size !== before) this.#redact = createRedactor(this.#values);
+  }
+
+  /** `text` with every secret known so far masked. */
+  mask(text: string): string {
+    return this.#redact(text);
+  }
+
+  /** A copy of `value` with every string in it masked (see `redactDeep`). */
+  maskDeep<T>(value: T): T {
+    return redactDeep(value, this.#redact);
+  }
+
+  /**
+   * An event as it may leave the engine. A `config_update` first adds the changed keys' secrets, so
+   * a token handed over mid-run is masked in that event and from then on (a line the connector wrote
+   * before it is not: the token was not known yet).
+   */
+  maskEvent(event: SyncEvent): SyncEvent {
+    if (event.type === 'config_update') this.addConfig(event.role, event.changes);
+    return this.maskDeep(event);
+  }
+}
