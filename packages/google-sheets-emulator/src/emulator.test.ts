@@ -141,6 +141,64 @@ describe('google sheets emulator over HTTP', () => {
     expect(sheets.statusCounts()).toEqual({ 200: 2, 429: 2 });
   });
 
+  it('an applied fault carries the request out and then fails it; an unapplied one only fails it', async () => {
+    const id = sheets.createSpreadsheet('applied', ['t']);
+    const append = (row: string) => call('POST', values(id, 't!A1', ':append?valueInputOption=RAW&insertDataOption=INSERT_ROWS'), { values: [[row]] });
+    sheets.inject({ status: 500, count: 1, pathContains: ':append', applied: true });
+    sheets.inject({ status: 503, count: 1, pathContains: ':append' });
+    sheets.inject({ status: 500, count: 1, pathContains: ':batchUpdate', bodyContains: 'deleteDimension', applied: true });
+
+    const applied = await append('a');
+    expect(applied.status).toBe(500);
+    expect(applied.body.error).toMatchObject({ code: 500, status: 'INTERNAL' });
+    expect(sheets.values(id, 't')).toEqual([['a']]);
+    const refused = await append('b');
+    expect(refused.body.error).toMatchObject({ code: 503, status: 'UNAVAILABLE' });
+    expect(sheets.values(id, 't')).toEqual([['a']]);
+    expect((await append('c')).status).toBe(200);
+    expect(sheets.values(id, 't')).toEqual([['a'], ['c']]);
+
+    // A batchUpdate without deleteDimension does not match the third fault; the one with it does.
+    const grown = await call('POST', `v4/spreadsheets/${id}:batchUpdate`, { requests: [{ appendDimension: { sheetId: 0, dimension: 'COLUMNS', length: 1 } }] });
+    expect(grown.status).toBe(200);
+    expect(sheets.faultsLeft()).toBe(1);
+    const deleted = await call('POST', `v4/spreadsheets/${id}:batchUpdate`, { requests: [{ deleteDimension: { range: { sheetId: 0, dimension: 'ROWS', startIndex: 0, endIndex: 1 } } }] });
+    expect(deleted.status).toBe(500);
+    expect(sheets.values(id, 't')).toEqual([['c']]);
+    expect(sheets.faultsLeft()).toBe(0);
+    expect(sheets.requests.filter((r) => r.fault && r.path.includes(id)).map((r) => [r.status, r.fault?.applied ?? false])).toEqual([
+      [500, true],
+      [503, false],
+      [500, true],
+    ]);
+  });
+
+  it('drops the connection, applied or not, and hangs until the client gives up', async () => {
+    const id = sheets.createSpreadsheet('drops', ['t']);
+    const append = (row: string, signal?: AbortSignal) =>
+      fetch(`${sheets.url}${values(id, 't!A1', ':append?valueInputOption=RAW')}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sheets.accessToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ values: [[row]] }),
+        ...(signal ? { signal } : {}),
+      });
+    sheets.inject({ failure: 'drop', count: 1, method: 'POST', applied: true });
+    sheets.inject({ failure: 'drop', count: 1, method: 'POST' });
+    await expect(append('a')).rejects.toThrow();
+    await expect(append('b')).rejects.toThrow();
+    expect(sheets.values(id, 't')).toEqual([['a']]);
+
+    sheets.inject({ failure: 'hang', count: 1, method: 'POST', applied: true });
+    const client = new AbortController();
+    const hung = append('c', client.signal);
+    const seen = await sheets.nextRequest((r) => r.fault !== undefined);
+    expect(seen.status).toBe(0);
+    expect(sheets.values(id, 't')).toEqual([['a'], ['c']]);
+    client.abort();
+    await expect(hung).rejects.toThrow(/abort/i);
+    expect(sheets.faultsLeft()).toBe(0);
+  });
+
   it('answers 429 once the per-window quota is used up', async () => {
     const id = sheets.createSpreadsheet('quota');
     sheets.setQuota(2);

@@ -23,6 +23,9 @@ import {
   type Spreadsheet,
 } from './workbook.ts';
 import { looksLikeJwt, parseServiceAccountKeys, SHEETS_SCOPE, verifyServiceAccountJwt } from './service-account.ts';
+import { faultAnswer, FaultQueue, quotaError, type FaultAnswer, type SheetsFault } from './faults.ts';
+
+export type { SheetsFault, SheetsFaultTarget } from './faults.ts';
 
 /** The OAuth2 client the token endpoint accepts (a refresh-token grant). */
 export interface EmulatorOAuthClient {
@@ -59,15 +62,11 @@ export interface SheetsRequest {
   method: string;
   /** Decoded path, e.g. `/v4/spreadsheets/abc/values/'customers'!A1:append`. */
   path: string;
+  /** The status the client saw; 0 when an injected fault dropped the connection or left it unanswered. */
   status: number;
   time: number;
-}
-
-export interface SheetsFault {
-  status: 429 | 500 | 502 | 503;
-  count: number;
-  /** Only requests whose decoded path contains this string; default all API requests. */
-  pathContains?: string;
+  /** The injected fault this request hit, if any. */
+  fault?: SheetsFault;
 }
 
 export interface SheetsEmulator {
@@ -92,11 +91,19 @@ export interface SheetsEmulator {
   setCell(spreadsheetId: string, sheetTitle: string, row: number, column: number, value: string): void;
   /** API requests served (not the token endpoint), oldest first. */
   requests: readonly SheetsRequest[];
+  /** Resolves with the next logged request that `matches` (one logged later than the call). */
+  nextRequest(matches?: (request: SheetsRequest) => boolean): Promise<SheetsRequest>;
   /** Served requests by status code. */
   statusCounts(): Record<number, number>;
   resetRequests(): void;
-  /** Makes the next `count` matching requests fail with `status`. Faults queue in order. */
+  /**
+   * Makes the next `count` matching requests fail: with a status, a dropped connection or no answer,
+   * after carrying the request out (`applied: true`) or not. Faults queue in order; a request takes
+   * one use of the first fault it matches.
+   */
   inject(fault: SheetsFault): void;
+  /** Uses left of the injected faults: 0 once every one has hit a request. */
+  faultsLeft(): number;
   /** Changes the per-window request quota (undefined = unlimited). */
   setQuota(requestsPerWindow: number | undefined): void;
   close(): Promise<void>;
@@ -121,7 +128,17 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
   let recent: number[] = [];
   const spreadsheets = new Map<string, Spreadsheet>();
   let requests: SheetsRequest[] = [];
-  const faults: SheetsFault[] = [];
+  const faults = new FaultQueue();
+  let waiters: { matches: (request: SheetsRequest) => boolean; resolve: (request: SheetsRequest) => void }[] = [];
+
+  function logRequest(request: SheetsRequest): void {
+    requests.push(request);
+    if (requests.length > MAX_LOGGED_REQUESTS) requests = requests.slice(-MAX_LOGGED_REQUESTS / 2);
+    const woken = waiters.filter((w) => w.matches(request));
+    if (woken.length === 0) return;
+    waiters = waiters.filter((w) => !woken.includes(w));
+    for (const w of woken) w.resolve(request);
+  }
 
   function newSpreadsheet(title: string, sheets: { title?: string; rowCount?: number; columnCount?: number }[]): Spreadsheet {
     const spreadsheetId = randomBytes(22).toString('base64url');
@@ -244,13 +261,8 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
     return verdict.ok ? undefined : `${message} (emulator: ${verdict.reason})`;
   }
 
-  function answer(method: string, path: string, query: URLSearchParams, authorization: string | undefined, raw: string): { status: number; body: unknown } {
-    const faultIndex = faults.findIndex((f) => f.pathContains === undefined || path.includes(f.pathContains));
-    if (faultIndex >= 0) {
-      const fault = faults[faultIndex]!;
-      if (--fault.count <= 0) faults.splice(faultIndex, 1);
-      return fault.status === 429 ? quotaError() : { status: fault.status, body: { error: { code: fault.status, message: 'The service is currently unavailable.', status: fault.status === 503 ? 'UNAVAILABLE' : 'INTERNAL' } } };
-    }
+  /** The answer to an API request, as the API would give it. */
+  function serve(method: string, path: string, query: URLSearchParams, authorization: string | undefined, raw: string): { status: number; body: unknown } {
     if (quota !== undefined) {
       const now = Date.now();
       recent = recent.filter((t) => t > now - quotaWindowMs);
@@ -275,6 +287,14 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
     }
   }
 
+  /** Serves a request unless a fault takes it; an `applied` fault serves it first, then fails. */
+  function answer(method: string, path: string, query: URLSearchParams, authorization: string | undefined, raw: string): { fault?: SheetsFault; answer: FaultAnswer } {
+    const fault = faults.take(method, path, raw);
+    if (fault === undefined) return { answer: { kind: 'status', ...serve(method, path, query, authorization, raw) } };
+    if (fault.applied) serve(method, path, query, authorization, raw);
+    return { fault, answer: faultAnswer(fault) };
+  }
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -286,7 +306,7 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
       const url = new URL(req.url ?? '/', 'http://emulator');
       const method = req.method ?? 'GET';
       const raw = Buffer.concat(chunks).toString('utf8');
-      let result: { status: number; body: unknown };
+      let result: { fault?: SheetsFault; answer: FaultAnswer };
       let path: string;
       try {
         path = decodeURIComponent(url.pathname);
@@ -294,7 +314,7 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
         path = url.pathname;
       }
       if (size > MAX_BODY_BYTES) {
-        result = { status: 413, body: { error: { code: 413, message: 'Request payload size exceeds the limit.', status: 'INVALID_ARGUMENT' } } };
+        result = { answer: { kind: 'status', status: 413, body: { error: { code: 413, message: 'Request payload size exceeds the limit.', status: 'INVALID_ARGUMENT' } } } };
       } else if (method === 'POST' && path === '/token') {
         const granted = token(new URLSearchParams(raw));
         res.writeHead(granted.status, { 'content-type': 'application/json' });
@@ -303,10 +323,15 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
       } else {
         result = answer(method, path, url.searchParams, req.headers.authorization, raw);
       }
-      requests.push({ method, path, status: result.status, time: Date.now() });
-      if (requests.length > MAX_LOGGED_REQUESTS) requests = requests.slice(-MAX_LOGGED_REQUESTS / 2);
-      res.writeHead(result.status, { 'content-type': 'application/json; charset=UTF-8' });
-      res.end(JSON.stringify(result.body));
+      const { answer: reply, fault } = result;
+      logRequest({ method, path, status: reply.kind === 'status' ? reply.status : 0, time: Date.now(), ...(fault ? { fault } : {}) });
+      if (reply.kind === 'drop') {
+        req.socket.destroy();
+      } else if (reply.kind === 'status') {
+        res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8' });
+        res.end(JSON.stringify(reply.body));
+      }
+      // 'hang': no answer; the socket closes when the client gives up or the emulator closes.
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -348,6 +373,9 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
     get requests() {
       return requests;
     },
+    nextRequest(matches = () => true) {
+      return new Promise((resolve) => waiters.push({ matches, resolve }));
+    },
     statusCounts() {
       const counts: Record<number, number> = {};
       for (const r of requests) counts[r.status] = (counts[r.status] ?? 0) + 1;
@@ -356,10 +384,8 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
     resetRequests() {
       requests = [];
     },
-    inject(fault) {
-      if (!Number.isInteger(fault.count) || fault.count < 1) throw new Error(`fault count must be a positive integer, got ${fault.count}`);
-      faults.push({ ...fault });
-    },
+    inject: (fault) => faults.inject(fault),
+    faultsLeft: () => faults.left(),
     setQuota(requestsPerWindow) {
       quota = requestsPerWindow;
       recent = [];
@@ -369,19 +395,6 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       });
-    },
-  };
-}
-
-function quotaError(): { status: number; body: unknown } {
-  return {
-    status: 429,
-    body: {
-      error: {
-        code: 429,
-        message: "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per user' of service 'sheets.googleapis.com'.",
-        status: 'RESOURCE_EXHAUSTED',
-      },
     },
   };
 }
