@@ -35,7 +35,24 @@ export interface DatasetOptions {
    * Default 0: every nested list is complete in its parent (1 to 3 items).
    */
   longNestedLists?: number;
+  /**
+   * Objects of each resource that share one `created` second (a crowd, say 3,000 objects made by one
+   * import): a block of this many consecutive objects in the middle of each resource's history, or
+   * all of them when it has fewer. Default 0: only the ordinary ties.
+   */
+  sameSecond?: number;
+  /**
+   * Orders objects of the same second by a seeded hash of their id instead of by id descending (a
+   * compatible server may order within a second its own way; Stripe documents only newest first).
+   * Events keep the order they happened in. Default false.
+   */
+  shuffleWithinSecond?: boolean;
 }
+
+/** Orders two objects of the same `created` second: -1 when `a` lists first. */
+type TieOrder = (a: string, b: string) => number;
+
+const byIdDescending: TieOrder = (a, b) => (b < a ? -1 : b > a ? 1 : 0);
 
 class ResourceData {
   readonly definition: ResourceDefinition;
@@ -54,9 +71,12 @@ class ResourceData {
   /** id → generation index, deleted objects included. */
   readonly indexes = new Map<string, number>();
 
-  constructor(definition: ResourceDefinition, baseCount: number) {
+  readonly #tieOrder: TieOrder;
+
+  constructor(definition: ResourceDefinition, baseCount: number, tieOrder: TieOrder) {
     this.definition = definition;
     this.baseCount = baseCount;
+    this.#tieOrder = tieOrder;
   }
 
   sort(): void {
@@ -64,7 +84,7 @@ class ResourceData {
     this.order = ids
       .map((_, i) => i)
       .filter((i) => !this.deleted.has(i))
-      .sort((a, b) => created[b]! - created[a]! || (ids[b]! < ids[a]! ? -1 : ids[b]! > ids[a]! ? 1 : 0));
+      .sort((a, b) => created[b]! - created[a]! || this.#tieOrder(ids[a]!, ids[b]!));
     this.positions = new Map(this.order.map((index, position) => [ids[index]!, position]));
   }
 }
@@ -86,11 +106,15 @@ export function splitObjects(total: number, weights: readonly number[]): number[
 export class Dataset {
   readonly #seed: string;
   readonly #longNestedLists: number;
+  readonly #sameSecond: number;
   readonly #resources = new Map<string, ResourceData>();
 
   constructor(options: DatasetOptions) {
     this.#seed = String(options.seed);
     this.#longNestedLists = options.longNestedLists ?? 0;
+    this.#sameSecond = options.sameSecond ?? 0;
+    const seed = this.#seed;
+    const shuffled: TieOrder = (a, b) => hash32(`${seed}:${b}`) - hash32(`${seed}:${a}`) || byIdDescending(a, b);
     const counted = options.counts ?? {};
     for (const name of Object.keys(counted)) {
       if (!RESOURCES.some((r) => r.name === name)) throw new Error(`unknown resource ${name} in counts; known: ${this.names.join(', ')}`);
@@ -99,7 +123,8 @@ export class Dataset {
     const splitCounts = splitObjects(options.objects, split.map((r) => r.weight));
     for (const definition of RESOURCES) {
       const count = counted[definition.name] ?? splitCounts[split.indexOf(definition)]!;
-      const data = new ResourceData(definition, count);
+      const tieOrder = options.shuffleWithinSecond && definition.name !== 'events' ? shuffled : byIdDescending;
+      const data = new ResourceData(definition, count, tieOrder);
       const times = this.#createdTimes(definition.name, count);
       for (let i = 0; i < count; i++) this.#push(data, times[i]!);
       data.sort();
@@ -233,17 +258,26 @@ export class Dataset {
     return index;
   }
 
-  /** Ascending creation times for `count` objects, spread over CREATED_FROM..CREATED_UNTIL. */
+  /**
+   * Ascending creation times for `count` objects, spread over CREATED_FROM..CREATED_UNTIL, with the
+   * `sameSecond` crowd in the middle.
+   */
   #createdTimes(resource: string, count: number): number[] {
     const random = new Random(`${this.#seed}:${resource}:created`);
     const gaps = Array.from({ length: count + 1 }, (_, i) => (i > 0 && random.chance(TIE_SHARE) ? 0 : -Math.log(1 - random.next())));
     const total = gaps.reduce((a, b) => a + b, 0) || 1;
     const span = CREATED_UNTIL - CREATED_FROM;
     let sum = 0;
-    return gaps.slice(0, count).map((gap) => {
+    const times = gaps.slice(0, count).map((gap) => {
       sum += gap;
       return CREATED_FROM + Math.floor((sum / total) * span);
     });
+    const crowd = Math.min(this.#sameSecond, count);
+    if (crowd >= 2) {
+      const start = Math.floor((count - crowd) / 2);
+      times.fill(times[start]!, start, start + crowd);
+    }
+    return times;
   }
 
   #object(data: ResourceData, index: number): StripeObject {

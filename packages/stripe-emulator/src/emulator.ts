@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Dataset, CREATED_FROM, type DatasetOptions } from './dataset.ts';
-import { listItems, listObjects } from './list.ts';
+import { listItems, listObjects, type ListQuirks } from './list.ts';
 import { Mutations, parseForm, type Fields } from './mutations.ts';
 import { ServerRateLimit } from './rate-limit.ts';
 import { Random } from './random.ts';
@@ -50,6 +50,14 @@ export interface StripeEmulatorOptions {
   longNestedLists?: number;
   /** Resources the account cannot use: `not_enabled` (400, feature off) or `forbidden` (403, key lacks the permission). */
   unavailable?: Readonly<Record<string, Unavailability>>;
+  /** Objects of each resource sharing one `created` second, in the middle of its history (or all of them). Default 0. */
+  sameSecond?: number;
+  /** Objects of one second list in a seeded shuffled order instead of id descending (events excepted). Default false. */
+  shuffleWithinSecond?: boolean;
+  /** Lists accept `created` filters and ignore them. Default false. */
+  ignoreCreatedFilter?: boolean;
+  /** Lists accept `starting_after` and ignore it (answer from the top). Default false. */
+  ignoreStartingAfter?: boolean;
 }
 
 export type Unavailability = 'not_enabled' | 'forbidden';
@@ -85,6 +93,11 @@ export interface EmulatorFault {
   status?: 429 | 500 | 502 | 503;
   /** Extra delay before the answer, ms (with no `status`: the real answer, late). */
   delayMs?: number;
+  /**
+   * Sends the status, headers and first half of the body at once, and the rest this many ms later
+   * (a connection that stalls in the middle of a response). With `delayMs`, after that delay.
+   */
+  stallBodyMs?: number;
   count: number;
   /** Matches this path and the paths under it (`/v1/customers` also matches `/v1/customers/cus_1`); default all. */
   path?: string;
@@ -136,6 +149,8 @@ export interface StripeEmulator {
   setFailureRate(share: number): void;
   /** Makes a resource unavailable to this account, or available again (undefined). */
   setUnavailable(resource: string, kind: Unavailability | undefined): void;
+  /** Sets how lists differ from Stripe's from now on (`ignoreCreatedFilter`, `ignoreStartingAfter`); `{}` for Stripe's. */
+  setListQuirks(quirks: ListQuirks): void;
   /** Stops listening and drops open connections, including requests still waiting on latency. */
   close(): Promise<void>;
 }
@@ -154,6 +169,8 @@ interface Answer {
   headers?: Record<string, string>;
   /** Extra delay, ms. */
   delayMs?: number;
+  /** Stall between the two halves of the body, ms. */
+  stallBodyMs?: number;
 }
 
 /** Starts an emulator and resolves once it listens. */
@@ -163,7 +180,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     seed: options.seed ?? 1,
     ...(options.counts ? { counts: options.counts } : {}),
     ...(options.longNestedLists ? { longNestedLists: options.longNestedLists } : {}),
+    ...(options.sameSecond ? { sameSecond: options.sameSecond } : {}),
+    ...(options.shuffleWithinSecond ? { shuffleWithinSecond: true } : {}),
   };
+  let quirks: ListQuirks = { ignoreCreatedFilter: options.ignoreCreatedFilter ?? false, ignoreStartingAfter: options.ignoreStartingAfter ?? false };
   const dataset = new Dataset(datasetOptions);
   const mutations = new Mutations(dataset);
   const apiKey = options.apiKey ?? 'sk_test_emulator';
@@ -200,7 +220,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       counters.failed++;
       return { ...injectedFault(fault.status, fault.retryAfterSeconds), ...(fault.delayMs ? { delayMs: fault.delayMs } : {}) };
     }
-    const extra = fault?.delayMs ? { delayMs: fault.delayMs } : {};
+    const extra = { ...(fault?.delayMs ? { delayMs: fault.delayMs } : {}), ...(fault?.stallBodyMs ? { stallBodyMs: fault.stallBodyMs } : {}) };
     if (method === 'GET' && path.startsWith('/v1/')) {
       if (limiter && !limiter.allow()) {
         counters.rateLimited++;
@@ -235,7 +255,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       if (off === 'forbidden') return permissionDenied(key, path);
       const object = dataset.definition(resource).object;
       if (tail === 0) {
-        if (method === 'GET') return ok(listObjects(dataset, resource, query));
+        if (method === 'GET') return ok(listObjects(dataset, resource, query, quirks));
         if (method === 'POST') return { status: 200, body: mutations.create(resource, parseForm(body)) };
       }
       if (tail === 1 && id) {
@@ -252,10 +272,25 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     return unrecognizedUrl(method, path);
   }
 
+  /** Keeps a timer so that `close()` can drop it. */
+  function later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      waiting.delete(timer);
+      run();
+    }, ms);
+    waiting.add(timer);
+  }
+
   function send(res: ServerResponse, result: Answer): void {
     if (res.destroyed) return;
-    res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': `req_${randomBytes(7).toString('hex')}`, ...result.headers });
-    res.end(JSON.stringify(result.body));
+    const body = JSON.stringify(result.body);
+    res.writeHead(result.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'request-id': `req_${randomBytes(7).toString('hex')}`, ...result.headers });
+    if (!result.stallBodyMs) return void res.end(body);
+    const half = Buffer.from(body).subarray(0, Math.floor(Buffer.byteLength(body) / 2));
+    res.write(half);
+    later(result.stallBodyMs, () => {
+      if (!res.destroyed) res.end(Buffer.from(body).subarray(half.length));
+    });
   }
 
   function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -278,11 +313,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     if (requests.length > MAX_LOGGED_REQUESTS) requests = requests.slice(-MAX_LOGGED_REQUESTS / 2);
     const wait = latencyMs + (result.delayMs ?? 0);
     if (wait <= 0) return send(res, result);
-    const timer = setTimeout(() => {
-      waiting.delete(timer);
-      send(res, result);
-    }, wait);
-    waiting.add(timer);
+    later(wait, () => send(res, result));
   }
 
   const server = createServer((req, res) => {
@@ -330,7 +361,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     },
     inject(fault) {
       if (!Number.isInteger(fault.count) || fault.count < 1) throw new Error(`fault count must be a positive integer, got ${fault.count}`);
-      if (fault.status === undefined && !fault.delayMs) throw new Error('a fault needs a status or a delayMs');
+      if (fault.status === undefined && !fault.delayMs && !fault.stallBodyMs) throw new Error('a fault needs a status, a delayMs or a stallBodyMs');
       faults.push({ ...fault });
     },
     clearFaults() {
@@ -344,6 +375,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     },
     setFailureRate(share) {
       failureRate = share;
+    },
+    setListQuirks(next) {
+      quirks = { ...next };
     },
     setUnavailable(resource, kind) {
       if (!dataset.has(resource)) throw new Error(`unknown resource ${resource}`);

@@ -10,6 +10,9 @@
  * or `status=canceled`); events take `type` (`*` as a wildcard: `customer.*`) or `types[]`. The
  * other parameters of the spec are accepted and ignored; a parameter the spec does not list is
  * refused (400), as Stripe does. `expand` is accepted and ignored.
+ *
+ * `ListQuirks` make the list behave like a server that is not quite Stripe: one that ignores the
+ * `created` filter, or `starting_after`, while still accepting them.
  */
 import type { Dataset } from './dataset.ts';
 import { invalidParameter, noSuchObject, unknownParameter, type StripeErrorResponse } from './errors.ts';
@@ -58,8 +61,16 @@ function eventTypeMatcher(patterns: readonly string[]): (type: string) => boolea
   return (type) => regexes.some((r) => r.test(type));
 }
 
+/** Ways a list may differ from Stripe's, to test clients against servers that are not quite Stripe. */
+export interface ListQuirks {
+  /** Accept `created` / `created[gt|gte|lt|lte]` and answer as if they were absent. */
+  ignoreCreatedFilter?: boolean;
+  /** Accept `starting_after` (an unknown id is still a 400) and answer from the top of the list. */
+  ignoreStartingAfter?: boolean;
+}
+
 /** Lists one page of `resource`; `query` is the decoded query string. */
-export function listObjects(dataset: Dataset, resource: string, query: Readonly<Record<string, string>>): ListResponse | StripeErrorResponse {
+export function listObjects(dataset: Dataset, resource: string, query: Readonly<Record<string, string>>, quirks: ListQuirks = {}): ListResponse | StripeErrorResponse {
   const definition = dataset.definition(resource);
   const accepted = new Set(definition.params);
   let lowest = -Infinity;
@@ -97,13 +108,14 @@ export function listObjects(dataset: Dataset, resource: string, query: Readonly<
 
   // Positions [start, end) hold the objects within the created range (positions are newest first).
   const count = dataset.count(resource);
+  if (quirks.ignoreCreatedFilter) [lowest, highest] = [-Infinity, Infinity];
   let start = firstPosition(count, (p) => dataset.createdAt(resource, p) <= highest);
   let end = firstPosition(count, (p) => dataset.createdAt(resource, p) < lowest);
   for (const [param, id] of [['starting_after', page.startingAfter], ['ending_before', page.endingBefore]] as const) {
     if (id === undefined) continue;
     const position = dataset.positionOf(resource, id);
     if (position === undefined) return noSuchObject(400, definition.object, id, param);
-    if (param === 'starting_after') start = Math.max(start, position + 1);
+    if (param === 'starting_after') start = quirks.ignoreStartingAfter ? start : Math.max(start, position + 1);
     else end = Math.min(end, position);
   }
 

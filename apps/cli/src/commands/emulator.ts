@@ -28,11 +28,22 @@ export const emulatorCommand = defineCommand({
         'rate-limit': { type: 'string', description: 'Most GET requests per second; above it, 429 with Retry-After (0: no limit)', default: '0' },
         'failure-rate': { type: 'string', description: 'Share of GET requests answered with a 500, from 0 to below 1', default: '0' },
         'api-key': { type: 'string', description: 'The API key the emulator accepts', default: 'sk_test_emulator' },
+        'same-second': { type: 'string', description: 'Objects of each resource sharing one created second, in the middle of its history (0: none)', default: '0' },
+        'shuffle-within-second': { type: 'boolean', description: 'List objects of one second in a seeded shuffled order instead of id descending (events excepted)', default: false },
+        'ignore-created-filter': { type: 'boolean', description: 'Accept created[gte|lte|…] filters on lists and ignore them, like a server that is not quite Stripe', default: false },
+        'ignore-starting-after': { type: 'boolean', description: 'Accept starting_after on lists and ignore it (answer from the top)', default: false },
       },
       async run({ args }) {
         const latencyMs = integer('--latency-ms', args['latency-ms'], 0);
         const rateLimit = integer('--rate-limit', args['rate-limit'], 0);
         const failureRate = share('--failure-rate', args['failure-rate']);
+        const sameSecond = integer('--same-second', args['same-second'], 0);
+        const quirks = {
+          sameSecond,
+          shuffleWithinSecond: args['shuffle-within-second'] === true,
+          ignoreCreatedFilter: args['ignore-created-filter'] === true,
+          ignoreStartingAfter: args['ignore-starting-after'] === true,
+        };
         const emulator = await startStripeEmulator({
           port: integer('--port', args.port, 12111),
           objects: integer('--objects', args.objects, 10_000),
@@ -41,12 +52,17 @@ export const emulatorCommand = defineCommand({
           ...(rateLimit > 0 ? { rateLimit } : {}),
           failureRate,
           apiKey: args['api-key'],
+          ...quirks,
         });
         const total = emulator.resources.reduce((n, r) => n + emulator.objects(r).length, 0);
         const limits = [
           latencyMs > 0 ? `${latencyMs} ms latency` : '',
           rateLimit > 0 ? `at most ${rateLimit} requests/s` : '',
           failureRate > 0 ? `${failureRate * 100}% of requests failing` : '',
+          sameSecond > 1 ? `${sameSecond} objects per resource in one second` : '',
+          quirks.shuffleWithinSecond ? 'shuffled within a second' : '',
+          quirks.ignoreCreatedFilter ? 'created filters ignored' : '',
+          quirks.ignoreStartingAfter ? 'starting_after ignored' : '',
         ].filter(Boolean);
         process.stderr.write(
           [
