@@ -11,6 +11,7 @@
  *   "streams": ["customers"],
  *   "futureState": { "customers": { "cursor": 32503680000 } },
  *   "readBack": "psql \"$DATABASE_URL\" -AtX -c 'select _raw_data from s.t'",
+ *   "inputAbort": true,
  *   "teardown": "…",
  *   "timeoutSeconds": 60
  * }
@@ -39,6 +40,11 @@ export interface ConformanceFile {
   futureState?: Record<string, Record<string, unknown>>;
   /** Destinations: a shell command printing the test stream's rows, one JSON object per line. */
   readBack?: string;
+  /**
+   * Destinations: whether `write` honours a TRACE ERROR on its stdin (commits nothing after the last
+   * acknowledged STATE, exits non-zero). Default true; false reports that check as not supported.
+   */
+  inputAbort: boolean;
   /** A shell command run at the end, even after failures (drop the test schema…). */
   teardown?: string;
   /** Longest any one connector command may take, in seconds. Default 120. */
@@ -79,6 +85,7 @@ export function loadConformanceFile(path: string): ConformanceFile {
   for (const field of ['readBack', 'teardown'] as const) {
     if (raw[field] !== undefined && typeof raw[field] !== 'string') throw bad(field, 'a shell command (string)');
   }
+  if (raw.inputAbort !== undefined && typeof raw.inputAbort !== 'boolean') throw bad('inputAbort', 'true or false');
   const timeout = raw.timeoutSeconds ?? 120;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw bad('timeoutSeconds', 'a positive number');
   return {
@@ -91,6 +98,7 @@ export function loadConformanceFile(path: string): ConformanceFile {
     ...(raw.futureState ? { futureState: raw.futureState as Record<string, Record<string, unknown>> } : {}),
     ...(typeof raw.readBack === 'string' ? { readBack: raw.readBack } : {}),
     ...(typeof raw.teardown === 'string' ? { teardown: raw.teardown } : {}),
+    inputAbort: raw.inputAbort !== false,
     timeoutSeconds: timeout,
   };
 }

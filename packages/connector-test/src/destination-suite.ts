@@ -7,64 +7,32 @@
  * 2. batch 2 (one new row, one newer version of a row) follows with LOG and TRACE messages mixed in
  *    (a destination ignores types it does not use); stdin closes; both STATEs must come back, in
  *    order, and the rows must be the newest version of each;
- * 3. both batches are delivered again: same acknowledgements, same rows (delivery is at least once).
+ * 3. both batches are delivered again: same acknowledgements, same rows (delivery is at least once);
+ * 4. durability and input abort (destination-durability.ts), with rows of their own.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { canonicalJson, type ConfiguredAirbyteCatalog } from '@sync/protocol';
+import { canonicalJson } from '@sync/protocol';
 import { ConnectorProcess, howItEnded, stderrTail } from './connector-run.ts';
+import { destinationDurability, inputAbort } from './destination-durability.ts';
 import { judgeLines, type WireMessage } from './messages.ts';
+import { readBack } from './read-back.ts';
 import type { CheckResult } from './report.ts';
 import { checkBadConfig, checkGoodConfig, specChecks } from './spec-check.ts';
 import { jsonFile, type SuiteContext } from './suite-context.ts';
+import { EMITTED_AT, isStateLine, line, recordLine, stateLine, stateOf, TEST_STREAM, testCatalog, widget } from './test-stream.ts';
 
-/** The stream the destination suite writes. */
-export const TEST_STREAM = 'conformance_widgets';
-
-export const testCatalog: ConfiguredAirbyteCatalog = {
-  streams: [
-    {
-      stream: {
-        name: TEST_STREAM,
-        json_schema: {
-          type: 'object',
-          properties: { id: { type: 'string' }, name: { type: 'string' }, updated: { type: 'integer' } },
-        },
-        supported_sync_modes: ['full_refresh', 'incremental'],
-        source_defined_cursor: true,
-        default_cursor_field: ['updated'],
-        source_defined_primary_key: [['id']],
-      },
-      sync_mode: 'incremental',
-      destination_sync_mode: 'append_dedup',
-      cursor_field: ['updated'],
-      primary_key: [['id']],
-    },
-  ],
-};
-
-const widget = (id: string, name: string, updated: number) => ({ id, name, updated });
 const batch1 = [widget('w1', 'one', 1700000001), widget('w2', 'two', 1700000002), widget('w3', 'three', 1700000003)];
 const batch2 = [widget('w4', 'four', 1700000004), widget('w2', 'two, renamed', 1700000005)];
 const finalRows = [batch1[0]!, batch2[1]!, batch1[2]!, batch2[0]!];
 
-const emittedAt = 1700000000000;
-const line = (message: unknown) => JSON.stringify(message);
-const recordLine = (data: object) => line({ type: 'RECORD', record: { stream: TEST_STREAM, data, emitted_at: emittedAt } });
-const stateOf = (position: number, count: number) => ({
-  type: 'STREAM',
-  stream: { stream_descriptor: { name: TEST_STREAM }, stream_state: { updated: position } },
-  sourceStats: { recordCount: count },
-});
 const state1 = stateOf(1700000003, batch1.length);
 const state2 = stateOf(1700000005, batch2.length);
 const others = [
   line({ type: 'LOG', log: { level: 'INFO', message: 'conformance: a LOG for the destination to ignore' } }),
-  line({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: emittedAt, stream_status: { stream_descriptor: { name: TEST_STREAM }, status: 'RUNNING' } } }),
-  line({ type: 'TRACE', trace: { type: 'ESTIMATE', emitted_at: emittedAt, estimate: { name: TEST_STREAM, type: 'STREAM', row_estimate: 5 } } }),
+  line({ type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: EMITTED_AT, stream_status: { stream_descriptor: { name: TEST_STREAM }, status: 'RUNNING' } } }),
+  line({ type: 'TRACE', trace: { type: 'ESTIMATE', emitted_at: EMITTED_AT, estimate: { name: TEST_STREAM, type: 'STREAM', row_estimate: 5 } } }),
 ];
-const input1 = [...batch1.map(recordLine), line({ type: 'STATE', state: state1 })];
-const input2 = [...others.slice(0, 2), ...batch2.map(recordLine), others[2]!, line({ type: 'STATE', state: state2 })];
+const input1 = [...batch1.map(recordLine), stateLine(state1)];
+const input2 = [...others.slice(0, 2), ...batch2.map(recordLine), others[2]!, stateLine(state2)];
 
 /** The state without destinationStats, to compare an acknowledgement with what was sent. */
 function sent(state: Record<string, unknown>): string {
@@ -90,32 +58,17 @@ function ackProblems(messages: readonly WireMessage[], expected: ReadonlyArray<{
   return problems;
 }
 
-async function readBack(context: SuiteContext): Promise<{ rows?: string[]; problem?: string }> {
-  const command = context.file.readBack!;
-  try {
-    const { stdout } = await promisify(execFile)('/bin/sh', ['-c', command], {
-      cwd: context.command.cwd,
-      env: context.command.env ?? process.env,
-      timeout: context.timeoutMs,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const rows = stdout.split('\n').filter((l) => l.trim() !== '').map((l) => canonicalJson(JSON.parse(l)));
-    return { rows: rows.sort() };
-  } catch (error) {
-    return { problem: `readBack failed: ${(error as Error).message.split('\n').slice(0, 3).join(' ')}` };
-  }
-}
-
 async function rowsProblems(context: SuiteContext, expected: readonly object[], when: string): Promise<string[]> {
   if (!context.file.readBack) return [];
-  const { rows, problem } = await readBack(context);
-  if (problem) return [problem];
+  const read = await readBack(context);
+  if ('problem' in read) return [read.problem];
   const want = expected.map(canonicalJson).sort();
-  if (canonicalJson(rows) === canonicalJson(want)) return [];
-  return [`${when}, readBack should print ${want.length} rows ${want.join(' ')}; it printed ${rows!.length}: ${rows!.join(' ')}`];
+  if (canonicalJson(read.rows) === canonicalJson(want)) return [];
+  return [`${when}, readBack should print ${want.length} rows ${want.join(' ')}; it printed ${read.rows.length}: ${read.rows.join(' ')}`];
 }
 
-async function write(context: SuiteContext, config: string, catalog: string) {
+/** Starts `write` with the config and catalog files given (their paths). */
+function startWrite(context: SuiteContext, config: string, catalog: string): ConnectorProcess {
   return new ConnectorProcess(context.command, ['write', '--config', config, '--catalog', catalog], context.timeoutMs);
 }
 
@@ -125,9 +78,9 @@ export async function destinationSuite(context: SuiteContext): Promise<CheckResu
   const catalog = await jsonFile(context, 'catalog', testCatalog);
 
   // First delivery, batch by batch.
-  const first = await write(context, config, catalog);
+  const first = startWrite(context, config, catalog);
   await first.write(input1);
-  const ack1 = await first.waitFor((l) => (l.json as { type?: string } | undefined)?.type === 'STATE');
+  const ack1 = await first.waitFor(isStateLine);
   const afterAck1 = ack1
     ? await rowsProblems(context, batch1, 'once the first STATE is acknowledged')
     : ['the first STATE was never acknowledged while stdin stayed open (acknowledge each STATE once its records are committed)'];
@@ -146,7 +99,7 @@ export async function destinationSuite(context: SuiteContext): Promise<CheckResu
   );
 
   // Second delivery of everything: at least once must not change the tables.
-  const second = await write(context, config, catalog);
+  const second = startWrite(context, config, catalog);
   await second.write([...input1, ...input2]);
   second.end();
   const result2 = await second.done;
@@ -163,5 +116,6 @@ export async function destinationSuite(context: SuiteContext): Promise<CheckResu
   if (!context.file.readBack) {
     checks.push({ name: 'write: tables checked', problems: ['the conformance file has no "readBack" command, so the tables could not be checked'] });
   }
+  checks.push(await destinationDurability(context, config, catalog), await inputAbort(context, config, catalog));
   return checks;
 }
