@@ -6,3 +6,6 @@ export { StateStore, type RunResult, type StateStoreOptions } from './state-stor
 export { INTERRUPTED_RUN_ERROR } from './run-locks.ts';
 export type { CheckpointRecord, ConfigUpdateRecord, RunRecord, RunStatus, RunStreamStats } from './records.ts';
 export { DEFAULT_SCHEMA, migrate } from './migrate.ts';
+export { SecretKeyError, SecretKeyring, generateSecretKey, keyId, parseSecretKey } from './secret-box.ts';
+export { secretKeySource, type SecretKeySource } from './secret-key.ts';
+export type { ResealResult } from './sealed-config-updates.ts';

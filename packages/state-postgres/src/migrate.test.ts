@@ -6,7 +6,7 @@ import { StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
 
 /** Every migration, in order: each is applied exactly once. */
-const MIGRATIONS = ['001_initial_schema', '002_reconciliation_and_config_updates', '003_stream_generations'];
+const MIGRATIONS = ['001_initial_schema', '002_reconciliation_and_config_updates', '003_stream_generations', '004_sealed_config_updates'];
 
 const url = inject('databaseUrl');
 const schemas: string[] = [];

@@ -340,7 +340,7 @@ describe('StateStore runs', () => {
   });
 });
 
-describe('StateStore reconciliation and config updates', () => {
+describe('StateStore reconciliation', () => {
   it('keeps the records the engine forwarded next to the source and destination counts', async () => {
     const pipeline = await newPipeline();
     const run = await store.startRun(pipeline);
@@ -356,17 +356,5 @@ describe('StateStore reconciliation and config updates', () => {
     expect((await store.getRun(run.id))?.streams.charges?.recordsCommitted).toBe(7);
     await store.finishRun(run.id, { status: 'succeeded', streams: { customers: { recordsRead: 10, recordsCommitted: 9, countMismatches: 1 } } });
     expect((await store.getRun(run.id))?.streams.customers).toEqual({ recordsRead: 10, recordsCommitted: 9, countMismatches: 1 });
-  });
-
-  it('merges config changes a connector asked to persist, per pipeline and role', async () => {
-    const pipeline = await newPipeline();
-    expect(await store.loadConfigUpdates(pipeline)).toEqual({});
-    await store.saveConfigUpdate(pipeline, 'destination', { connector: 'destination-google-sheets', changes: { spreadsheet_id: 'a' } });
-    await store.saveConfigUpdate(pipeline, 'destination', { connector: 'destination-google-sheets', changes: { token: 't' } });
-    await store.saveConfigUpdate(pipeline, 'source', { connector: 'source-x', changes: { refresh_token: 'r' } });
-    const updates = await store.loadConfigUpdates(pipeline);
-    expect(updates.destination).toMatchObject({ connector: 'destination-google-sheets', changes: { spreadsheet_id: 'a', token: 't' } });
-    expect(updates.source?.changes).toEqual({ refresh_token: 'r' });
-    expect(await store.loadConfigUpdates(await newPipeline())).toEqual({});
   });
 });

@@ -23,6 +23,9 @@ import {
   type RunStreamStats,
 } from './records.ts';
 import { INTERRUPTED_RUN_ERROR, RunLocks } from './run-locks.ts';
+import type { SecretKeyring } from './secret-box.ts';
+import type { SecretKeySource } from './secret-key.ts';
+import { forgetConfigUpdates, loadConfigUpdates, resealAll, saveConfigUpdate, type ResealResult } from './sealed-config-updates.ts';
 import { committedCount, stateKey } from './state-key.ts';
 
 /**
@@ -42,6 +45,12 @@ export interface StateStoreOptions extends ConnectionTimeouts {
    * then no longer holds. The process keeps running. Default: one line on stderr.
    */
   onConnectionError?: (error: Error) => void;
+  /**
+   * The key that encrypts the secrets the store keeps (saved connector config, see
+   * sealed-config-updates.ts). Without it, saving or reading saved config throws; nothing is ever
+   * stored in plaintext.
+   */
+  secretKeys?: SecretKeySource;
 }
 
 /** What `finishRun` records. */
@@ -58,6 +67,7 @@ export class StateStore {
   readonly #schema: string;
   readonly #where: string;
   readonly #runLocks: RunLocks;
+  #secretKeys: SecretKeySource | undefined;
 
   private constructor(pool: pg.Pool, schema: string, where: string, onConnectionError: (error: Error) => void) {
     this.#pool = pool;
@@ -97,7 +107,9 @@ export class StateStore {
         cause: error,
       });
     }
-    return new StateStore(pool, schema, where, onConnectionError);
+    const store = new StateStore(pool, schema, where, onConnectionError);
+    store.#secretKeys = options.secretKeys;
+    return store;
   }
 
   /** The schema holding the store's tables. */
@@ -357,40 +369,43 @@ export class StateStore {
 
   /**
    * Keeps config values a connector asked to persist with a CONTROL message (Airbyte protocol,
-   * AirbyteControlConnectorConfigMessage). `changes` holds only the changed keys; they are merged over
-   * earlier changes of the same pipeline and role.
+   * AirbyteControlConnectorConfigMessage), encrypted with the store's secret key (created on first
+   * use). `changes` holds only the changed keys; they are merged over earlier changes of the same
+   * pipeline and role.
    *
-   * @throws Error from Postgres (the pipeline must exist).
+   * @throws SecretKeyError when the store has no key source or the saved changes do not open; Error
+   *   from Postgres (the pipeline must exist).
    */
   async saveConfigUpdate(
     pipelineId: string,
     role: 'source' | 'destination',
     update: { connector: string; changes: Record<string, unknown>; runId?: string },
   ): Promise<void> {
-    await this.#pool.query(
-      `INSERT INTO ${this.#schema}.connector_config_updates (pipeline_id, role, connector, changes, run_id)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (pipeline_id, role) DO UPDATE SET connector = excluded.connector,
-         changes = connector_config_updates.changes || excluded.changes, run_id = excluded.run_id, updated_at = now()`,
-      [pipelineId, role, update.connector, JSON.stringify(update.changes), update.runId ?? null],
-    );
+    await saveConfigUpdate(this.#pool, this.#schema, this.#where, this.#secretKeys, pipelineId, role, update);
   }
 
-  /** The persisted config changes of a pipeline's source and destination, if any. */
-  async loadConfigUpdates(
-    pipelineId: string,
-  ): Promise<Partial<Record<'source' | 'destination', ConfigUpdateRecord>>> {
-    const result = await this.#pool.query<{
-      role: 'source' | 'destination';
-      connector: string;
-      changes: Record<string, unknown>;
-      updated_at: Date;
-    }>(`SELECT role, connector, changes, updated_at FROM ${this.#schema}.connector_config_updates WHERE pipeline_id = $1`, [
-      pipelineId,
-    ]);
-    return Object.fromEntries(
-      result.rows.map((row) => [row.role, { connector: row.connector, changes: row.changes, updatedAt: row.updated_at }]),
-    );
+  /**
+   * The persisted config changes of a pipeline's source and destination, if any, decrypted.
+   *
+   * @throws SecretKeyError when a saved change is encrypted with a key the store does not have.
+   */
+  async loadConfigUpdates(pipelineId: string): Promise<Partial<Record<'source' | 'destination', ConfigUpdateRecord>>> {
+    return loadConfigUpdates(this.#pool, this.#schema, this.#secretKeys, pipelineId);
+  }
+
+  /**
+   * Encrypts every saved config with the current key of `keyring` (a key rotation, or plaintext rows
+   * of an older version), in one transaction.
+   *
+   * @throws SecretKeyError when a row is encrypted with a key `keyring` does not hold; nothing changes then.
+   */
+  async resealSecrets(keyring: SecretKeyring): Promise<ResealResult> {
+    return resealAll(this.#pool, this.#schema, this.#where, keyring);
+  }
+
+  /** Deletes the saved config of a pipeline (both roles, or one): the way out when its key is lost. */
+  async forgetConfigUpdates(pipelineId: string, role?: 'source' | 'destination'): Promise<number> {
+    return forgetConfigUpdates(this.#pool, this.#schema, pipelineId, role);
   }
 
   /** Closes every connection. The store is unusable afterwards. */
