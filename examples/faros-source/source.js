@@ -54,7 +54,9 @@ class WidgetSource extends AirbyteSourceBase {
       },
     });
   }
-  async checkConnection() {
+  async checkConnection(config) {
+    const count = config.count ?? 10;
+    if (!Number.isInteger(count) || count < 0) return [false, new Error(`count must be a whole number >= 0, got ${JSON.stringify(count)}`)];
     return [true, undefined];
   }
   streams(config) {

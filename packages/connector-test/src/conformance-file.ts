@@ -10,6 +10,7 @@
  *   "badConfig": { "api_key": "wrong", "base_url": "{{url}}" },
  *   "streams": ["customers"],
  *   "futureState": { "customers": { "cursor": 32503680000 } },
+ *   "sourceStats": true,
  *   "readBack": "psql \"$DATABASE_URL\" -AtX -c 'select _raw_data from s.t'",
  *   "inputAbort": true,
  *   "teardown": "…",
@@ -38,6 +39,11 @@ export interface ConformanceFile {
   streams?: string[];
   /** Sources: per-stream states far in the future (default: derived from the last states read). */
   futureState?: Record<string, Record<string, unknown>>;
+  /**
+   * Sources: whether STATEs carry `sourceStats.recordCount` (optional in the Airbyte protocol; the
+   * engine counts for itself without it). Default true; false reports that check as not supported.
+   */
+  sourceStats: boolean;
   /** Destinations: a shell command printing the test stream's rows, one JSON object per line. */
   readBack?: string;
   /**
@@ -85,7 +91,9 @@ export function loadConformanceFile(path: string): ConformanceFile {
   for (const field of ['readBack', 'teardown'] as const) {
     if (raw[field] !== undefined && typeof raw[field] !== 'string') throw bad(field, 'a shell command (string)');
   }
-  if (raw.inputAbort !== undefined && typeof raw.inputAbort !== 'boolean') throw bad('inputAbort', 'true or false');
+  for (const field of ['inputAbort', 'sourceStats'] as const) {
+    if (raw[field] !== undefined && typeof raw[field] !== 'boolean') throw bad(field, 'true or false');
+  }
   const timeout = raw.timeoutSeconds ?? 120;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw bad('timeoutSeconds', 'a positive number');
   return {
@@ -98,6 +106,7 @@ export function loadConformanceFile(path: string): ConformanceFile {
     ...(raw.futureState ? { futureState: raw.futureState as Record<string, Record<string, unknown>> } : {}),
     ...(typeof raw.readBack === 'string' ? { readBack: raw.readBack } : {}),
     ...(typeof raw.teardown === 'string' ? { teardown: raw.teardown } : {}),
+    sourceStats: raw.sourceStats !== false,
     inputAbort: raw.inputAbort !== false,
     timeoutSeconds: timeout,
   };

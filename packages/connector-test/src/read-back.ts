@@ -3,6 +3,7 @@
  * of the test stream, one JSON object (the record's data) per line.
  */
 import { execFile } from 'node:child_process';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson } from '@sync/protocol';
 import type { SuiteContext } from './suite-context.ts';
@@ -10,13 +11,13 @@ import type { SuiteContext } from './suite-context.ts';
 /** The rows `readBack` printed, each as canonical JSON, sorted; or why they could not be read. */
 export type ReadBack = { rows: string[] } | { problem: string };
 
-/** Runs `readBack` (in the connector's directory and environment, within the time limit). */
+/** Runs `readBack` in the conformance file's directory, with the connector's environment, within the time limit. */
 export async function readBack(context: SuiteContext): Promise<ReadBack> {
   const command = context.file.readBack;
   if (command === undefined) return { problem: 'the conformance file has no "readBack" command' };
   try {
     const { stdout } = await promisify(execFile)('/bin/sh', ['-c', command], {
-      cwd: context.command.cwd,
+      cwd: dirname(context.file.path),
       env: context.command.env ?? process.env,
       timeout: context.timeoutMs,
       maxBuffer: 16 * 1024 * 1024,

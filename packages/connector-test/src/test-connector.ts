@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { findConformanceFile, interpolate, loadConformanceFile } from './conformance-file.ts';
 import type { ConnectorCommand } from './connector-run.ts';
@@ -21,7 +21,11 @@ export interface TestConnectorOptions {
   file?: string;
   /** Working directory of the connector. Default: process.cwd(). */
   cwd?: string;
-  /** Environment of the connector and of the file's commands. Default: process.env. */
+  /**
+   * Environment of the connector and of the file's commands. Default: process.env. Either way the
+   * directory of the Node running the suite comes first in `PATH`, so `node` in the file's commands
+   * is that Node, as it is for a connector command starting with `node`.
+   */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -43,7 +47,8 @@ export function connectorArgv(command: readonly string[]): string[] {
  */
 export async function testConnector(options: TestConnectorOptions): Promise<SuiteReport> {
   const cwd = options.cwd ?? process.cwd();
-  const env = options.env ?? process.env;
+  const given = options.env ?? process.env;
+  const env = { ...given, PATH: [dirname(process.execPath), given.PATH].filter(Boolean).join(delimiter) };
   const argv = connectorArgv(options.command);
   if (argv.length === 0 || !argv[0]) throw new Error('no connector command given: sync connector test -- <command…>');
   const path = options.file ?? findConformanceFile(argv, cwd);
