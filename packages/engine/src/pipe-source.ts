@@ -2,9 +2,14 @@
  * The source half of a run: copies RECORD, STATE and STREAM_STATUS lines from the source's stdout to
  * the destination's stdin, unchanged, waiting on `drain` so memory stays flat. Everything else is for
  * the engine (estimates, logs, errors, config changes).
+ *
+ * Two watchdogs bound the waits: the source's idle timer runs while the engine waits for the source's
+ * next message (any message resets it, LOG and TRACE included), the destination's while it waits for
+ * the destination to drain its stdin. Neither runs while the engine waits on the other side.
  */
 import { once } from 'node:events';
 import { ProtocolError, type FailureType, type StateMessage } from '@sync/protocol';
+import type { ConnectorLine } from './connector-process.ts';
 import type { StreamResult } from './events.ts';
 import { errorTraceOf, handleInfo, type RunContext } from './run-context.ts';
 
@@ -14,33 +19,53 @@ export const READ_PROGRESS_INTERVAL_MS = 250;
 /** The destination exited while the source still had output. */
 export class DestinationGone extends Error {}
 
+/** The source's TRACE ERROR: what it says, and the line as sent, to forward to the destination. */
+export interface SourceErrorTrace {
+  message: string;
+  failureType: FailureType;
+  line: string;
+}
+
 /**
  * Runs until the source's stdout ends.
  *
  * @param destinationDown aborted when the destination process exits.
- * @param onError receives the source's TRACE ERROR, if it sends one.
+ * @param onError receives each TRACE ERROR the source sends.
  * @throws ProtocolError for a line that is not a valid message, or a record of a stream outside the
  *   configured catalog; DestinationGone when the destination is no longer there to write to.
  */
 export async function pipeSource(
   context: RunContext,
   destinationDown: AbortSignal,
-  onError: (error: { message: string; failureType: FailureType }) => void,
+  onError: (error: SourceErrorTrace) => void,
 ): Promise<void> {
-  const { source, streams, ledger, emit } = context;
+  const { source, streams, ledger, emit, idle } = context;
   const stdin = context.destination.stdin!;
   const forward = async (line: string) => {
     if (destinationDown.aborted) throw new DestinationGone();
     if (stdin.write(`${line}\n`)) return;
+    idle.destination.arm();
     try {
       await once(stdin, 'drain', { signal: destinationDown });
     } catch {
       throw new DestinationGone();
+    } finally {
+      idle.destination.disarm();
     }
   };
   const known = Object.keys(streams);
   const lastProgress = new Map<string, number>();
-  for await (const { lineNumber, line, message } of source.lines) {
+  const lines = source.lines[Symbol.asyncIterator]();
+  for (;;) {
+    idle.source.arm();
+    let next: IteratorResult<ConnectorLine>;
+    try {
+      next = await lines.next();
+    } finally {
+      idle.source.disarm();
+    }
+    if (next.done) return;
+    const { lineNumber, line, message } = next.value;
     switch (message.type) {
       case 'RECORD': {
         const counts = streams[message.record.stream];
@@ -79,8 +104,10 @@ export async function pipeSource(
         }
         const estimate = message.trace.estimate;
         if (estimate?.row_estimate !== undefined) emit({ type: 'estimate', stream: estimate.name, rows: estimate.row_estimate });
+        // Not forwarded now: the destination gets it when the source's output ends (run-attempt.ts), so
+        // STATEs the source sends after a stream's error still commit the other streams.
         const error = errorTraceOf(message);
-        if (error) onError(error);
+        if (error) onError({ ...error, line });
         break;
       }
       default:

@@ -6,6 +6,7 @@ import type { CheckpointLedger } from './checkpoint-ledger.ts';
 import { changedKeys } from './config-updates.ts';
 import type { ConnectorProcess } from './connector-process.ts';
 import type { ConnectorRole, RunStore, StreamResult, SyncEvent, SyncFailure } from './events.ts';
+import type { IdleTimer } from './idle-timer.ts';
 
 /** Keeps the first failure seen; later ones are consequences of it (a killed peer, a closed pipe). */
 export class FirstFailure {
@@ -28,6 +29,8 @@ export interface RunContext {
   configs: Record<ConnectorRole, Record<string, unknown>>;
   source: ConnectorProcess;
   destination: ConnectorProcess;
+  /** Watchdogs on each connector, armed while the engine waits on it (see idle-timer.ts). */
+  idle: Record<ConnectorRole, IdleTimer>;
 }
 
 export function errorTraceOf(message: AirbyteMessage): { message: string; failureType: FailureType } | undefined {

@@ -3,31 +3,25 @@
  * (`write`), pipe one into the other with backpressure, and persist every STATE the destination
  * acknowledges, in order, as it arrives.
  *
- * Correctness argument (DESIGN.md): the destination re-emits a STATE only after every record before
- * it is committed, and only re-emitted states are persisted; the next run hands the last persisted
- * states back to the source. A crash anywhere therefore loses nothing: at worst, records after the
- * last acknowledged state are read again, and the destination's upsert makes that harmless.
+ * Correctness argument (docs/architecture.md): the destination re-emits a STATE only after every
+ * record before it is committed, and only re-emitted states that match one the source sent are
+ * persisted; the next run hands the last persisted states back to the source. A crash anywhere
+ * therefore loses nothing: at worst, records after the last acknowledged state are read again, and the
+ * destination's upsert makes that harmless. A destination that no longer holds what a saved state
+ * claims says so before reading (checkpoint-missing), and those streams are read again from the
+ * beginning within the same run.
  */
-import {
-  ConfigError,
-  configureCatalog,
-  errorMessage,
-  type ConfiguredAirbyteCatalog,
-  type DestinationSyncMode,
-  type FailureType,
-} from '@sync/protocol';
+import { ConfigError, configureCatalog, errorMessage, type ConfiguredAirbyteCatalog, type DestinationSyncMode } from '@sync/protocol';
 import { ConnectorFailure, discoverCatalog } from './call-connector.ts';
-import { CheckpointLedger } from './checkpoint-ledger.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
-import { describeExit, spawnConnector, type ConnectorProcess } from './connector-process.ts';
 import type { ConnectorRole, RunStore, StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
-import { DestinationGone, pipeSource } from './pipe-source.ts';
 import { createPrivateDir } from './private-dir.ts';
-import { CheckpointNotSaved, readAcknowledgements } from './read-acknowledgements.ts';
-import { FirstFailure, type RunContext } from './run-context.ts';
+import { planResume } from './resume-plan.ts';
+import { runAttempt } from './run-attempt.ts';
 import { RunSecrets } from './secrets.ts';
 import { stateFileContent } from './state-file.ts';
+import { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
 
 export interface SyncOptions {
   pipelineId: string;
@@ -48,8 +42,14 @@ export interface SyncOptions {
   destinationSyncMode?: DestinationSyncMode;
   /** Receives every event, with every secret of the run masked (see `secrets.ts`). */
   onEvent?: (event: SyncEvent) => void;
-  /** Aborting kills both connectors and ends the run as failed; committed states stay. */
+  /**
+   * Aborting stops the source (its whole process group), tells the destination the input failed (it
+   * commits nothing after its last acknowledged STATE and exits; killed if it lingers), and ends the
+   * run as failed; committed states stay.
+   */
   signal?: AbortSignal;
+  /** Timeouts in ms (0: none); defaults in `DEFAULT_TIMEOUTS` (timeouts.ts). */
+  timeouts?: Partial<RunTimeouts>;
   /**
    * Environment the connectors' is picked from (default: this process's): only the allow-listed
    * variables (`connector-env.ts`) and those named in `passEnv` reach them.
@@ -153,8 +153,13 @@ async function execute(
   const sourceConfigPath = await writeJson('source-config.json', configs.source);
   const destinationConfigPath = await writeJson('destination-config.json', configs.destination);
 
-  const discovered = await discoverCatalog(options.source, sourceConfigPath, env, (line) =>
-    emit({ type: 'stderr', role: 'source', connector: options.source.name, line }),
+  const timeouts: RunTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const discovered = await discoverCatalog(
+    options.source,
+    sourceConfigPath,
+    env,
+    (line) => emit({ type: 'stderr', role: 'source', connector: options.source.name, line }),
+    { timeoutMs: timeouts.commandMs, ...(options.signal ? { signal: options.signal } : {}) },
   );
   let catalog: ConfiguredAirbyteCatalog;
   try {
@@ -166,117 +171,63 @@ async function execute(
   } catch (error) {
     throw new ConfigError(`${options.source.name}: ${errorMessage(error)}`);
   }
-  for (const { stream } of catalog.streams) {
-    streams[stream.name] = { recordsRead: 0, recordsCommitted: 0, status: 'pending', countMismatches: 0 };
-  }
+  const resetCounts = () => {
+    for (const { stream } of catalog.streams) {
+      streams[stream.name] = { recordsRead: 0, recordsCommitted: 0, status: 'pending', countMismatches: 0 };
+    }
+  };
+  resetCounts();
   // A read from scratch is a new generation of each stream: the destination applies its batches even
   // where they equal batches it committed before, which it would otherwise take for a crash's replay.
   const fromScratch = options.fullRefresh || options.destinationSyncMode === 'overwrite';
-  const generations = await options.store.streamGenerations(options.pipelineId, Object.keys(streams), { refresh: fromScratch });
-  catalog = {
-    ...catalog,
-    streams: catalog.streams.map((s) => {
-      const generation = generations[s.stream.name] ?? 0;
-      return { ...s, generation_id: generation, minimum_generation_id: s.destination_sync_mode === 'overwrite' ? generation : 0 };
-    }),
+  const withGenerations = (generations: Record<string, number>) => {
+    catalog = {
+      ...catalog,
+      streams: catalog.streams.map((s) => {
+        const generation = generations[s.stream.name] ?? s.generation_id ?? 0;
+        return { ...s, generation_id: generation, minimum_generation_id: s.destination_sync_mode === 'overwrite' ? generation : 0 };
+      }),
+    };
   };
-  const catalogPath = await writeJson('catalog.json', catalog);
+  withGenerations(await options.store.streamGenerations(options.pipelineId, Object.keys(streams), { refresh: fromScratch }));
+  const saved = fromScratch ? [] : await options.store.loadState(options.pipelineId);
 
-  const state = fromScratch ? [] : await options.store.loadState(options.pipelineId);
-  const stateContent = stateFileContent(state);
-  const statePath = stateContent === undefined ? undefined : await writeJson('state.json', stateContent);
-  const resumed = state.flatMap((s) => {
-    const name = s.stream?.stream_descriptor.name;
-    return name && streams[name] ? [name] : [];
-  });
-  emit({ type: 'run_started', runId, pipelineId: options.pipelineId, catalog, resumed });
-
-  const stderrTo = (role: ConnectorRole, connector: string) => (line: string) =>
-    emit({ type: 'stderr', role, connector, line });
-  const source = spawnConnector(options.source, {
-    args: ['read', '--config', sourceConfigPath, '--catalog', catalogPath, ...(statePath ? ['--state', statePath] : [])],
-    stdin: 'ignore',
-    onStderr: stderrTo('source', options.source.name),
-    ...(env ? { env } : {}),
-  });
-  const destination = spawnConnector(options.destination, {
-    args: ['write', '--config', destinationConfigPath, '--catalog', catalogPath],
-    stdin: 'pipe',
-    onStderr: stderrTo('destination', options.destination.name),
-    ...(env ? { env } : {}),
-  });
-
-  const failures = new FirstFailure();
-  const context: RunContext = {
-    runId,
-    pipelineId: options.pipelineId,
-    store: options.store,
-    streams,
-    mismatches,
-    ledger: new CheckpointLedger(),
-    failures,
-    emit,
-    configs,
-    source,
-    destination,
-  };
-  const onAbort = () => {
-    failures.add('the run was interrupted', 'transient_error', 'engine');
-    source.kill();
-    destination.kill();
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-
-  let sourceDone = false;
-  const destinationDown = new AbortController();
-  void destination.exited.then(() => {
-    destinationDown.abort();
-    if (!sourceDone) source.kill();
-  });
-
-  let sourceError: { message: string; failureType: FailureType } | undefined;
-  let destinationError: { message: string; failureType: FailureType } | undefined;
-
-  const pump = pipeSource(context, destinationDown.signal, (e) => (sourceError ??= e))
-    .catch((error: unknown) => {
-      if (error instanceof DestinationGone) return; // reported from the destination's side
-      failures.add(errorMessage(error), 'system_error', 'source');
-      source.kill();
-    })
-    .finally(() => {
-      sourceDone = true;
-      destination.stdin?.end();
+  const dropped = new Set<string>();
+  for (let attempt = 1; ; attempt++) {
+    const plan = planResume(catalog, saved, dropped);
+    const catalogPath = await writeJson('catalog.json', plan.catalog);
+    const stateContent = stateFileContent(plan.state);
+    const statePath = stateContent === undefined ? undefined : await writeJson('state.json', stateContent);
+    if (attempt === 1) emit({ type: 'run_started', runId, pipelineId: options.pipelineId, catalog: plan.catalog, resumed: plan.resumed });
+    const result = await runAttempt({
+      runId,
+      pipelineId: options.pipelineId,
+      store: options.store,
+      streams,
+      mismatches,
+      emit,
+      configs,
+      source: options.source,
+      destination: options.destination,
+      sourceArgs: ['read', '--config', sourceConfigPath, '--catalog', catalogPath, ...(statePath ? ['--state', statePath] : [])],
+      destinationArgs: ['write', '--config', destinationConfigPath, '--catalog', catalogPath],
+      ...(env ? { env } : {}),
+      timeouts,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
-
-  const acks = readAcknowledgements(context, (e) => (destinationError ??= e)).catch((error: unknown) => {
-    failures.add(errorMessage(error), 'system_error', error instanceof CheckpointNotSaved ? 'engine' : 'destination');
-    source.kill();
-    destination.kill();
-  });
-
-  const [sourceExit, destinationExit] = await Promise.all([source.exited, destination.exited]);
-  await Promise.all([pump, acks]);
-  options.signal?.removeEventListener('abort', onAbort);
-
-  if (failures.value) return failures.value;
-  if (sourceError) return { ...sourceError, message: `${options.source.name}: ${sourceError.message}`, origin: 'source' };
-  if (destinationError) {
-    return { ...destinationError, message: `${options.destination.name}: ${destinationError.message}`, origin: 'destination' };
+    // The destination lost what saved states claim (a dropped schema, a restore from an older backup):
+    // those streams are read again from the beginning, once, never reported as synced over missing data.
+    const lost = (result.missing ?? []).filter((name) => plan.resumed.includes(name) && !dropped.has(name));
+    if (lost.length === 0 || attempt > 1 || options.signal?.aborted) return result.failure;
+    const names = lost.join(', ');
+    emit({
+      type: 'warning',
+      streams: lost,
+      message: `the destination no longer holds what the saved state of ${names} claims; reading ${names} again from the beginning`,
+    });
+    for (const name of lost) dropped.add(name);
+    // A new generation: the destination must not take the new read's batches for replays of old ones.
+    withGenerations(await options.store.streamGenerations(options.pipelineId, lost, { refresh: true }));
+    resetCounts();
   }
-  if (destinationExit.exitCode !== 0) return exitFailure(destination, destinationExit, 'destination');
-  if (sourceExit.exitCode !== 0) return exitFailure(source, sourceExit, 'source');
-  return undefined;
-}
-
-function exitFailure(
-  child: ConnectorProcess,
-  exit: Awaited<ConnectorProcess['exited']>,
-  origin: ConnectorRole,
-): SyncFailure {
-  const last = child.stderrTail().at(-1);
-  return {
-    message: `${child.command.name} ${describeExit(exit)}${last ? ` (last stderr line: ${last})` : ''}`,
-    failureType: 'system_error',
-    origin,
-  };
 }
