@@ -1,7 +1,9 @@
 /**
- * The connectors that ship with the CLI, and the config each takes from the environment when no
- * `--source-config` / `--dest-config` is given (DESIGN.md: `STRIPE_API_KEY`, `STRIPE_BASE_URL`,
- * `DATABASE_URL`).
+ * The connectors that ship with the CLI, and the config each takes from the CLI's environment when
+ * the given config lacks it: `STRIPE_API_KEY` and `STRIPE_BASE_URL` for the Stripe source, the
+ * database URL (`DATABASE_URL` or the embedded one) for the Postgres destination. The CLI reads them
+ * and the engine writes them into the connector's config file (mode 0600): connectors never get the
+ * CLI's environment (`@sync/engine`, connector-env.ts).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +48,7 @@ export async function defaultConfig(
     const apiKey = given.api_key ?? context.env.STRIPE_API_KEY;
     if (!apiKey) {
       throw new UserError(
-        'no Stripe API key: set STRIPE_API_KEY, or pass --source-config \'{"api_key":"sk_test_..."}\'',
+        'no Stripe API key: export STRIPE_API_KEY=sk_..., or put "api_key" in a config file (chmod 600) given with --source-config FILE',
       );
     }
     const baseUrl = given.base_url ?? context.env.STRIPE_BASE_URL;

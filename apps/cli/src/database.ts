@@ -1,14 +1,32 @@
 /**
  * The database the CLI works against: `DATABASE_URL` when set, else the embedded Postgres under
- * `SYNC_HOME` (default `./.sync`), started on first use and stopped when the command ends.
+ * `SYNC_HOME` (default `./.sync`), started on first use and stopped when the command ends. And the key
+ * that encrypts the secrets the state store keeps: `SYNC_SECRET_KEY`, else `$SYNC_HOME/secret.key`.
  */
+import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '@sync/engine';
-import { StateStore } from '@sync/state-postgres';
+import { StateStore, secretKeySource, type SecretKeySource } from '@sync/state-postgres';
 
 export interface Database {
   url(): Promise<string>;
   /** Stops the embedded server if this process started it. */
   close(): Promise<void>;
+}
+
+/** `SYNC_HOME`, default `.sync` (relative to the working directory). */
+export function syncHome(env: NodeJS.ProcessEnv): string {
+  return env.SYNC_HOME || '.sync';
+}
+
+/**
+ * The state store's secret key: `SYNC_SECRET_KEY` (base64 or hex, 32 bytes; `NEW,OLD` during a
+ * rotation) when set, else the key file `$SYNC_HOME/secret.key`, created mode 0600 when a secret is
+ * first stored.
+ *
+ * @throws SecretKeyError when SYNC_SECRET_KEY is set but not a key.
+ */
+export function secretKeys(env: NodeJS.ProcessEnv): SecretKeySource {
+  return secretKeySource({ value: env.SYNC_SECRET_KEY, file: join(syncHome(env), 'secret.key') });
 }
 
 export function openDatabase(env: NodeJS.ProcessEnv, say: (line: string) => void): Database {
@@ -17,8 +35,7 @@ export function openDatabase(env: NodeJS.ProcessEnv, say: (line: string) => void
     async url() {
       if (env.DATABASE_URL) return env.DATABASE_URL;
       embedded ??= (async () => {
-        const home = env.SYNC_HOME || '.sync';
-        const db = await startEmbeddedPostgres(home);
+        const db = await startEmbeddedPostgres(syncHome(env));
         say(`using the embedded Postgres in ${db.dataDir} (set DATABASE_URL to use your own)`);
         return db;
       })();
@@ -30,19 +47,19 @@ export function openDatabase(env: NodeJS.ProcessEnv, say: (line: string) => void
   };
 }
 
-/** A connection string with its password masked, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+/** Opens the state store of `database` with the secret key of `env`. */
+export async function openStore(database: Database, env: NodeJS.ProcessEnv): Promise<StateStore> {
+  return StateStore.open({ url: await database.url(), secretKeys: secretKeys(env) });
 }
 
 /**
  * Runs `fn` with the state store of the CLI's database (DATABASE_URL or the embedded one), then closes
- * both. For commands that only read or reset state: `sync state …`, `sync runs …`.
+ * both. For commands that only read or change the store: `sync state …`, `sync runs …`, `sync secrets …`.
  */
 export async function withStore<T>(fn: (store: StateStore) => Promise<T>): Promise<T> {
   const database = openDatabase(process.env, (line) => process.stderr.write(`${line}\n`));
   try {
-    const store = await StateStore.open({ url: await database.url() });
+    const store = await openStore(database, process.env);
     try {
       return await fn(store);
     } finally {

@@ -9,6 +9,7 @@ import { dbCommand } from './commands/db.ts';
 import { emulatorCommand } from './commands/emulator.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
+import { secretsCommand } from './commands/secrets.ts';
 import { stateCommand } from './commands/state.ts';
 
 const sync = defineCommand({
@@ -23,6 +24,7 @@ const sync = defineCommand({
     source: sourceCommand,
     dest: destCommand,
     state: stateCommand,
+    secrets: secretsCommand,
     db: dbCommand,
     emulator: emulatorCommand,
     connector: connectorCommand,

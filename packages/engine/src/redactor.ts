@@ -11,7 +11,7 @@ export const REDACTED = '[REDACTED]';
 export type Redact = (text: string) => string;
 
 /** `scheme://user:password@` (user possibly empty); group 1 is everything before the password. */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/"'<>]*:)([^\s@/"'<>]+)@/gi;
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/"'<>]*:)([^\s@/]+)@/gi;
 
 /**
  * Masks the password of every URL with user info in `text` (`postgres://app:hunter2@db` →

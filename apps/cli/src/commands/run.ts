@@ -1,12 +1,11 @@
 import { defineCommand } from 'citty';
-import { resolveConnector, runSync } from '@sync/engine';
+import { maskUrlPasswords, resolveConnector, runSync } from '@sync/engine';
 import { errorMessage } from '@sync/protocol';
-import { StateStore } from '@sync/state-postgres';
+import type { StateStore } from '@sync/state-postgres';
 import { builtinConnectors, defaultConfig } from '../builtins.ts';
 import { readConfigInput } from '../config-input.ts';
-import { openDatabase } from '../database.ts';
+import { openDatabase, openStore } from '../database.ts';
 import { LOG_FORMATS, LOG_LEVELS, RunLog, type LogFormat, type LogLevel } from '../logs/run-log.ts';
-import { RunSecrets } from '../logs/secrets.ts';
 import { startInkProgress, type InkProgress } from '../progress/ink-progress.ts';
 import { summary } from '../render-plain.ts';
 import { UserError } from '../user-error.ts';
@@ -28,6 +27,12 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
  */
 function wantsInk(plain: boolean, format: LogFormat, env: NodeJS.ProcessEnv): boolean {
   return !plain && format === 'pretty' && process.stderr.isTTY === true && !env.CI;
+}
+
+/** `--pass-env A,B --pass-env C` → `['A', 'B', 'C']` (citty gives a repeated flag as an array). */
+export function passEnvNames(value: string | string[] | undefined): string[] {
+  const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return values.flatMap((v) => v.split(',')).map((name) => name.trim()).filter(Boolean);
 }
 
 /** `stripe` + `postgres` → `stripe-postgres`; a command line becomes a slug. */
@@ -56,8 +61,24 @@ export const runCommand = defineCommand({
         'or overwrite (read everything, swap the new tables in at the end)',
       valueHint: 'MODE',
     },
-    'source-config': { type: 'string', description: 'Source config, a JSON file or inline JSON (Stripe default: STRIPE_API_KEY, STRIPE_BASE_URL)', valueHint: 'FILE|JSON' },
-    'dest-config': { type: 'string', description: 'Destination config, a JSON file or inline JSON (Postgres default: DATABASE_URL)', valueHint: 'FILE|JSON' },
+    'source-config': {
+      type: 'string',
+      description:
+        'Source config: a JSON file (chmod 600; where secrets go, never inline: argv is in ps and shell history), or inline JSON ' +
+        'for settings that are not secret (Stripe: api_key from STRIPE_API_KEY, base_url from STRIPE_BASE_URL)',
+      valueHint: 'FILE|JSON',
+    },
+    'dest-config': {
+      type: 'string',
+      description: 'Destination config: a JSON file (chmod 600) or inline JSON without secrets (Postgres: url from DATABASE_URL)',
+      valueHint: 'FILE|JSON',
+    },
+    'pass-env': {
+      type: 'string',
+      description:
+        'Also pass this variable of your environment to both connectors (repeatable, or A,B); they get only PATH, HOME, LANG, LC_*, TZ, TMPDIR otherwise. Its value is masked in logs',
+      valueHint: 'NAME',
+    },
     plain: { type: 'boolean', description: 'Plain progress lines on stderr instead of the live terminal view' },
     'log-format': {
       type: 'string',
@@ -100,17 +121,8 @@ export const runCommand = defineCommand({
       const context = { env: process.env, databaseUrl: () => database.url() };
       const sourceConfig = await defaultConfig('source', args.source, await readConfigInput('--source-config', args['source-config']), context);
       const destinationConfig = await defaultConfig('destination', args.dest, await readConfigInput('--dest-config', args['dest-config']), context);
-      store = await StateStore.open({ url: await database.url() });
-      // Config keys saved by earlier runs (CONTROL messages, e.g. a refreshed token) are secrets too.
-      const saved = await store.loadConfigUpdates(pipelineId);
-      const secrets = await RunSecrets.collect(
-        [
-          { role: 'source', command: source, configs: [sourceConfig, saved.source?.changes] },
-          { role: 'destination', command: destination, configs: [destinationConfig, saved.destination?.changes] },
-        ],
-        (warning) => log.message('warn', warning),
-      );
-      log.redact = secrets.redact;
+      const passEnv = passEnvNames(args['pass-env'] as string | string[] | undefined);
+      store = await openStore(database, process.env);
       const streams = args.streams?.split(',').map((s) => s.trim()).filter(Boolean);
       if (wantsInk(Boolean(args.plain), format, process.env)) ink = startInkProgress(process.stderr);
       const view = ink;
@@ -124,12 +136,10 @@ export const runCommand = defineCommand({
         ...(streams && streams.length > 0 ? { streams } : {}),
         fullRefresh: Boolean(args['full-refresh']),
         ...(destinationSyncMode ? { destinationSyncMode } : {}),
+        passEnv,
+        // The engine masks every secret of the run in what it hands back, the state store's password too.
+        secrets: [await database.url()],
         onEvent: (event) => {
-          // A secret a connector hands over mid-run (a refreshed token) is masked from then on.
-          if (event.type === 'config_update') {
-            secrets.addConfig(event.role, event.changes);
-            log.redact = secrets.redact;
-          }
           log.onEvent(event);
           view?.onEvent(event);
         },
@@ -137,7 +147,7 @@ export const runCommand = defineCommand({
       });
       await ink?.finish(result);
       ink = undefined;
-      const failure = result.failure ? log.redact(result.failure.message) : undefined;
+      const failure = result.failure?.message;
       log.logger[failure ? 'error' : 'info'](
         {
           connector: null,
@@ -157,10 +167,11 @@ export const runCommand = defineCommand({
       // Interrupted, the run may fail on a database that the same Ctrl-C is shutting down (an embedded
       // server is in the terminal's process group): say what happened, not what it broke.
       if (abort.signal.aborted && !(error instanceof UserError)) {
-        throw new UserError(`interrupted: committed checkpoints are kept and the next run resumes from the last one (${log.redact(errorMessage(error))})`);
+        throw new UserError(`interrupted: committed checkpoints are kept and the next run resumes from the last one (${maskUrlPasswords(errorMessage(error))})`);
       }
-      // However it failed, the one error line must not carry a secret either.
-      if (error instanceof Error) error.message = log.redact(error.message);
+      // Failures of the run come masked from the engine; the CLI's own (a config, the database) hold no
+      // connector secret, but may quote a connection string.
+      if (error instanceof Error) error.message = maskUrlPasswords(error.message);
       throw error;
     } finally {
       await ink?.finish();

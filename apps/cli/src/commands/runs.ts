@@ -1,8 +1,10 @@
 /**
  * `sync runs list|show`: the run history kept in the state store (status, duration, per-stream
- * counts, the error, every checkpoint's time).
+ * counts, the error, every checkpoint's time). Errors are stored masked by the engine; an error an
+ * older version stored unmasked still has any URL password masked here.
  */
 import { defineCommand } from 'citty';
+import { maskUrlPasswords } from '@sync/engine';
 import type { CheckpointRecord, RunRecord } from '@sync/state-postgres';
 import { withStore } from '../database.ts';
 import { formatDuration } from '../progress/progress-view.ts';
@@ -16,6 +18,11 @@ export function table(header: string[], rows: string[][], right: ReadonlySet<num
   const line = (cells: string[]) =>
     cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The run as it may be shown: a URL password in its error masked (see the module comment). */
+function shown(run: RunRecord): RunRecord {
+  return run.error === undefined ? run : { ...run, error: maskUrlPasswords(run.error) };
 }
 
 function duration(run: RunRecord): string {
@@ -85,7 +92,7 @@ export const runsCommand = defineCommand({
       async run({ args }) {
         const limit = args.limit === undefined ? 20 : Number(args.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit must be a positive whole number (got '${args.limit}')`);
-        const runs = await withStore((store) => store.listRuns({ ...(args.pipeline ? { pipelineId: args.pipeline } : {}), limit }));
+        const runs = (await withStore((store) => store.listRuns({ ...(args.pipeline ? { pipelineId: args.pipeline } : {}), limit }))).map(shown);
         if (args.json) process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
         else if (runs.length === 0) process.stderr.write(`no runs${args.pipeline ? ` of pipeline ${args.pipeline}` : ''} yet\n`);
         else process.stdout.write(`${runsTable(runs)}\n`);
@@ -100,7 +107,7 @@ export const runsCommand = defineCommand({
       async run({ args }) {
         const found = await withStore(async (store) => {
           const run = await store.getRun(args.run).catch(() => undefined);
-          return run ? { run, checkpoints: await store.listCheckpoints(run.id) } : undefined;
+          return run ? { run: shown(run), checkpoints: await store.listCheckpoints(run.id) } : undefined;
         });
         if (!found) throw new UserError(`no run with id '${args.run}' (sync runs list shows the recent ones)`);
         if (args.json) process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);

@@ -2,13 +2,16 @@
  * Structured logs of `sync run` (pino): one JSON object per line, each carrying the run id, the
  * pipeline, the source and destination, the connector that spoke (null for the engine) and the stream
  * (null when the line is about no single stream). `--log-format json` prints those lines on stderr;
- * `pretty` (the default) prints each as a short human line. Every line is redacted before it is written.
+ * `pretty` (the default) prints each as a short human line.
+ *
+ * Secrets are masked by the engine before events reach this log (`@sync/engine`, secrets.ts); the log
+ * itself masks only what no list is needed for, the password of any URL with user info, in the CLI's
+ * own lines as in the engine's.
  */
 import { pino, type Logger } from 'pino';
-import type { SyncEvent } from '@sync/engine';
+import { maskUrlPasswords, redactDeep, type SyncEvent } from '@sync/engine';
 import type { LogLevel as ConnectorLogLevel } from '@sync/protocol';
 import { count } from '../render-plain.ts';
-import type { Redact } from './secrets.ts';
 
 export const LOG_FORMATS = ['pretty', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
@@ -60,26 +63,15 @@ export interface RunLogOptions {
   pipeline: string;
   source: string;
   destination: string;
-  /** Receives each finished line (JSON or pretty), redacted, without a trailing newline. */
+  /** Receives each finished line (JSON or pretty), URL passwords masked, without a trailing newline. */
   write: (line: string, record: LogRecord) => void;
   /** Checkpoint lines at info level are throttled to one per stream per interval (ms); the rest are debug. */
   checkpointIntervalMs?: number;
 }
 
-function redactStrings(value: unknown, redact: Redact): unknown {
-  if (typeof value === 'string') return redact(value);
-  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(item, redact)]));
-  }
-  return value;
-}
-
 /** The log of one `sync run`. */
 export class RunLog {
   readonly logger: Logger;
-  /** Masks secrets in every line; replaced once the connectors' specs are read. */
-  redact: Redact = (text) => text;
   readonly #lastCheckpoint = new Map<string, number>();
   readonly #checkpointIntervalMs: number;
 
@@ -87,8 +79,8 @@ export class RunLog {
     this.#checkpointIntervalMs = options.checkpointIntervalMs ?? 2_000;
     const destination = {
       write: (json: string) => {
-        // Redacting the parsed strings, not the serialized line, keeps the line valid JSON whatever the secret.
-        const record = redactStrings(JSON.parse(json), this.redact) as LogRecord;
+        // Masking the parsed strings, not the serialized line, keeps the line valid JSON whatever it masks.
+        const record = redactDeep(JSON.parse(json) as LogRecord, maskUrlPasswords);
         if (options.format === 'json') options.write(JSON.stringify(record), record);
         else {
           const text = prettyLine(record);
