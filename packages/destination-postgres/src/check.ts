@@ -16,7 +16,7 @@ export async function checkPostgres(config: PostgresDestinationConfig): Promise<
   let client: pg.Client;
   try {
     assertSafeIdentifier(config.schema, 'schema');
-    client = await connect(config.url);
+    client = await connect(config.url, { connectTimeoutMs: config.connect_timeout_ms, statementTimeoutMs: config.statement_timeout_ms });
   } catch (error) {
     return { status: 'FAILED', message: errorMessage(error) };
   }

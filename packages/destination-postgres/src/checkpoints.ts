@@ -5,7 +5,7 @@
  *   "<schema>"."_sync_checkpoints" (stream, state_hash, batch_hash, record_count, committed_at)
  *
  * What identifies a replay: the same stream (`''` for a GLOBAL or LEGACY state), the same state blob
- * (sha256 of its canonical JSON: keys sorted, `sourceStats` and `destinationStats` left out) and the
+ * (`stateHash` of @sync/protocol: sha256 of its canonical JSON, stats left out) and the
  * same records before it (sha1 of their data, in order, since the previous STATE of that stream), in
  * the same generation of the stream (configured catalog `generation_id`, which the engine moves on at
  * each full refresh or state reset, so data read again on purpose is applied again).
@@ -14,11 +14,13 @@
  * then drops the staged batch instead of applying it twice, and acknowledges the state again. So even
  * `append` has no duplicates after a crash. Records that differ (new data since the crash) are a new
  * batch and are applied.
+ *
+ * The same table answers the engine's `resume_state_hash` (checkpoint-missing in @sync/protocol): a
+ * stream resumed from a saved state whose hash is not here lost what that state claims.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type pg from 'pg';
-import type { StateMessage } from '@sync/protocol';
-import { quoteIdent } from './identifiers.ts';
+import { quoteIdent, quoteLiteral } from './identifiers.ts';
 
 export const CHECKPOINTS_TABLE = '_sync_checkpoints';
 
@@ -42,28 +44,6 @@ export interface BatchIdentity {
   stateHash: string;
   batchHash: string;
   recordCount: number;
-}
-
-/**
- * sha256 of the state blob of a STATE, in canonical JSON, without its stats, and of the generations of
- * the streams it closes (configured catalog `generation_id`; generation 0 or none hashes the blob
- * alone).
- */
-export function stateHash(state: StateMessage, generations: readonly number[] = []): string {
-  const { sourceStats: _source, destinationStats: _destination, ...blob } = state;
-  const hash = createHash('sha256').update(canonicalJson(blob));
-  if (generations.some((g) => g !== 0)) hash.update(`\ngenerations:${generations.join(',')}`);
-  return hash.digest('hex');
-}
-
-/** JSON with object keys sorted at every level, so that equal values give equal text. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
 /** A running sha1 of the records of one batch; `digest()` returns it and starts the next batch. */
@@ -118,4 +98,31 @@ export class Checkpoints {
       [streams, KEPT_PER_STREAM],
     );
   }
+}
+
+/** A stream the engine resumes from a saved STREAM state, and that state's `stateHash` (`resume_state_hash`). */
+export interface ResumePoint {
+  stream: string;
+  stateHash: string;
+}
+
+/**
+ * The streams of `points` whose checkpoint `schema` does not hold: all of them when the schema or its
+ * checkpoint table is gone (dropped, or restored from a backup older than the table), else those
+ * whose (stream, state hash) row is missing (truncated, or restored from an older backup).
+ *
+ * @returns stream names, in the order of `points`.
+ */
+export async function missingCheckpoints(client: pg.Client, schema: string, points: readonly ResumePoint[]): Promise<string[]> {
+  if (points.length === 0) return [];
+  const table = `${quoteIdent(schema)}.${quoteIdent(CHECKPOINTS_TABLE)}`;
+  const { rows: exists } = await client.query<{ found: boolean }>(`select to_regclass(${quoteLiteral(table)}) is not null as found`);
+  if (!exists[0]?.found) return points.map((p) => p.stream);
+  const { rows } = await client.query<{ stream: string }>(
+    `select p.stream from unnest($1::text[], $2::text[]) as p(stream, state_hash)
+      where exists (select 1 from ${table} c where c.stream = p.stream and c.state_hash = p.state_hash)`,
+    [points.map((p) => p.stream), points.map((p) => p.stateHash)],
+  );
+  const held = new Set(rows.map((r) => r.stream));
+  return points.filter((p) => !held.has(p.stream)).map((p) => p.stream);
 }

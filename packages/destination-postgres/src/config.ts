@@ -1,10 +1,20 @@
 /**
- * The config of the Postgres destination: where to write (`url`, `schema`) and how much to buffer.
+ * The config of the Postgres destination: where to write (`url`, `schema`), how much to buffer, how
+ * deletes are applied, and how long to wait for the database.
  */
 import { z } from 'zod';
 
 /** Default records buffered in memory before they are copied into staging: a memory bound. */
 export const DEFAULT_BATCH_SIZE = 10_000;
+
+/** Default wait for another writer of the same schema to finish, in milliseconds: 10 minutes. */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
+
+/** Default longest statement, in milliseconds: 15 minutes. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15 * 60_000;
+
+/** Default wait for the server to accept a connection, in milliseconds: 10 seconds. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export const PostgresDestinationConfig = z.object({
   url: z
@@ -28,7 +38,29 @@ export const PostgresDestinationConfig = z.object({
     .boolean()
     .default(false)
     .describe(
-      'Delete rows of deleted records (data with "deleted": true or a non-null _ab_cdc_deleted_at). Default false: keep them, flagged with _deleted = true.',
+      'Delete rows of deleted records (data with "_deleted": true, "deleted": true or a non-null _ab_cdc_deleted_at). Default false: keep them, flagged with _deleted = true. Appended streams always keep a row per version.',
     ),
+  lock_timeout_ms: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(DEFAULT_LOCK_TIMEOUT_MS)
+    .describe(
+      'Milliseconds to wait for another writer of the same schema to finish (writers of one schema take turns, holding a Postgres advisory lock for their whole write) before failing with a transient_error. 0 waits without limit. Default 600000 (10 minutes).',
+    ),
+  statement_timeout_ms: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(DEFAULT_STATEMENT_TIMEOUT_MS)
+    .describe(
+      'Longest a single statement (a COPY, a merge, the overwrite swap) may run, in milliseconds (Postgres statement_timeout); past it the write fails with a transient_error and commits nothing after the last acknowledged STATE. 0 means no limit. Default 900000 (15 minutes).',
+    ),
+  connect_timeout_ms: z
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_CONNECT_TIMEOUT_MS)
+    .describe('Milliseconds to wait for the server to accept a connection. Default 10000.'),
 });
 export type PostgresDestinationConfig = z.infer<typeof PostgresDestinationConfig>;

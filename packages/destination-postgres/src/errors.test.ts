@@ -2,6 +2,7 @@ import { describe, expect, it, inject } from 'vitest';
 import pg from 'pg';
 import { catalogOf, configuredStream, countOf, randomSchema, useTestSchema, recordLine, runWrite, stateLine } from './test-support.ts';
 import { checkPostgres } from './check.ts';
+import { PostgresDestinationConfig } from './config.ts';
 
 const db = useTestSchema();
 const { url, schema } = db;
@@ -72,7 +73,7 @@ describe('errors', () => {
     expect(JSON.stringify(result.output)).not.toContain('hunter2secret');
     expect(result.stderr).not.toContain('hunter2secret');
 
-    const status = await checkPostgres({ url: unreachable, schema, batch_size: 10, hard_delete: false });
+    const status = await checkPostgres(PostgresDestinationConfig.parse({ url: unreachable, schema }));
     expect(status.status).toBe('FAILED');
     expect(status.message).toMatch(/^cannot connect to Postgres at 127\.0\.0\.1:1\/analytics: /);
     expect(status.message).not.toContain('hunter2secret');
@@ -89,13 +90,13 @@ describe('errors', () => {
 describe('check', () => {
   it('succeeds against a reachable database without creating the schema', async () => {
     const fresh = randomSchema('dest_pg_check');
-    expect(await checkPostgres({ url, schema: fresh, batch_size: 10, hard_delete: false })).toEqual({ status: 'SUCCEEDED' });
+    expect(await checkPostgres(PostgresDestinationConfig.parse({ url, schema: fresh }))).toEqual({ status: 'SUCCEEDED' });
     const { rows } = await db.pool.query('select 1 from pg_namespace where nspname = $1', [fresh]);
     expect(rows).toHaveLength(0);
   });
 
   it('fails on an unsafe schema name', async () => {
-    const status = await checkPostgres({ url, schema: 'no-dashes', batch_size: 10, hard_delete: false });
+    const status = await checkPostgres(PostgresDestinationConfig.parse({ url, schema: 'no-dashes' }));
     expect(status).toMatchObject({ status: 'FAILED', message: expect.stringContaining('schema name "no-dashes"') });
   });
 });

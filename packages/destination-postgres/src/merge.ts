@@ -8,11 +8,12 @@
  * replaces it only when the incoming cursor is >= the stored one (a missing cursor counts as JSON null,
  * the lowest value); without a cursor field the last received wins.
  *
- * Deletes: a record is a delete when its data has `"deleted": true` (Stripe's deleted objects) or a
- * non-null `_ab_cdc_deleted_at` (Airbyte's CDC convention). A delete always wins over the stored row.
- * Soft (default): the row stays, with `_deleted = true` and its last data; a delete for an unknown
- * key is stored as its own row. Hard (`hard_delete: true`): the row is removed. Appended tables
- * always store a delete as a row with `_deleted = true`.
+ * Deletes: a record is a delete by `isDeletedRecord` of @sync/protocol (`"_deleted": true` from our
+ * sources, `"deleted": true` from Stripe's deleted objects, a non-null `_ab_cdc_deleted_at` from
+ * Airbyte CDC), decided once per record when it is staged (the staging `deleted` column). A delete
+ * always wins over the stored row. Soft (default): the row stays, with `_deleted = true` and its last
+ * data; a delete for an unknown key is stored as its own row. Hard (`hard_delete: true`): the row is
+ * removed. Appended tables always store a delete as a row with `_deleted = true` (a row per version).
  */
 import { castSql } from './columns.ts';
 import { pathLiteral, quoteIdent } from './identifiers.ts';
@@ -27,12 +28,6 @@ export interface MergeOptions {
   hardDelete: boolean;
   /** The batch holds at least one delete (a hard delete then needs its own statement). */
   hasDeletes: boolean;
-}
-
-/** True when `data` is a delete (see the module comment). */
-export function isDelete(data: Record<string, unknown>): boolean {
-  const cdc = data._ab_cdc_deleted_at;
-  return data.deleted === true || (cdc !== undefined && cdc !== null);
 }
 
 /** The statements merging the staged batch of `table`, in order. */

@@ -16,13 +16,17 @@ import { ConfigError } from '@sync/protocol';
 import { columnTypeOfSql, widen } from './columns.ts';
 import { quoteIdent } from './identifiers.ts';
 import { CHECKPOINTS_TABLE_SQL } from './checkpoints.ts';
-import { createTableSql, DELETED_COLUMN, isDeduplicated, type StreamTable } from './tables.ts';
+import { createTableSql, DELETED_COLUMN, isDeduplicated, SHADOW_PREFIX, type StreamTable } from './tables.ts';
 
 /**
  * Creates the schema, the checkpoint table and every stream table that does not exist yet, evolves
- * the existing ones, and creates a fresh, empty shadow table for each overwrite stream (dropping one a
- * crashed overwrite left behind). One transaction; a unique violation from a concurrent writer racing
- * on `if not exists` is retried once. Mutates `table.columns` when a column was widened.
+ * the existing ones, drops every shadow table left in the schema by an earlier write (crashed, killed,
+ * or failed before its swap), and creates this write's own empty shadow table for each overwrite
+ * stream. One transaction; a unique violation from a concurrent session racing on `if not exists` is
+ * retried once. Mutates `table.columns` when a column was widened.
+ *
+ * Call it only while holding the schema lock (schema-lock.ts): then no live writer owns a shadow
+ * table of this schema, so every one found is a leftover.
  *
  * @throws ConfigError when an existing table's primary key does not match the catalog.
  */
@@ -32,9 +36,9 @@ export async function prepareTables(client: pg.Client, schema: string, tables: I
       await client.query('begin');
       await client.query(`create schema if not exists ${quoteIdent(schema)}`);
       await client.query(CHECKPOINTS_TABLE_SQL(schema));
+      await dropLeftoverShadows(client, schema);
       for (const table of tables) {
         if (table.mode === 'overwrite') {
-          await client.query(`drop table if exists ${table.shadowName}`);
           await client.query(createTableSql(table, table.shadowName));
         } else {
           await client.query(createTableSql(table));
@@ -48,6 +52,15 @@ export async function prepareTables(client: pg.Client, schema: string, tables: I
       if (attempt >= 2 || (error as { code?: string }).code !== '23505') throw error;
     }
   }
+}
+
+/** Drops every table of `schema` named like a shadow table (`_sync_shadow_…`, of any stream or write). */
+async function dropLeftoverShadows(client: pg.Client, schema: string): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(
+    'select tablename as name from pg_tables where schemaname = $1 and left(tablename, length($2)) = $2',
+    [schema, SHADOW_PREFIX],
+  );
+  for (const { name } of rows) await client.query(`drop table if exists ${quoteIdent(schema)}.${quoteIdent(name)}`);
 }
 
 async function evolve(client: pg.Client, table: StreamTable): Promise<void> {

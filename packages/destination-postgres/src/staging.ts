@@ -13,10 +13,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { ConfigError } from '@sync/protocol';
+import { ConfigError, isDeletedRecord } from '@sync/protocol';
 import { BatchDigest } from './checkpoints.ts';
 import { quoteIdent } from './identifiers.ts';
-import { isDelete, mergeStatements } from './merge.ts';
+import { mergeStatements } from './merge.ts';
 import type { StreamTable } from './tables.ts';
 
 /** Default bound on buffered record bytes (JSON text) before a flush: 32 MiB. */
@@ -124,7 +124,7 @@ export class Stager {
     const json = JSON.stringify(data);
     staging.digest.update(json);
     staging.digest.update('\n');
-    const deleted = isDelete(data);
+    const deleted = isDeletedRecord(data);
     if (deleted) staging.hasDeletes = true;
     // COPY text format: JSON.stringify escapes every control character, so only backslashes need escaping.
     const line = `${this.#seq++}\t${deleted ? 't' : 'f'}\t${json.includes('\\') ? json.replaceAll('\\', '\\\\') : json}\n`;

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { AirbyteMessage, ConfiguredAirbyteStream } from '@sync/protocol';
+import { planTables } from './tables.ts';
 import { catalogOf, configuredStream, countOf, recordLine, rowsOf, runWrite, stateLine, useTestSchema } from './test-support.ts';
 
 const db = useTestSchema();
@@ -99,5 +100,57 @@ describe('overwrite', () => {
     expect((await rowsOf(db.pool, schema, 'plans')).map((r) => r.key)).toEqual(['x', 'y']);
     const { rows } = await db.pool.query(`select count(*)::int as n from ${pg.escapeIdentifier(schema)}.plans`);
     expect(rows).toEqual([{ n: 2 }]);
+  });
+});
+
+describe('overwrite shadow tables', () => {
+  const shadowsOf = async (s: string) =>
+    (await db.pool.query<{ name: string }>(`select tablename as name from pg_tables where schemaname = $1 and tablename like '\\_sync\\_shadow\\_%' order by 1`, [s])).rows.map((r) => r.name);
+
+  it('are unique per write, within the 63-byte identifier limit', () => {
+    const longest = 's'.repeat(63);
+    const catalog = catalogOf(withMode(configuredStream('plans'), 'overwrite'), withMode(configuredStream(longest), 'overwrite'));
+    const [first, second] = [planTables(catalog, schema), planTables(catalog, schema)];
+    expect(first.get('plans')!.shadowName).not.toBe(second.get('plans')!.shadowName);
+    for (const table of first.values()) {
+      expect(table.shadowName).toMatch(new RegExp(`^"${schema}"\\."_sync_shadow_[0-9a-f]{12}_[0-9a-f]{8}"$`));
+    }
+  });
+
+  it('each write loads its own shadow; leftovers of dead writes are dropped, and an incomplete load leaves none', async () => {
+    // A mixed catalog: the append_dedup stream's STATE is acknowledged at once, while the shadow exists.
+    const catalog = catalogOf(withMode(configuredStream('tiers'), 'overwrite'), configuredStream('ticks'));
+    const load = async (ids: string[], completed: boolean) => {
+      let during: string[] = [];
+      const result = await runWrite({
+        config,
+        catalog,
+        messages: [
+          ...ids.map((id) => recordLine('tiers', { id, updated: 1 })),
+          recordLine('ticks', { id: ids[0]!, updated: 1 }),
+          stateLine('ticks', 1, 1),
+          ...(completed ? [complete('tiers')] : []),
+        ],
+        onMessage: async (m) => {
+          if (m.type === 'STATE' && m.state.stream?.stream_descriptor.name === 'ticks') during = await shadowsOf(schema);
+        },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      return during;
+    };
+    // Shadows a killed write left: one of this stream in the old fixed-name format, one of another stream.
+    await db.pool.query(`create table ${pg.escapeIdentifier(schema)}."_sync_shadow_0123456789ab" (x int)`);
+    await db.pool.query(`create table ${pg.escapeIdentifier(schema)}."_sync_shadow_ba9876543210_deadbeef" (x int)`);
+    const first = await load(['t1', 't2'], true);
+    const second = await load(['t3'], true);
+    expect(first).toHaveLength(1);
+    expect(second).toHaveLength(1);
+    expect(first[0]).not.toBe(second[0]);
+    expect(await shadowsOf(schema)).toEqual([]);
+    expect((await rowsOf(db.pool, schema, 'tiers')).map((r) => r.key)).toEqual(['t3']);
+
+    await load(['t4'], false);
+    expect(await shadowsOf(schema)).toEqual([]);
+    expect((await rowsOf(db.pool, schema, 'tiers')).map((r) => r.key)).toEqual(['t3']);
   });
 });

@@ -10,7 +10,7 @@
  *     primary key (<primary key columns>)    -- append_dedup and overwrite only
  *   )
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ConfigError, type ConfiguredAirbyteCatalog, type ConfiguredAirbyteStream } from '@sync/protocol';
 import { planColumns, type TypedColumn } from './columns.ts';
 import { assertSafeIdentifier, MAX_IDENTIFIER_BYTES, quoteIdent } from './identifiers.ts';
@@ -23,6 +23,14 @@ const METADATA_COLUMNS = [RAW_DATA_COLUMN, SYNCED_AT_COLUMN, DELETED_COLUMN];
 
 /** Prefix of the tables this destination owns in the schema; no stream may use it. */
 export const INTERNAL_PREFIX = '_sync_';
+
+/** Prefix of overwrite shadow tables (see `StreamTable.shadowName`). */
+export const SHADOW_PREFIX = `${INTERNAL_PREFIX}shadow_`;
+
+/** A fresh write id: 8 hex characters, which keeps shadow names at 34 bytes, far below the 63-byte limit. */
+export function newWriteId(): string {
+  return randomBytes(4).toString('hex');
+}
 
 /** How a stream is written (Airbyte `destination_sync_mode`); `update` is not supported. */
 export type WriteMode = 'append' | 'append_dedup' | 'overwrite';
@@ -43,7 +51,7 @@ export interface StreamTable {
   qualifiedName: string;
   /**
    * Overwrite only: the quoted name of the shadow table loaded during the sync and swapped in at the
-   * end: `"<schema>"."_sync_shadow_<sha1 of the stream, 12 hex>"`.
+   * end, unique to this write: `"<schema>"."_sync_shadow_<sha1 of the stream, 12 hex>_<write id>"`.
    */
   shadowName: string;
   mode: WriteMode;
@@ -69,14 +77,15 @@ export function isDeduplicated(table: StreamTable): boolean {
 }
 
 /**
- * Plans the table of every configured stream.
+ * Plans the table of every configured stream. `writeId` (default: a fresh one) makes this write's
+ * shadow table names its own, so that two overwrites of one stream never share a shadow table.
  *
  * @returns stream name → table plan, in catalog order.
  * @throws ConfigError when the schema or a stream name is not a plain identifier or starts with
  *   `_sync_`, when two streams share a name, when append_dedup has no primary key, for the
  *   unsupported `update` mode, or when a primary key column name is unusable.
  */
-export function planTables(catalog: ConfiguredAirbyteCatalog, schema: string): Map<string, StreamTable> {
+export function planTables(catalog: ConfiguredAirbyteCatalog, schema: string, writeId = newWriteId()): Map<string, StreamTable> {
   assertSafeIdentifier(schema, 'schema');
   const tables = new Map<string, StreamTable>();
   for (const configured of catalog.streams) {
@@ -94,7 +103,7 @@ export function planTables(catalog: ConfiguredAirbyteCatalog, schema: string): M
       throw new ConfigError(`stream '${stream}' is append_dedup but has no primary key; set primary_key in the configured catalog or use append`, { stream });
     }
     const skip = primaryKey.filter((k) => k.path.length === 1 && k.path[0] === k.column).map((k) => k.column);
-    const shadow = `${INTERNAL_PREFIX}shadow_${createHash('sha1').update(stream).digest('hex').slice(0, 12)}`;
+    const shadow = `${SHADOW_PREFIX}${createHash('sha1').update(stream).digest('hex').slice(0, 12)}_${writeId}`;
     tables.set(stream, {
       stream,
       schema,

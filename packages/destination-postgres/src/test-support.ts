@@ -9,7 +9,7 @@ import { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { runConnector, type AirbyteMessage, type ConfiguredAirbyteCatalog, type ConfiguredAirbyteStream } from '@sync/protocol';
+import { runConnector, type AirbyteMessage, type ConfiguredAirbyteCatalog, type ConfiguredAirbyteStream, type MessageOf } from '@sync/protocol';
 import { postgresDestination } from './destination.ts';
 
 /**
@@ -94,14 +94,14 @@ export interface WriteRun {
 }
 
 /**
- * Runs `write` in-process with `messages` on stdin. `onMessage` is awaited for each output message
- * before the destination may go on (the stdout stream holds one message), so it can query the
- * database at the exact moment a STATE is acknowledged.
+ * Runs `write` in-process with `messages` on stdin (a Readable to feed it while it runs). `onMessage`
+ * is awaited for each output message before the destination may go on (the stdout stream holds one
+ * message), so it can query the database at the exact moment a STATE is acknowledged.
  */
 export async function runWrite(options: {
   config: Record<string, unknown>;
   catalog: ConfiguredAirbyteCatalog;
-  messages: readonly AirbyteMessage[] | string;
+  messages: readonly AirbyteMessage[] | string | Readable;
   onMessage?: (message: AirbyteMessage) => Promise<void>;
 }): Promise<WriteRun> {
   const dir = await mkdtemp(join(tmpdir(), 'dest-pg-test-'));
@@ -132,10 +132,11 @@ export async function runWrite(options: {
         callback();
       },
     });
-    const input = typeof options.messages === 'string' ? options.messages : ndjson(options.messages);
+    const { messages } = options;
+    const stdin = messages instanceof Readable ? messages : Readable.from([typeof messages === 'string' ? messages : ndjson(messages)]);
     const code = await runConnector(postgresDestination, {
       argv: ['write', '--config', configPath, '--catalog', catalogPath],
-      stdin: Readable.from([input]),
+      stdin,
       stdout,
       stderr: stderrStream,
     });
@@ -151,6 +152,19 @@ export async function rowsOf(pool: pg.Pool, schema: string, table: string, keyCo
     `select ${pg.escapeIdentifier(keyColumn)} as key, _raw_data as data from ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)} order by 1`,
   );
   return rows;
+}
+
+/** The `_deleted` column of every row of `schema.table`, with its key: `{ key, deleted }` ordered by key. */
+export async function deletedFlagsOf(pool: pg.Pool, schema: string, table: string, keyColumn = 'id'): Promise<{ key: string; deleted: boolean }[]> {
+  const { rows } = await pool.query<{ key: string; deleted: boolean }>(
+    `select ${pg.escapeIdentifier(keyColumn)} as key, _deleted as deleted from ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)} order by 1, 2`,
+  );
+  return rows;
+}
+
+/** The TRACE ERRORs among a write's output messages. */
+export function errorsOf(output: readonly AirbyteMessage[]): NonNullable<MessageOf<'TRACE'>['trace']['error']>[] {
+  return output.flatMap((m) => (m.type === 'TRACE' && m.trace.error ? [m.trace.error] : []));
 }
 
 export async function countOf(pool: pg.Pool, schema: string, table: string): Promise<number> {

@@ -10,12 +10,24 @@
  * replayed batches harmless, even in append mode.
  */
 import { createHash } from 'node:crypto';
-import { RecordCounts, acknowledge, log, type AirbyteMessage, type MessageOf, type WriteInput } from '@sync/protocol';
-import { Checkpoints, stateHash, type BatchIdentity } from './checkpoints.ts';
+import type pg from 'pg';
+import {
+  CheckpointMissing,
+  RecordCounts,
+  acknowledge,
+  log,
+  stateHash,
+  type AirbyteMessage,
+  type ConfiguredAirbyteCatalog,
+  type MessageOf,
+  type WriteInput,
+} from '@sync/protocol';
+import { Checkpoints, missingCheckpoints, type BatchIdentity } from './checkpoints.ts';
 import type { PostgresDestinationConfig } from './config.ts';
-import { classifyQueryError, connect } from './connection.ts';
+import { classifyQueryError, connect, describeTarget } from './connection.ts';
 import { quoteIdent } from './identifiers.ts';
 import { prepareTables } from './schema-evolution.ts';
+import { describeHolder, schemaLockHolder, tryLockSchema, waitForSchemaLock } from './schema-lock.ts';
 import { Stager } from './staging.ts';
 import { planTables, type StreamTable } from './tables.ts';
 
@@ -23,6 +35,10 @@ import { planTables, type StreamTable } from './tables.ts';
  * Writes `messages` into one table per configured stream of `config.schema` and yields each STATE,
  * in order, with `destinationStats.recordCount`, after committing every record received before it.
  *
+ * - First, on its connection, it takes the schema's lock (schema-lock.ts), waiting for another writer
+ *   of the schema at most `lock_timeout_ms` (a LOG says for whom), and keeps it to the end. Then,
+ *   before reading any input, it checks that `_sync_checkpoints` holds the `resume_state_hash` of every
+ *   resumed stream (overwrite streams excepted: they are read from scratch).
  * - A STREAM state closes the batch of its stream, a GLOBAL or LEGACY state the batch of every
  *   stream: one transaction merges the batch (merge.ts) and records the checkpoint (checkpoints.ts).
  *   A replayed batch is dropped and its state acknowledged again.
@@ -30,25 +46,39 @@ import { planTables, type StreamTable } from './tables.ts';
  *   the end of input, if the source reported the stream COMPLETE (TRACE STREAM_STATUS). Their STATEs
  *   (and every STATE after the first of them, to keep the order) are acknowledged after that swap; a
  *   stream that did not complete keeps its old table and its states are not acknowledged.
- * - Records after the last STATE are committed at the end of input, with no state.
+ * - Records after the last STATE are committed at the end of input, with no state. When the input
+ *   throws instead (the harness's input abort: the source failed), nothing after the last STATE is
+ *   committed.
  *
  * @throws ConfigError for an unsafe schema or stream name, an unreachable database, a record of a
- *   stream not in the catalog, or a table whose primary key does not match; ConnectorError
- *   `transient_error` when the connection is lost. Records since the last STATE are then not committed.
+ *   stream not in the catalog, or a table whose primary key does not match; CheckpointMissing naming
+ *   the resumed streams whose checkpoint is gone; ConnectorError `transient_error` when the connection
+ *   is lost, a statement outlives `statement_timeout_ms`, or another writer keeps the schema past
+ *   `lock_timeout_ms`. Records since the last STATE are then not committed.
  */
 export async function* writeToPostgres(input: WriteInput<PostgresDestinationConfig>): AsyncGenerator<AirbyteMessage> {
   const { config, catalog, messages } = input;
   const tables = planTables(catalog, config.schema);
-  const client = await connect(config.url);
+  const client = await connect(config.url, { connectTimeoutMs: config.connect_timeout_ms, statementTimeoutMs: config.statement_timeout_ms });
   const target = (table: StreamTable) => (table.mode === 'overwrite' ? table.shadowName : table.qualifiedName);
   try {
+    if (!(await tryLockSchema(client, config.schema))) {
+      const holder = await schemaLockHolder(client, config.schema);
+      const limit = config.lock_timeout_ms > 0 ? `up to ${config.lock_timeout_ms} ms` : 'without limit';
+      yield log('INFO', `schema "${config.schema}" is being written by another writer, ${describeHolder(holder)}: waiting ${limit} for it to finish`);
+      await waitForSchemaLock(client, config.schema, config.lock_timeout_ms, holder);
+    }
+    await assertCheckpointsHeld(client, config, catalog, tables);
     await prepareTables(client, config.schema, tables.values());
     const stager = new Stager(client, tables.values(), { batchSize: config.batch_size, hardDelete: config.hard_delete });
     await stager.createStagingTables();
     const checkpoints = new Checkpoints(client, config.schema);
     const counts = new RecordCounts();
-    /** Acknowledgements waiting for the overwrite swap, with the overwrite streams each depends on. */
-    const held: { ack: MessageOf<'STATE'>; overwrites: string[] }[] = [];
+    /**
+     * Acknowledgements waiting for the overwrite swap, with the overwrite streams each depends on and
+     * the identity of its batch, recorded as a checkpoint once those streams are swapped in.
+     */
+    const held: { ack: MessageOf<'STATE'>; overwrites: string[]; identity: BatchIdentity }[] = [];
     const completed = new Set<string>();
     let total = 0;
     for await (const message of messages) {
@@ -88,14 +118,15 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
           total += identity.recordCount;
         }
         const ack = acknowledge(message, counts.take(message.state));
-        if (held.length > 0 || overwrites.length > 0) held.push({ ack, overwrites });
+        if (held.length > 0 || overwrites.length > 0) held.push({ ack, overwrites, identity });
         else yield ack;
       } else if (message.type === 'TRACE' && message.trace.stream_status?.status === 'COMPLETE') {
         completed.add(message.trace.stream_status.stream_descriptor.name);
       }
     }
 
-    // End of input: commit what came after the last STATE, then swap the completed overwrite streams.
+    // End of input: commit what came after the last STATE, then swap the completed overwrite streams
+    // in and drop the shadows of the others.
     await stager.flush();
     const swapped = new Set<string>();
     let afterLastState = 0;
@@ -104,11 +135,18 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
       for (const table of tables.values()) {
         stager.batch(table.stream);
         afterLastState += await stager.merge(table.stream, target(table));
-        if (table.mode === 'overwrite' && completed.has(table.stream)) {
+        if (table.mode !== 'overwrite') continue;
+        if (completed.has(table.stream)) {
           await client.query(`drop table if exists ${table.qualifiedName}`);
           await client.query(`alter table ${table.shadowName} rename to ${quoteIdent(table.stream)}`);
           swapped.add(table.stream);
+        } else {
+          await client.query(`drop table if exists ${table.shadowName}`);
         }
+      }
+      // The overwrite streams' states now hold: a later incremental run may resume from them.
+      for (const { overwrites, identity } of held) {
+        if (overwrites.length > 0 && overwrites.every((s) => swapped.has(s))) await checkpoints.record(identity);
       }
       await checkpoints.prune([...tables.keys(), '']);
       await client.query('commit');
@@ -125,8 +163,29 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
     for (const { ack, overwrites } of held) if (overwrites.every((s) => swapped.has(s))) yield ack;
     yield log('INFO', `committed ${total} records to schema ${config.schema} (${afterLastState} after the last STATE)`);
   } catch (error) {
-    throw classifyQueryError(error, config.url);
+    throw classifyQueryError(error, config.url, config.statement_timeout_ms);
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/**
+ * Checks, before any input is read, that `_sync_checkpoints` holds the checkpoint each resumed stream
+ * (configured `resume_state_hash`) is resumed from. Overwrite streams are read from scratch and
+ * replace their table, so they need none.
+ *
+ * @throws CheckpointMissing naming every stream whose checkpoint is gone (the engine reads them again
+ *   from the beginning).
+ */
+async function assertCheckpointsHeld(
+  client: pg.Client,
+  config: PostgresDestinationConfig,
+  catalog: ConfiguredAirbyteCatalog,
+  tables: ReadonlyMap<string, StreamTable>,
+): Promise<void> {
+  const points = catalog.streams
+    .filter((s) => s.resume_state_hash !== undefined && tables.get(s.stream.name)?.mode !== 'overwrite')
+    .map((s) => ({ stream: s.stream.name, stateHash: s.resume_state_hash! }));
+  const missing = await missingCheckpoints(client, config.schema, points);
+  if (missing.length > 0) throw new CheckpointMissing(missing, `postgres schema "${config.schema}" at ${describeTarget(config.url)}`);
 }
