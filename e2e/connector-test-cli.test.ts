@@ -39,3 +39,22 @@ it('fails a source whose STATE lies about its record count, naming the check', a
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+it('fails a source whose STATE claims records it has not emitted yet, naming the state, stream and keys lost', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sync-ct-'));
+  try {
+    const config = join(dir, 'conformance.json');
+    // Pages of 4 rows, each STATE 3 rows ahead of the last row emitted.
+    await writeFile(config, JSON.stringify({ kind: 'source', config: { count: 14, page_size: 4, ahead: 3 }, badConfig: { count: -1 } }));
+    const result = await runCli(
+      ['connector', 'test', '--file', config, '--', 'node', join(repoRoot, 'packages/connector-test/fixtures/paged-source.mjs')],
+      cliEnv({ DATABASE_URL: databaseUrl() }),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/✗ read stopped \(SIGKILL\) right after a STATE and resumed from it/);
+    expect(result.stdout).toMatch(/stopped after STATE of "widgets" #1 \{"n":7\} and resumed from it: stream "widgets" lost 3 of 14 primary keys .*: "w5", "w6", "w7"/);
+    expect(result.stdout).toMatch(/\n\d+ passed, 1 failed$/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
