@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { maskUrlPasswords, resolveConnector, runSync } from '@sync/engine';
+import { DEFAULT_TIMEOUTS, formatDuration, maskUrlPasswords, parseDuration, resolveConnector, runSync, type RunTimeouts } from '@sync/engine';
 import { errorMessage } from '@sync/protocol';
 import type { StateStore } from '@sync/state-postgres';
 import { builtinConnectors, defaultConfig } from '../builtins.ts';
@@ -33,6 +33,24 @@ function wantsInk(plain: boolean, format: LogFormat, env: NodeJS.ProcessEnv): bo
 export function passEnvNames(value: string | string[] | undefined): string[] {
   const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
   return values.flatMap((v) => v.split(',')).map((name) => name.trim()).filter(Boolean);
+}
+
+/** The timeout flags and the `RunTimeouts` field each sets. */
+const TIMEOUT_FLAGS = { 'command-timeout': 'commandMs', 'source-idle-timeout': 'sourceIdleMs', 'destination-idle-timeout': 'destinationIdleMs' } as const;
+
+/** The timeouts given as flags (`90s`, `10m`, `500ms`; 0 for none), in ms. */
+function timeoutFlags(args: Partial<Record<keyof typeof TIMEOUT_FLAGS, string>>): Partial<RunTimeouts> {
+  const timeouts: Partial<RunTimeouts> = {};
+  for (const [flag, field] of Object.entries(TIMEOUT_FLAGS) as [keyof typeof TIMEOUT_FLAGS, keyof RunTimeouts][]) {
+    const value = args[flag];
+    if (value === undefined) continue;
+    try {
+      timeouts[field] = parseDuration(value);
+    } catch (error) {
+      throw new UserError(`--${flag}: ${errorMessage(error)}`);
+    }
+  }
+  return timeouts;
 }
 
 /** `stripe` + `postgres` → `stripe-postgres`; a command line becomes a slug. */
@@ -79,6 +97,25 @@ export const runCommand = defineCommand({
         'Also pass this variable of your environment to both connectors (repeatable, or A,B); they get only PATH, HOME, LANG, LC_*, TZ, TMPDIR otherwise. Its value is masked in logs',
       valueHint: 'NAME',
     },
+    'command-timeout': {
+      type: 'string',
+      description: `Fail when a connector's spec, check or discover runs longer than this (default ${formatDuration(DEFAULT_TIMEOUTS.commandMs)}; 0: no limit)`,
+      valueHint: 'DURATION',
+    },
+    'source-idle-timeout': {
+      type: 'string',
+      description:
+        `Fail the run when the source sends nothing (no record, state, log or trace) for this long (default ${formatDuration(DEFAULT_TIMEOUTS.sourceIdleMs)}; ` +
+        '0: no limit); committed checkpoints are kept',
+      valueHint: 'DURATION',
+    },
+    'destination-idle-timeout': {
+      type: 'string',
+      description:
+        `Fail the run when the destination neither reads its input nor answers for this long (default ${formatDuration(DEFAULT_TIMEOUTS.destinationIdleMs)}; ` +
+        '0: no limit)',
+      valueHint: 'DURATION',
+    },
     plain: { type: 'boolean', description: 'Plain progress lines on stderr instead of the live terminal view' },
     'log-format': {
       type: 'string',
@@ -96,6 +133,7 @@ export const runCommand = defineCommand({
     const level = oneOf<LogLevel>('--log-level', args['log-level'] ?? process.env.SYNC_LOG_LEVEL ?? 'info', LOG_LEVELS);
     const pipelineId = args.pipeline ?? defaultPipelineId(args.source, args.dest);
     const destinationSyncMode = args['dest-mode'] === undefined ? undefined : oneOf('--dest-mode', args['dest-mode'], DEST_MODES);
+    const timeouts = timeoutFlags(args);
     let ink: InkProgress | undefined;
     const log = new RunLog({
       format,
@@ -112,8 +150,11 @@ export const runCommand = defineCommand({
     const database = openDatabase(process.env, say);
     const abort = new AbortController();
     const onSignal = () => abort.abort();
+    // Connectors run in process groups of their own: the terminal's Ctrl-C (and its SIGHUP when it
+    // closes) reaches only the CLI, which stops them through the engine.
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    process.once('SIGHUP', onSignal);
     let store: StateStore | undefined;
     try {
       const source = resolveConnector('source', args.source, builtinConnectors);
@@ -144,6 +185,7 @@ export const runCommand = defineCommand({
           view?.onEvent(event);
         },
         signal: abort.signal,
+        timeouts,
       });
       await ink?.finish(result);
       ink = undefined;
@@ -177,6 +219,7 @@ export const runCommand = defineCommand({
       await ink?.finish();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
       await store?.close();
       await database.close();
     }
