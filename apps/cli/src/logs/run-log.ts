@@ -157,6 +157,9 @@ export class RunLog {
       case 'count_mismatch':
         line('warn', { stream: event.stream }, event.message);
         break;
+      case 'warning':
+        line('warn', { streams: event.streams }, event.message);
+        break;
       case 'records_read':
         break;
     }
