@@ -37,6 +37,7 @@ export interface Widget {
   updated: number;
 }
 
+/** A widget row, as both the record's data and the row `readBack` must print. */
 export const widget = (id: string, name: string, updated: number): Widget => ({ id, name, updated });
 
 /** `emitted_at` of every message the suite sends (epoch ms). */
@@ -45,6 +46,7 @@ export const EMITTED_AT = 1700000000000;
 /** A message as one stdin line. */
 export const line = (message: unknown): string => JSON.stringify(message);
 
+/** A RECORD of the test stream carrying `data`, as one stdin line. */
 export const recordLine = (data: Widget): string => line({ type: 'RECORD', record: { stream: TEST_STREAM, data, emitted_at: EMITTED_AT } });
 
 /** A STREAM state of the test stream at cursor `position`, closing `count` records. */
@@ -54,6 +56,7 @@ export const stateOf = (position: number, count: number) => ({
   sourceStats: { recordCount: count },
 });
 
+/** A STATE message carrying `state`, as one stdin line. */
 export const stateLine = (state: ReturnType<typeof stateOf>): string => line({ type: 'STATE', state });
 
 /** True for a stdout line that is a STATE message (an acknowledgement). */
