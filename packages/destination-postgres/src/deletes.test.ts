@@ -4,6 +4,7 @@
  * the `_deleted` column, not only `_raw_data`, says it, and `hard_delete` removes the row.
  */
 import { describe, expect, it } from 'vitest';
+import pg from 'pg';
 import type { AirbyteMessage, ConfiguredAirbyteStream } from '@sync/protocol';
 import { catalogOf, configuredStream, deletedFlagsOf, recordLine, runWrite, stateLine, useTestSchema } from './test-support.ts';
 
@@ -76,5 +77,32 @@ describe('deletes', () => {
     const append = (name: string): ConfiguredAirbyteStream => ({ ...configuredStream(name), destination_sync_mode: 'append' });
     expect(await write(append('append_soft'), false)).toEqual(versions);
     expect(await write(append('append_hard'), true)).toEqual(versions);
+  });
+
+  it('repairs, once, the flags of a table written before `_deleted: true` was recognised', async () => {
+    for (const hardDelete of [false, true]) {
+      const name = hardDelete ? 'legacy_hard' : 'legacy_soft';
+      const table = `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(name)}`;
+      expect((await runWrite({ config: db.config, catalog: catalogOf(configuredStream(name)), messages: [] })).code).toBe(0);
+      // As the earlier version left it: delete records stored as live rows, and no comment on _deleted.
+      const stored = [
+        { id: 'd1', updated: 2, _deleted: true },
+        { id: 'd2', deleted: true },
+        { id: 'd3', updated: 2, _ab_cdc_deleted_at: '2024-05-01T00:00:00Z' },
+        { id: 'd4', updated: 2, _deleted: false, deleted: false },
+        { id: 'd5', updated: 2, _ab_cdc_deleted_at: null },
+      ];
+      for (const data of stored) await db.pool.query(`insert into ${table} (id, _raw_data) values ($1, $2)`, [data.id, data]);
+      await db.pool.query(`comment on column ${table}._deleted is null`);
+
+      const result = await runWrite({ config: { ...db.config, hard_delete: hardDelete }, catalog: catalogOf(configuredStream(name)), messages: [] });
+      expect(result.code, result.stderr).toBe(0);
+      expect(await deletedFlagsOf(db.pool, schema, name)).toEqual(hardDelete ? flags([], ['d4', 'd5']) : flags(['d1', 'd2', 'd3'], ['d4', 'd5']));
+
+      // Once: a later write does not scan the table again.
+      await db.pool.query(`update ${table} set _raw_data = _raw_data || '{"_deleted": true}' where id = 'd4'`);
+      expect((await runWrite({ config: { ...db.config, hard_delete: hardDelete }, catalog: catalogOf(configuredStream(name)), messages: [] })).code).toBe(0);
+      expect((await deletedFlagsOf(db.pool, schema, name)).find((r) => r.key === 'd4')).toEqual({ key: 'd4', deleted: false });
+    }
   });
 });

@@ -108,4 +108,19 @@ describe('resume_state_hash', () => {
     const bogus = { ...overwrite, resume_state_hash: 'f'.repeat(64) };
     expect((await runWrite({ config, catalog: catalogOf(bogus), messages: [complete] })).code).toBe(0);
   });
+
+  it('recognises checkpoint rows written before the hashes moved to @sync/protocol (pinned values)', async () => {
+    const config = freshConfig();
+    expect((await runWrite({ config, catalog: catalogOf(customers), messages: [] })).code).toBe(0);
+    // What the earlier version recorded for stateLine('customers', 1, 1) after { id: 'first', updated: 1 }, in generation 3.
+    await db.pool.query(
+      `insert into ${pg.escapeIdentifier(config.schema)}._sync_checkpoints (stream, state_hash, batch_hash, record_count) values ($1, $2, $3, 1)`,
+      ['customers', 'f4d234216611de0932a128203471ec3419fdc8f25a57d2e829c3c669a9f815fa', '8c2dd0a62308c09beb22fcf2a7a7f8c14051203f'],
+    );
+    const catalog = catalogOf({ ...customers, resume_state_hash: 'f4d234216611de0932a128203471ec3419fdc8f25a57d2e829c3c669a9f815fa' });
+    const result = await runWrite({ config, catalog, messages: [recordLine('customers', { id: 'first', updated: 1 }), stateLine('customers', 1, 1)] });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.output.some((m) => m.type === 'LOG' && /already committed/.test(m.log.message))).toBe(true);
+    expect(await rowsOf(db.pool, config.schema, 'customers')).toEqual([]);
+  });
 });

@@ -16,21 +16,24 @@ import { ConfigError } from '@sync/protocol';
 import { columnTypeOfSql, widen } from './columns.ts';
 import { quoteIdent } from './identifiers.ts';
 import { CHECKPOINTS_TABLE_SQL } from './checkpoints.ts';
+import { markDeleteRule, repairDeleteFlags } from './delete-flags.ts';
 import { createTableSql, DELETED_COLUMN, isDeduplicated, SHADOW_PREFIX, type StreamTable } from './tables.ts';
 
 /**
  * Creates the schema, the checkpoint table and every stream table that does not exist yet, evolves
  * the existing ones, drops every shadow table left in the schema by an earlier write (crashed, killed,
  * or failed before its swap), and creates this write's own empty shadow table for each overwrite
- * stream. One transaction; a unique violation from a concurrent session racing on `if not exists` is
- * retried once. Mutates `table.columns` when a column was widened.
+ * stream. Repairs the `_deleted` flags of tables written under an older delete rule, once
+ * (delete-flags.ts; with `hardDelete`, deduplicated tables lose those rows instead). One transaction;
+ * a unique violation from a concurrent session racing on `if not exists` is retried once. Mutates
+ * `table.columns` when a column was widened.
  *
  * Call it only while holding the schema lock (schema-lock.ts): then no live writer owns a shadow
  * table of this schema, so every one found is a leftover.
  *
  * @throws ConfigError when an existing table's primary key does not match the catalog.
  */
-export async function prepareTables(client: pg.Client, schema: string, tables: Iterable<StreamTable>): Promise<void> {
+export async function prepareTables(client: pg.Client, schema: string, tables: Iterable<StreamTable>, options: { hardDelete?: boolean } = {}): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await client.query('begin');
@@ -40,9 +43,11 @@ export async function prepareTables(client: pg.Client, schema: string, tables: I
       for (const table of tables) {
         if (table.mode === 'overwrite') {
           await client.query(createTableSql(table, table.shadowName));
+          await markDeleteRule(client, table.shadowName);
         } else {
           await client.query(createTableSql(table));
           await evolve(client, table);
+          await repairDeleteFlags(client, table, options.hardDelete ?? false);
         }
       }
       await client.query('commit');

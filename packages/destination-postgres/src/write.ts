@@ -69,7 +69,7 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
       await waitForSchemaLock(client, config.schema, config.lock_timeout_ms, holder);
     }
     await assertCheckpointsHeld(client, config, catalog, tables);
-    await prepareTables(client, config.schema, tables.values());
+    await prepareTables(client, config.schema, tables.values(), { hardDelete: config.hard_delete });
     const stager = new Stager(client, tables.values(), { batchSize: config.batch_size, hardDelete: config.hard_delete });
     await stager.createStagingTables();
     const checkpoints = new Checkpoints(client, config.schema);
