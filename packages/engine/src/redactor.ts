@@ -1,7 +1,7 @@
 /**
  * How secrets are masked in text: every known secret value, in the forms it takes inside text, JSON
- * strings and URLs, becomes `[REDACTED]`; so does the password of any `scheme://user:password@host`
- * URL, known or not.
+ * strings and URLs, becomes `[REDACTED]`, and so does the start of one cut short by a snippet (`sk_li…`);
+ * so does the password of any `scheme://user:password@host` URL, known or not.
  */
 
 /** What a masked value is replaced with. */
@@ -22,23 +22,59 @@ export function maskUrlPasswords(text: string): string {
   return text.includes('://') ? text.replace(URL_PASSWORD, (_, before: string) => `${before}${REDACTED}@`) : text;
 }
 
+/** Marks of text cut short: a snippet of a line (`…`), or an older library's `...`. */
+const ELLIPSES = ['…', '...'];
+/** The shortest start of a secret masked when it ends where text was cut short, in characters. */
+const CUT_SECRET_MIN = 3;
+
+const escapeJson = (text: string) => JSON.stringify(text).slice(1, -1);
+
 /**
- * Builds a redactor for `values`. Each value is masked as written, JSON-escaped (as it appears inside
- * a JSON line) and percent-encoded (as it appears in a URL); longer forms first, so a secret
- * containing another is masked whole. URL passwords are masked as in `maskUrlPasswords`.
+ * Masks the starts of `forms` that end right where `text` was cut short (before an ellipsis): an
+ * error quoting a line in a snippet of N characters may cut a secret anywhere.
+ */
+function maskCutSecrets(text: string, forms: readonly string[]): string {
+  let masked = text;
+  for (const ellipsis of ELLIPSES) {
+    let at = masked.indexOf(ellipsis);
+    while (at !== -1) {
+      let longest = 0;
+      for (const form of forms) {
+        for (let length = Math.min(form.length - 1, at); length >= CUT_SECRET_MIN && length > longest; length--) {
+          if (masked.startsWith(form.slice(0, length), at - length)) longest = length;
+        }
+      }
+      if (longest > 0) {
+        masked = `${masked.slice(0, at - longest)}${REDACTED}${masked.slice(at)}`;
+        at += REDACTED.length - longest;
+      }
+      at = masked.indexOf(ellipsis, at + ellipsis.length);
+    }
+  }
+  return masked;
+}
+
+/**
+ * Builds a redactor for `values`. Each value is masked as written, JSON-escaped once (as it appears
+ * inside a JSON line) and twice (a JSON line quoted in an error), and percent-encoded (as it appears
+ * in a URL); longer forms first, so a secret containing another is masked whole. The start of a form
+ * that ends where the text was cut short (`…`, `...`) is masked too, and URL passwords as in
+ * `maskUrlPasswords`.
  */
 export function createRedactor(values: Iterable<string>): Redact {
   const forms = new Set<string>();
   for (const value of values) {
     if (value === '') continue;
     forms.add(value);
-    forms.add(JSON.stringify(value).slice(1, -1));
+    forms.add(escapeJson(value));
+    forms.add(escapeJson(escapeJson(value)));
     forms.add(encodeURIComponent(value));
   }
   const ordered = [...forms].sort((a, b) => b.length - a.length);
   return (text) => {
     let masked = text;
     for (const form of ordered) if (masked.includes(form)) masked = masked.split(form).join(REDACTED);
+    if (ordered.length > 0 && ELLIPSES.some((ellipsis) => masked.includes(ellipsis))) masked = maskCutSecrets(masked, ordered);
     return maskUrlPasswords(masked);
   };
 }
