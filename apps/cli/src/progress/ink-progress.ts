@@ -3,6 +3,9 @@
  * times a second from a timer, not on every event, so a fast source costs the view nothing extra.
  * It never reads stdin (no `useInput`), so raw mode is never asked for: it cannot crash on a missing
  * TTY, and Ctrl-C stays a SIGINT that stops the run cleanly.
+ *
+ * Log lines are printed once above the view and then forgotten: each batch goes to a fresh `<Static>`
+ * (a new key), which ink writes at once, so a run that logs millions of lines holds none of them.
  */
 import { createElement as h } from 'react';
 import { render } from 'ink';
@@ -23,8 +26,9 @@ export interface InkProgress {
 
 export function startInkProgress(stream: NodeJS.WriteStream, clock: () => number = () => performance.now()): InkProgress {
   const model = new ProgressModel(clock());
-  const logs: string[] = [];
-  const view = () => h(ProgressView, { snapshot: model.snapshot, now: clock(), logs: [...logs] });
+  let batch = 0;
+  let logs: string[] = [];
+  const view = () => h(ProgressView, { snapshot: model.snapshot, now: clock(), logs, logsKey: batch });
   const instance = render(view(), { stdout: stream, stderr: stream, exitOnCtrlC: false, patchConsole: false });
   const timer = setInterval(() => instance.rerender(view()), REDRAW_MS);
   timer.unref();
@@ -34,8 +38,11 @@ export function startInkProgress(stream: NodeJS.WriteStream, clock: () => number
       model.apply(event, clock());
     },
     log(line) {
-      logs.push(line);
+      // A new batch (a new <Static>) per line: printed by this rerender, then dropped.
+      batch++;
+      logs = [line];
       instance.rerender(view());
+      logs = [];
     },
     async finish(result) {
       if (finished) return;

@@ -91,10 +91,15 @@ export interface ProgressViewProps {
   now: number;
   /** Log lines to print once above the live view (warnings, connector messages), oldest first. */
   logs?: readonly string[];
+  /**
+   * Identity of the `logs` batch: ink's `<Static>` prints only items added since its last render, so a
+   * caller that hands over each batch once and then drops it gives each batch a new key.
+   */
+  logsKey?: number;
 }
 
 /** The whole view: log lines (printed once, scrolling up) above the live progress block. */
-export function ProgressView({ snapshot, now, logs = [] }: ProgressViewProps): ReactElement {
+export function ProgressView({ snapshot, now, logs = [], logsKey = 0 }: ProgressViewProps): ReactElement {
   const rows = snapshot.streams.map((stream) => ({ stream, cells: streamCells(stream, now) }));
   const nameWidth = Math.max(0, ...snapshot.streams.map((s) => s.name.length));
   const widths = [0, 1, 2, 3].map((i) => Math.max(0, ...rows.map((r) => r.cells[i]!.length)));
@@ -105,7 +110,7 @@ export function ProgressView({ snapshot, now, logs = [] }: ProgressViewProps): R
   return h(
     Box,
     { flexDirection: 'column' },
-    h(LogLines, { lines: logs }),
+    h(LogLines, { key: `logs-${logsKey}`, lines: logs }),
     h(Text, { bold: true }, title),
     ...rows.map(({ stream, cells }) => {
       const look = phaseLook[stream.phase];
