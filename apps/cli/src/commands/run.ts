@@ -29,9 +29,16 @@ function wantsInk(plain: boolean, format: LogFormat, env: NodeJS.ProcessEnv): bo
   return !plain && format === 'pretty' && process.stderr.isTTY === true && !env.CI;
 }
 
-/** `--pass-env A,B --pass-env C` → `['A', 'B', 'C']` (citty gives a repeated flag as an array). */
-export function passEnvNames(value: string | string[] | undefined): string[] {
-  const values = value === undefined ? [] : Array.isArray(value) ? value : [value];
+/**
+ * `--pass-env A,B --pass-env C` (or `--pass-env=C`) → `['A', 'B', 'C']`, read from the raw arguments:
+ * citty keeps only the last value of a repeated flag.
+ */
+export function passEnvNames(rawArgs: readonly string[]): string[] {
+  const values: string[] = [];
+  rawArgs.forEach((arg, i) => {
+    if (arg === '--pass-env' && rawArgs[i + 1] !== undefined) values.push(rawArgs[i + 1]!);
+    else if (arg.startsWith('--pass-env=')) values.push(arg.slice('--pass-env='.length));
+  });
   return values.flatMap((v) => v.split(',')).map((name) => name.trim()).filter(Boolean);
 }
 
@@ -128,7 +135,7 @@ export const runCommand = defineCommand({
       valueHint: 'LEVEL',
     },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const format = oneOf<LogFormat>('--log-format', args['log-format'] ?? process.env.SYNC_LOG_FORMAT ?? 'pretty', LOG_FORMATS);
     const level = oneOf<LogLevel>('--log-level', args['log-level'] ?? process.env.SYNC_LOG_LEVEL ?? 'info', LOG_LEVELS);
     const pipelineId = args.pipeline ?? defaultPipelineId(args.source, args.dest);
@@ -162,7 +169,7 @@ export const runCommand = defineCommand({
       const context = { env: process.env, databaseUrl: () => database.url() };
       const sourceConfig = await defaultConfig('source', args.source, await readConfigInput('--source-config', args['source-config']), context);
       const destinationConfig = await defaultConfig('destination', args.dest, await readConfigInput('--dest-config', args['dest-config']), context);
-      const passEnv = passEnvNames(args['pass-env'] as string | string[] | undefined);
+      const passEnv = passEnvNames(rawArgs);
       store = await openStore(database, process.env);
       const streams = args.streams?.split(',').map((s) => s.trim()).filter(Boolean);
       if (wantsInk(Boolean(args.plain), format, process.env)) ink = startInkProgress(process.stderr);
