@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ListPage, Query, StripeObject } from './client.ts';
 import { EVENT_RETENTION_SECONDS, EventWalk, anchorAt, isExpired, recordOfEvent } from './events.ts';
+import { PagingError } from './page-guard.ts';
 import type { EventCursor } from './state.ts';
 import { streamNamed } from './streams.ts';
 
@@ -17,13 +18,19 @@ function history(count: number, from: number): StripeObject[] {
   })).reverse();
 }
 
-/** Stripe's list semantics for events (types, created[gte], starting_after, ending_before). */
-function list(events: readonly StripeObject[], query: Query): ListPage {
+/** How the fake server differs from Stripe. */
+interface Quirks {
+  ignoreCreated?: boolean;
+  ignoreEndingBefore?: boolean;
+}
+
+/** Stripe's list semantics for events (types, created[gte], starting_after, ending_before), bent by `quirks`. */
+function list(events: readonly StripeObject[], query: Query, quirks: Quirks = {}): ListPage {
   const types = Object.entries(query).filter(([k]) => k.startsWith('types[')).map(([, v]) => v);
   let matching = events.filter((e) => types.length === 0 || types.includes(e.type as string));
-  if (query['created[gte]'] !== undefined) matching = matching.filter((e) => (e.created as number) >= Number(query['created[gte]']));
+  if (query['created[gte]'] !== undefined && !quirks.ignoreCreated) matching = matching.filter((e) => (e.created as number) >= Number(query['created[gte]']));
   const limit = Number(query.limit);
-  if (query.ending_before !== undefined) {
+  if (query.ending_before !== undefined && !quirks.ignoreEndingBefore) {
     const at = matching.findIndex((e) => e.id === query.ending_before);
     if (at < 0) throw Object.assign(new Error('gone'), { code: 'resource_missing' });
     const newer = matching.slice(0, at);
@@ -33,7 +40,7 @@ function list(events: readonly StripeObject[], query: Query): ListPage {
   return { data: matching.slice(0, limit), has_more: matching.length > limit };
 }
 
-function walk(events: readonly StripeObject[], cursor: EventCursor, pageSize = 10) {
+function walk(events: readonly StripeObject[], cursor: EventCursor, pageSize = 10, quirks: Quirks = {}) {
   const w = new EventWalk(customers, pageSize, cursor, 5_000);
   const records: StripeObject[] = [];
   let requests = 0;
@@ -41,7 +48,7 @@ function walk(events: readonly StripeObject[], cursor: EventCursor, pageSize = 1
     requests++;
     let page: ListPage;
     try {
-      page = list(events, request.query);
+      page = list(events, request.query, quirks);
     } catch {
       expect(w.recover(request)).toBe(true);
       continue;
@@ -49,7 +56,7 @@ function walk(events: readonly StripeObject[], cursor: EventCursor, pageSize = 1
     records.push(...w.handle(request, page));
   }
   expect(w.done).toBe(true);
-  return { records, cursor: w.cursor, requests };
+  return { records, cursor: w.cursor, requests, warnings: w.takeWarnings() };
 }
 
 describe('EventWalk', () => {
@@ -82,6 +89,23 @@ describe('EventWalk', () => {
   it('falls back to paging down from the cursor second when the cursor event is gone', () => {
     const { records } = walk(events, { created: 1_030, id: 'evt_expired', checked: 1_030 });
     expect(versions(records)).toEqual(Array.from({ length: 17 }, (_, i) => i + 30));
+  });
+
+  it('keeps only the events since the cursor when the server ignores created[gte], with one warning', () => {
+    const expected = walk(events, { created: 1_020, checked: 1_020 });
+    const ignored = walk(events, { created: 1_020, checked: 1_020 }, 10, { ignoreCreated: true });
+    expect(versions(ignored.records)).toEqual(versions(expected.records));
+    expect(ignored.cursor).toEqual(expected.cursor);
+    expect(ignored.warnings).toEqual([expect.stringMatching(/^stream customers: the server ignores the created filter of \/v1\/events \(it sent evt_0019, created 1019/)]);
+    expect(expected.warnings).toEqual([]);
+    // The cursor second ends exactly with a page: the next page is all older, and the walk turns forward from there.
+    const boundary = walk(events, { created: 1_027, checked: 1_027 }, 10, { ignoreCreated: true });
+    expect(versions(boundary.records)).toEqual(Array.from({ length: 20 }, (_, i) => i + 27));
+    expect(walk(events, { created: 2_000, checked: 2_000 }, 10, { ignoreCreated: true }).records).toEqual([]);
+  });
+
+  it('fails clearly instead of looping when the server ignores ending_before', () => {
+    expect(() => walk(events, { created: 1_009, id: 'evt_0009', checked: 1_010 }, 10, { ignoreEndingBefore: true })).toThrow(PagingError);
   });
 
   it('asks Stripe for the stream\'s event types only', () => {

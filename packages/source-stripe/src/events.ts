@@ -13,8 +13,14 @@
  *
  * Stripe keeps events for 30 days: a cursor whose walk last reached the end more than 30 days ago
  * may have missed some, and the stream is backfilled again (reader.ts).
+ *
+ * A server that ignores `created[gte]` (events older than the cursor on the way down) is handled
+ * too, with one WARN: the first page that reaches below the cursor is the oldest page, and only its
+ * events at or after the cursor count. The walk never asks for the same page twice (page-guard.ts).
  */
+import { DELETED_FIELD } from '@sync/protocol';
 import type { ListPage, StripeObject } from './client.ts';
+import { PageGuard, describeRequest } from './page-guard.ts';
 import type { PageRequest, PageSource } from './page-request.ts';
 import type { EventCursor } from './state.ts';
 import type { StreamDefinition } from './streams.ts';
@@ -55,7 +61,7 @@ export function recordOfEvent(stream: StreamDefinition, event: StripeEvent): Str
   const object = event.data?.object;
   // `invoice.upcoming` carries an invoice that does not exist yet (no id).
   if (!object || object.object !== stream.object || typeof object.id !== 'string') return undefined;
-  return event.type.endsWith('.deleted') ? { ...object, _deleted: true } : object;
+  return event.type.endsWith('.deleted') ? { ...object, [DELETED_FIELD]: true } : object;
 }
 
 /** One walk over a stream's events, from its cursor to the newest event. */
@@ -69,6 +75,11 @@ export class EventWalk implements PageSource<EventRequest> {
   #descendAfter: string | undefined;
   #inFlight = false;
   #done = false;
+  readonly #guard: PageGuard;
+  /** Times the walk paged down from the top again (events expired under it). */
+  #restarts = 0;
+  #warnings: string[] = [];
+  #warned = false;
 
   /** @param now unix seconds when the walk starts; becomes `checked` when it reaches the end. */
   constructor(stream: StreamDefinition, pageSize: number, cursor: EventCursor, now: number) {
@@ -77,6 +88,12 @@ export class EventWalk implements PageSource<EventRequest> {
     this.#cursor = { ...cursor };
     this.#startedAt = now;
     this.#phase = cursor.id ? 'forward' : 'descend';
+    this.#guard = new PageGuard(stream.name, Number.POSITIVE_INFINITY);
+  }
+
+  /** WARN lines since the last call: at most one, when the server ignores `created[gte]`. */
+  takeWarnings(): string[] {
+    return this.#warnings.splice(0);
   }
 
   get done(): boolean {
@@ -87,9 +104,9 @@ export class EventWalk implements PageSource<EventRequest> {
     return { ...this.#cursor };
   }
 
+  /** @throws PagingError when the walk would ask for a page it asked for before. */
   next(): EventRequest | undefined {
     if (this.#done || this.#inFlight) return undefined;
-    this.#inFlight = true;
     const query: Record<string, string | number> = { limit: this.#pageSize };
     this.#stream.eventTypes.forEach((type, i) => (query[`types[${i}]`] = type));
     if (this.#phase === 'forward') {
@@ -98,13 +115,39 @@ export class EventWalk implements PageSource<EventRequest> {
       query['created[gte]'] = this.#cursor.created;
       if (this.#descendAfter) query.starting_after = this.#descendAfter;
     }
+    this.#guard.ask(`${this.#restarts}|${this.#phase}|${query.ending_before ?? ''}|${query['created[gte]'] ?? ''}|${query.starting_after ?? ''}`, '/v1/events', query);
+    this.#inFlight = true;
     return { kind: 'events', path: '/v1/events', query, phase: this.#phase };
   }
 
   handle(request: EventRequest, page: ListPage): StripeObject[] {
     this.#inFlight = false;
-    const events = page.data as unknown as StripeEvent[];
-    if (request.phase === 'descend' && page.has_more && events.length > 0) {
+    let events = page.data as unknown as StripeEvent[];
+    let hasMore = page.has_more;
+    if (request.phase === 'descend') {
+      const since = Number(request.query['created[gte]']);
+      const below = events.findIndex((event) => event.created < since);
+      if (below >= 0) {
+        if (!this.#warned) {
+          this.#warned = true;
+          this.#warnings.push(
+            `stream ${this.#stream.name}: the server ignores the created filter of /v1/events (it sent ${events[below]!.id}, created ${events[below]!.created}, ` +
+              `for ${describeRequest(request.path, request.query)}); the walk keeps only the events since its cursor.`,
+          );
+        }
+        if (below === 0 && this.#descendAfter !== undefined) {
+          // The events since the cursor ended with the page before: walk forward from just below them.
+          this.#cursor = { ...this.#cursor, id: events[0]!.id, created: events[0]!.created };
+          this.#phase = 'forward';
+          this.#descendAfter = undefined;
+          return [];
+        }
+        // This page reaches below the cursor: it is the oldest page of the events since.
+        events = events.slice(0, below);
+        hasMore = false;
+      }
+    }
+    if (request.phase === 'descend' && hasMore && events.length > 0) {
       // Not the oldest page yet: keep going down, emit nothing.
       this.#descendAfter = events.at(-1)!.id;
       return [];
@@ -112,6 +155,7 @@ export class EventWalk implements PageSource<EventRequest> {
     if (request.phase === 'descend' && events.length === 0 && this.#descendAfter !== undefined) {
       // The older pages vanished under us (retention): page down again from the top.
       this.#descendAfter = undefined;
+      this.#restarts++;
       return [];
     }
     const out: StripeObject[] = [];
@@ -122,7 +166,7 @@ export class EventWalk implements PageSource<EventRequest> {
     const newest = events[0];
     if (newest) this.#cursor = { ...this.#cursor, id: newest.id, created: newest.created };
     // Descending reached the oldest page: walk forward from its newest event (there may be more).
-    const more = request.phase === 'descend' ? this.#descendAfter !== undefined : page.has_more;
+    const more = request.phase === 'descend' ? this.#descendAfter !== undefined : hasMore;
     this.#phase = 'forward';
     this.#descendAfter = undefined;
     if (!more || !newest) {
@@ -137,6 +181,7 @@ export class EventWalk implements PageSource<EventRequest> {
     if (request.phase !== 'forward') return false;
     this.#phase = 'descend';
     this.#descendAfter = undefined;
+    this.#restarts++;
     this.#inFlight = false;
     return true;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ListPage, Query, StripeObject } from './client.ts';
-import { SplitPass, type RangeRequest } from './list-pass.ts';
+import { SplitPass, type ListRequest } from './list-pass.ts';
+import { PagingError } from './page-guard.ts';
 import { Random } from '@sync/stripe-emulator';
 import { passClaims } from './test-support.ts';
 import type { PassState } from './state.ts';
@@ -11,23 +12,38 @@ const stream: StreamDefinition = {
   createdFilter: true, hasCreated: true, eventTypes: [], paginated: true, fixedParams: {},
 };
 
-/** `count` objects newest first (created desc, id desc), with ties, as Stripe lists them. */
-function dataset(count: number, seed: number): StripeObject[] {
-  const random = new Random(seed);
-  let created = 1_700_000_000;
-  const rows = Array.from({ length: count }, (_, i) => {
-    created -= random.next() < 0.1 ? 0 : 1 + Math.floor(random.next() * 5000);
-    return { id: `cus_${String(i).padStart(6, '0')}`, object: 'customer', created };
-  });
-  return rows.sort((a, b) => b.created - a.created || (b.id < a.id ? -1 : 1));
+interface DatasetOptions {
+  /** Objects sharing the one second in the middle of the list. */
+  crowd?: number;
+  /** Order within a second by a hash of the id instead of id descending. */
+  shuffled?: boolean;
 }
 
-/** Stripe's list semantics over `rows` (newest first) for one query. */
-function list(rows: readonly StripeObject[], query: Query): ListPage {
-  const gte = Number(query['created[gte]'] ?? -Infinity);
-  const lte = Number(query['created[lte]'] ?? Infinity);
+/** `count` objects newest first (created desc, then id desc or shuffled), with ties, as a server lists them. */
+function dataset(count: number, seed: number, options: DatasetOptions = {}): StripeObject[] {
+  const random = new Random(seed);
+  let created = 1_700_000_000;
+  const crowdFrom = Math.floor((count - (options.crowd ?? 0)) / 2);
+  const rows = Array.from({ length: count }, (_, i) => {
+    const inCrowd = options.crowd !== undefined && i > crowdFrom && i < crowdFrom + options.crowd;
+    if (!inCrowd) created -= random.next() < 0.1 ? 0 : 1 + Math.floor(random.next() * 5000);
+    return { id: `cus_${String(i).padStart(6, '0')}`, object: 'customer', created, rank: options.shuffled ? new Random(`${seed}:${i}`).next() : i };
+  });
+  return rows.sort((a, b) => b.created - a.created || b.rank - a.rank).map(({ rank: _rank, ...row }) => row);
+}
+
+/** How the fake server differs from Stripe. */
+interface Quirks {
+  ignoreCreated?: boolean;
+  ignoreAfter?: boolean;
+}
+
+/** Stripe's list semantics over `rows` (newest first, as given) for one query, bent by `quirks`. */
+function list(rows: readonly StripeObject[], query: Query, quirks: Quirks = {}): ListPage {
+  const gte = quirks.ignoreCreated ? -Infinity : Number(query['created[gte]'] ?? -Infinity);
+  const lte = quirks.ignoreCreated ? Infinity : Number(query['created[lte]'] ?? Infinity);
   let matching = rows.filter((r) => (r.created as number) >= gte && (r.created as number) <= lte);
-  if (query.starting_after !== undefined) {
+  if (query.starting_after !== undefined && !quirks.ignoreAfter) {
     const at = rows.findIndex((r) => r.id === query.starting_after);
     matching = matching.filter((r) => rows.indexOf(r) > at);
   }
@@ -40,9 +56,9 @@ function list(rows: readonly StripeObject[], query: Query): ListPage {
  * page finishes after later ones), checking after every page that the state claims only what was
  * emitted (in this run or, `emittedBefore`, an earlier one). Stops after `stopAfter` pages when given; returns what was emitted and the states.
  */
-function drive(pass: SplitPass, rows: readonly StripeObject[], options: { slots: number; seed: number; stopAfter?: number; emittedBefore?: readonly StripeObject[] }) {
+function drive(pass: SplitPass, rows: readonly StripeObject[], options: { slots: number; seed: number; stopAfter?: number; emittedBefore?: readonly StripeObject[]; quirks?: Quirks }) {
   const random = new Random(options.seed);
-  const inFlight: Array<{ request: RangeRequest; page: ListPage }> = [];
+  const inFlight: Array<{ request: ListRequest; page: ListPage }> = [];
   const emitted: StripeObject[] = [];
   const states: PassState[] = [];
   let pages = 0;
@@ -52,7 +68,7 @@ function drive(pass: SplitPass, rows: readonly StripeObject[], options: { slots:
       const request = pass.next() ?? (pass.split() ? pass.next() : undefined);
       if (!request) break;
       // The page is what the list holds when the request is sent.
-      inFlight.push({ request, page: list(rows, request.query) });
+      inFlight.push({ request, page: list(rows, request.query, options.quirks) });
     }
     maxInFlight = Math.max(maxInFlight, inFlight.length);
     if (inFlight.length === 0) break;
@@ -64,7 +80,14 @@ function drive(pass: SplitPass, rows: readonly StripeObject[], options: { slots:
     for (const row of rows) if (passClaims(state, row)) expect(ids.has(row.id), `state claims ${row.id as string} before it was emitted`).toBe(true);
     if (++pages === options.stopAfter) break;
   }
-  return { emitted, states, maxInFlight };
+  return { emitted, states, maxInFlight, warnings: pass.takeWarnings() };
+}
+
+/** Checks that `runs` together emitted every id of `expected` exactly once. */
+function expectExact(runs: ReadonlyArray<{ emitted: readonly StripeObject[] }>, expected: readonly StripeObject[]): void {
+  const all = runs.flatMap((run) => idsOf(run.emitted));
+  expect(all.length - new Set(all).size, 'duplicates').toBe(0);
+  expect(all.sort()).toEqual(idsOf(expected).sort());
 }
 
 const idsOf = (rows: readonly StripeObject[]) => rows.map((r) => r.id as string);
@@ -72,12 +95,27 @@ const idsOf = (rows: readonly StripeObject[]) => rows.map((r) => r.id as string)
 describe('SplitPass', () => {
   it('reads everything once, in parallel ranges, pages completing in any order', () => {
     const rows = dataset(2_000, 1);
-    const pass = new SplitPass(stream, 50, { gte: 0 }, 1_600_000_000);
+    const pass = new SplitPass(stream, 50, { gte: 0 }, { floor: 1_600_000_000 });
     const { emitted, maxInFlight } = drive(pass, rows, { slots: 6, seed: 2 });
     expect(pass.done).toBe(true);
     expect(idsOf(emitted).sort()).toEqual(idsOf(rows).sort());
     expect(maxInFlight).toBe(6);
-    expect(pass.highWater).toEqual({ created: rows[0]!.created, ids: idsOf(rows.filter((r) => r.created === rows[0]!.created)) });
+    expect(pass.highWater).toEqual({ created: rows[0]!.created, ids: idsOf(rows.filter((r) => r.created === rows[0]!.created)), complete: false });
+  });
+
+  it('knows its high water second complete only when it read it in this run, after the second was over', () => {
+    const rows = dataset(200, 30);
+    const newest = rows[0]!.created as number;
+    const settled = new SplitPass(stream, 50, { gte: 0 }, { settledBefore: newest + 1 });
+    drive(settled, rows, { slots: 2, seed: 31 });
+    expect(settled.highWater).toMatchObject({ created: newest, complete: true });
+    const recent = new SplitPass(stream, 50, { gte: 0 }, { settledBefore: newest });
+    drive(recent, rows, { slots: 2, seed: 31 });
+    expect(recent.highWater).toMatchObject({ created: newest, complete: false });
+    // Resumed with its high water from an earlier run, nothing newer read: when it was read is unknown.
+    const resumed = new SplitPass(stream, 50, { resume: { high_water: newest, high_water_ids: [rows[0]!.id as string], todo: [{ gte: 0, lte: newest - 10_000 }] } }, { settledBefore: newest + 1 });
+    drive(resumed, rows, { slots: 2, seed: 32, emittedBefore: rows.filter((r) => (r.created as number) > newest - 10_000) });
+    expect(resumed.highWater).toMatchObject({ created: newest, complete: false });
   });
 
   it('does not split a list that fits in one page', () => {
@@ -90,10 +128,10 @@ describe('SplitPass', () => {
   it('resumes from a state taken mid-way: the rest, with no gaps and no duplicates', () => {
     for (const seed of [4, 5, 6]) {
       const rows = dataset(1_500, seed);
-      const first = drive(new SplitPass(stream, 40, { gte: 0 }, 1_600_000_000), rows, { slots: 5, seed, stopAfter: 17 });
+      const first = drive(new SplitPass(stream, 40, { gte: 0 }, { floor: 1_600_000_000 }), rows, { slots: 5, seed, stopAfter: 17 });
       const checkpoint = first.states.at(-1)!;
       expect(checkpoint.todo!.length).toBeGreaterThan(1);
-      const resumed = drive(new SplitPass(stream, 40, { resume: checkpoint }, 1_600_000_000), rows, { slots: 5, seed: seed + 100, emittedBefore: first.emitted });
+      const resumed = drive(new SplitPass(stream, 40, { resume: checkpoint }, { floor: 1_600_000_000 }), rows, { slots: 5, seed: seed + 100, emittedBefore: first.emitted });
       const all = [...idsOf(first.emitted), ...idsOf(resumed.emitted)];
       expect(new Set(all).size, 'duplicates').toBe(all.length);
       expect(all.sort()).toEqual(idsOf(rows).sort());
@@ -124,5 +162,87 @@ describe('SplitPass', () => {
     expect(retry.query['created[lte]']).toBe(emitted.at(-1)!.created);
     const rest = pass.handle(retry, list(rows, retry.query));
     expect(new Set([...idsOf(emitted), ...idsOf(rest)]).size).toBe(emitted.length + rest.length);
+  });
+});
+
+describe('SplitPass against servers that are not quite Stripe', () => {
+  it('pages through thousands of objects of one second exactly, and resumes in the middle of them', () => {
+    for (const shuffled of [false, true]) {
+      const rows = dataset(4_000, 11, { crowd: 3_000, shuffled });
+      const crowdSecond = rows[2_000]!.created;
+      expect(rows.filter((r) => r.created === crowdSecond).length).toBeGreaterThanOrEqual(3_000);
+      expectExact([drive(new SplitPass(stream, 100, { gte: 0 }, { floor: 1_600_000_000 }), rows, { slots: 6, seed: 12 })], rows);
+      // Stop inside the crowd: the state remembers only 100 of its ids, and where the range got to.
+      const first = drive(new SplitPass(stream, 100, { gte: 0 }, { floor: 1_600_000_000 }), rows, { slots: 1, seed: 13, stopAfter: 20 });
+      const checkpoint = first.states.at(-1)!;
+      expect(checkpoint.todo!.some((r) => r.lte === crowdSecond && r.lte_ids!.length === 100 && r.after !== undefined)).toBe(true);
+      const resumed = drive(new SplitPass(stream, 100, { resume: checkpoint }, { floor: 1_600_000_000 }), rows, { slots: 6, seed: 14, emittedBefore: first.emitted });
+      expectExact([first, resumed], rows);
+    }
+  });
+
+  it('reads a list ordered its own way within each second exactly, resumed at any point', () => {
+    const rows = dataset(2_000, 15, { shuffled: true });
+    expectExact([drive(new SplitPass(stream, 30, { gte: 0 }, { floor: 1_600_000_000 }), rows, { slots: 5, seed: 16 })], rows);
+    for (const stopAfter of [3, 17, 40]) {
+      const first = drive(new SplitPass(stream, 30, { gte: 0 }, { floor: 1_600_000_000 }), rows, { slots: 5, seed: stopAfter, stopAfter });
+      const resumed = drive(new SplitPass(stream, 30, { resume: first.states.at(-1)! }, { floor: 1_600_000_000 }), rows, { slots: 5, seed: stopAfter + 1, emittedBefore: first.emitted });
+      expectExact([first, resumed], rows);
+    }
+  });
+
+  it('falls back to paging without the created filter when the server ignores it: every object once, one warning', () => {
+    for (const shape of [{}, { crowd: 500 }, { shuffled: true }]) {
+      const rows = dataset(2_000, 17, shape);
+      const pass = new SplitPass(stream, 50, { gte: 0 }, { floor: 1_600_000_000 });
+      const run = drive(pass, rows, { slots: 6, seed: 18, quirks: { ignoreCreated: true } });
+      expect(pass.done).toBe(true);
+      expectExact([run], rows);
+      expect(run.warnings).toHaveLength(1);
+      expect(run.warnings[0]).toMatch(/^stream customers: the server ignores the created filter of \/v1\/customers \(it sent cus_\d+ \(created \d+\) for GET \/v1\/customers\?limit=50&created\[lte\]=\d+.*\); reading the rest of this pass page by page with starting_after/);
+      expect(pass.highWater).toEqual({ created: rows[0]!.created, ids: idsOf(rows.filter((r) => r.created === rows[0]!.created)), complete: false });
+    }
+  });
+
+  it('reads only what is new by created (gte = cursor) from a server that ignores the filter, and stops below it', () => {
+    const rows = dataset(1_000, 19);
+    const cursor = rows[120]!.created as number;
+    const atCursor = rows.filter((r) => r.created === cursor);
+    const pass = new SplitPass(stream, 40, { gte: cursor, gteIds: [atCursor[0]!.id as string] });
+    const older = rows.filter((r) => (r.created as number) < cursor);
+    const run = drive(pass, rows, { slots: 4, seed: 20, quirks: { ignoreCreated: true }, emittedBefore: [...older, atCursor[0]!] });
+    expectExact([run], rows.filter((r) => (r.created as number) > cursor || (r.created === cursor && r.id !== atCursor[0]!.id)));
+    expect(run.warnings).toHaveLength(1);
+  });
+
+  it('resumes a read that fell back from its state, after the last object it read', () => {
+    const rows = dataset(1_500, 21, { crowd: 300 });
+    const first = drive(new SplitPass(stream, 40, { gte: 0 }, { floor: 1_600_000_000 }), rows, { slots: 5, seed: 22, quirks: { ignoreCreated: true }, stopAfter: 30 });
+    const checkpoint = first.states.at(-1)!;
+    expect(checkpoint.after).toBeDefined();
+    expect(checkpoint.todo!.length).toBeGreaterThan(0);
+    const pass = new SplitPass(stream, 40, { resume: checkpoint }, { floor: 1_600_000_000 });
+    expect(pass.takeWarnings()).toEqual([expect.stringMatching(/resuming a read without the created filter/)]);
+    const resumed = drive(pass, rows, { slots: 5, seed: 23, quirks: { ignoreCreated: true }, emittedBefore: first.emitted });
+    expectExact([first, resumed], rows);
+  });
+
+  it('fails clearly instead of looping when the server also ignores starting_after', () => {
+    // A crowd larger than a page: filtering by created cannot get past it without starting_after.
+    const crowded = dataset(600, 24, { crowd: 200 });
+    expect(() => drive(new SplitPass(stream, 50, { gte: 0 }, { floor: 1_600_000_000 }), crowded, { slots: 4, seed: 25, quirks: { ignoreAfter: true } })).toThrow(PagingError);
+    expect(() => drive(new SplitPass(stream, 50, { gte: 0 }, { floor: 1_600_000_000 }), crowded, { slots: 4, seed: 25, quirks: { ignoreAfter: true } })).toThrow(
+      /^stream customers: the read would ask for the same page twice \(GET \/v1\/customers\?limit=50.*\).*stopped rather than read forever/,
+    );
+    // Neither filter nor cursor: the unfiltered read gets the first page again.
+    const rows = dataset(300, 26);
+    expect(() => drive(new SplitPass(stream, 50, { gte: 0 }, { floor: 1_600_000_000 }), rows, { slots: 4, seed: 27, quirks: { ignoreCreated: true, ignoreAfter: true } })).toThrow(PagingError);
+  });
+
+  it('refuses a list that is not newest first once it reads without the filter', () => {
+    const rows = dataset(300, 28);
+    const shuffled = [...rows].sort((a, b) => ((a.id as string) < (b.id as string) ? -1 : 1)).reverse();
+    shuffled.push(shuffled.shift()!);
+    expect(() => drive(new SplitPass(stream, 50, { gte: 0 }, { floor: 1_600_000_000 }), shuffled, { slots: 1, seed: 29, quirks: { ignoreCreated: true } })).toThrow(/the list is not newest first/);
   });
 });

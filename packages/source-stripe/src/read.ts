@@ -89,94 +89,106 @@ export async function* readStreams(input: ReadInput<StripeSourceConfig>, client:
     );
   }
 
-  for (;;) {
-    const messages: AirbyteMessage[] = [];
-    // Fill the free request slots: open streams first, then new streams, then splits.
-    while (inFlight < maxConcurrency) {
-      let sent = false;
-      for (const entry of open) {
-        if (entry.dead) continue;
-        const request = entry.reader.next();
-        if (request) {
-          dispatch(entry, request);
-          sent = true;
-          break;
+  /** The scheduler: sends requests, handles pages as they arrive, emits their messages. */
+  async function* loop(): AsyncGenerator<AirbyteMessage> {
+    for (;;) {
+      const messages: AirbyteMessage[] = [];
+      // Fill the free request slots: open streams first, then new streams, then splits.
+      while (inFlight < maxConcurrency) {
+        let sent = false;
+        for (const entry of open) {
+          if (entry.dead) continue;
+          const request = entry.reader.next();
+          if (request) {
+            dispatch(entry, request);
+            sent = true;
+            break;
+          }
         }
+        if (sent) continue;
+        const next = open.filter((o) => !o.dead).length < maxConcurrency ? pending.shift() : undefined;
+        if (next) {
+          const saved = next.configured.sync_mode === 'incremental' ? parseStreamState(next.definition.name, input.state.get(next.definition.name)) : {};
+          const plan = planStream(next.definition, next.configured.sync_mode, saved, pageSize, clock());
+          const entry: Open = { reader: plan.reader, lastState: JSON.stringify(saved), records: 0, statesEmitted: 0, inFlight: 0, dead: false };
+          open.push(entry);
+          messages.push(streamStatus(next.definition.name, 'STARTED'));
+          for (const warning of [...plan.warnings, ...plan.reader.takeWarnings()]) messages.push(log('WARN', warning));
+          if (plan.reader.pass instanceof SplitPass && plan.reader.pass.readsEverything) askFloor();
+          continue;
+        }
+        // Split only to fill the requests the rate limit can take (each range ends in a part-empty page).
+        const useful = client.usefulConcurrency;
+        if (useful === undefined || inFlight >= useful) break;
+        let split = false;
+        for (const entry of open) {
+          const pass = entry.reader.pass;
+          if (entry.dead || !(pass instanceof SplitPass)) continue;
+          if (floor !== undefined) pass.floor = floor;
+          if (entry.reader.split()) {
+            split = true;
+            break;
+          }
+        }
+        if (!split) break;
       }
-      if (sent) continue;
-      const next = open.filter((o) => !o.dead).length < maxConcurrency ? pending.shift() : undefined;
-      if (next) {
-        const saved = next.configured.sync_mode === 'incremental' ? parseStreamState(next.definition.name, input.state.get(next.definition.name)) : {};
-        const plan = planStream(next.definition, next.configured.sync_mode, saved, pageSize, clock());
-        const entry: Open = { reader: plan.reader, lastState: JSON.stringify(saved), records: 0, statesEmitted: 0, inFlight: 0, dead: false };
-        open.push(entry);
-        messages.push(streamStatus(next.definition.name, 'STARTED'));
-        for (const warning of plan.warnings) messages.push(log('WARN', warning));
-        if (plan.reader.pass instanceof SplitPass && plan.reader.pass.readsEverything) askFloor();
+      yield* messages;
+
+      const completion = completions.shift();
+      if (!completion) {
+        if (inFlight === 0) {
+          if (open.length === 0 && pending.length === 0) return;
+          // Nothing in flight, nothing to send: every open stream is done (handled below) or stuck.
+          const stuck = open.filter((o) => !o.dead && !o.reader.done);
+          if (stuck.length > 0) throw new ConnectorError(`source-stripe: streams ${stuck.map((o) => o.reader.name).join(', ')} have nothing to read yet are not done`);
+          for (const entry of open.splice(0)) yield* finish(entry);
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
         continue;
       }
-      // Split only to fill the requests the rate limit can take (each range ends in a part-empty page).
-      const useful = client.usefulConcurrency;
-      if (useful === undefined || inFlight >= useful) break;
-      let split = false;
-      for (const entry of open) {
-        const pass = entry.reader.pass;
-        if (entry.dead || !(pass instanceof SplitPass)) continue;
-        if (floor !== undefined) pass.floor = floor;
-        if (entry.reader.split()) {
-          split = true;
-          break;
+
+      const { open: entry, request } = completion;
+      if (entry.dead) continue;
+      const name = entry.reader.name;
+      if ('error' in completion) {
+        const { error } = completion;
+        if (error instanceof StripeRequestError && error.code === 'resource_missing' && entry.reader.recover(request)) continue;
+        if (error instanceof StreamUnavailableError) {
+          entry.dead = true;
+          yield log('WARN', `stream ${name} is unavailable and was skipped: ${error.message}`);
+          if (entry.statesEmitted === 0) yield streamState(name, entry.reader.state() as Record<string, unknown>, 0);
+          yield streamStatus(name, 'INCOMPLETE');
+          open.splice(open.indexOf(entry), 1);
+          continue;
         }
+        if (error instanceof ConnectorError) throw error;
+        throw new ConnectorError(`reading stream ${name} failed: ${errorMessage(error)}`, { stream: name, cause: error });
       }
-      if (!split) break;
-    }
-    yield* messages;
 
-    const completion = completions.shift();
-    if (!completion) {
-      if (inFlight === 0) {
-        if (open.length === 0 && pending.length === 0) return;
-        // Nothing in flight, nothing to send: every open stream is done (handled below) or stuck.
-        const stuck = open.filter((o) => !o.dead && !o.reader.done);
-        if (stuck.length > 0) throw new ConnectorError(`source-stripe: streams ${stuck.map((o) => o.reader.name).join(', ')} have nothing to read yet are not done`);
-        for (const entry of open.splice(0)) yield* finish(entry);
-        continue;
+      const objects = entry.reader.handle(request, completion.page);
+      for (const warning of entry.reader.takeWarnings()) yield log('WARN', warning);
+      for (const object of objects) {
+        entry.records++;
+        yield record(name, object);
       }
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-      continue;
-    }
-
-    const { open: entry, request } = completion;
-    if (entry.dead) continue;
-    const name = entry.reader.name;
-    if ('error' in completion) {
-      const { error } = completion;
-      if (error instanceof StripeRequestError && error.code === 'resource_missing' && entry.reader.recover(request)) continue;
-      if (error instanceof StreamUnavailableError) {
-        entry.dead = true;
-        yield log('WARN', `stream ${name} is unavailable and was skipped: ${error.message}`);
-        if (entry.statesEmitted === 0) yield streamState(name, entry.reader.state() as Record<string, unknown>, 0);
-        yield streamStatus(name, 'INCOMPLETE');
+      const done = entry.reader.done && entry.inFlight === 0;
+      const state = JSON.stringify(entry.reader.state());
+      if (state !== entry.lastState && !done) yield* checkpoint(entry, state);
+      if (done) {
         open.splice(open.indexOf(entry), 1);
-        continue;
+        yield* finish(entry);
       }
-      for (const other of open) if (!other.dead) yield streamStatus(other.reader.name, 'INCOMPLETE');
-      if (error instanceof ConnectorError) throw error;
-      throw new ConnectorError(`reading stream ${name} failed: ${errorMessage(error)}`, { stream: name, cause: error });
     }
+  }
 
-    for (const object of entry.reader.handle(request, completion.page)) {
-      entry.records++;
-      yield record(name, object);
-    }
-    const done = entry.reader.done && entry.inFlight === 0;
-    const state = JSON.stringify(entry.reader.state());
-    if (state !== entry.lastState && !done) yield* checkpoint(entry, state);
-    if (done) {
-      open.splice(open.indexOf(entry), 1);
-      yield* finish(entry);
-    }
+  try {
+    yield* loop();
+  } catch (error) {
+    // A failed request, or a server that pages in a way that cannot be read exactly (PagingError).
+    for (const entry of open) if (!entry.dead) yield streamStatus(entry.reader.name, 'INCOMPLETE');
+    throw error;
   }
 }
 

@@ -13,8 +13,9 @@
  */
 import type { SyncMode } from '@sync/protocol';
 import type { ListPage, StripeObject } from './client.ts';
-import { EventWalk, anchorAt, isExpired } from './events.ts';
-import { SequentialPass, SplitPass } from './list-pass.ts';
+import { ANCHOR_MARGIN_SECONDS, EventWalk, anchorAt, isExpired } from './events.ts';
+import { SplitPass } from './list-pass.ts';
+import { SequentialPass } from './sequential-pass.ts';
 import type { PageRequest, PageSource } from './page-request.ts';
 import { remember, type EventCursor, type PassState, type StripeStreamState } from './state.ts';
 import { incrementalMode, isSplittable, type StreamDefinition } from './streams.ts';
@@ -34,10 +35,12 @@ export interface ReaderPlan {
 export function planStream(stream: StreamDefinition, syncMode: SyncMode, saved: StripeStreamState, pageSize: number, now: number): ReaderPlan {
   const mode = syncMode === 'incremental' ? incrementalMode(stream) : undefined;
   const warnings: string[] = [];
+  // A second more than the clock margin before now is over: no object created from now on has it.
+  const options = { settledBefore: now - ANCHOR_MARGIN_SECONDS };
   const fresh = (gte = 0, gteIds?: readonly string[]): Pass =>
-    isSplittable(stream) ? new SplitPass(stream, pageSize, { gte, ...(gteIds ? { gteIds } : {}) }) : new SequentialPass(stream, pageSize);
+    isSplittable(stream) ? new SplitPass(stream, pageSize, { gte, ...(gteIds ? { gteIds } : {}) }, options) : new SequentialPass(stream, pageSize);
   const resumed = (pass: PassState): Pass =>
-    isSplittable(stream) ? new SplitPass(stream, pageSize, { resume: pass }) : new SequentialPass(stream, pageSize, pass.after);
+    isSplittable(stream) ? new SplitPass(stream, pageSize, { resume: pass }, options) : new SequentialPass(stream, pageSize, pass.after);
 
   if (mode === undefined) {
     // A full pass is a backfill: anchoring the event cursor at its start (with no walk after it) lets
@@ -142,7 +145,15 @@ export class StreamReader {
     return this.#pass instanceof SplitPass && !this.#pass.done && this.#pass.split();
   }
 
-  /** Handles the page of a request this reader made; returns the records to emit, in order. */
+  /** WARN lines about this stream's read since the last call (a server that ignores the created filter). */
+  takeWarnings(): string[] {
+    return [...(this.#pass instanceof SplitPass ? this.#pass.takeWarnings() : []), ...(this.#walk?.takeWarnings() ?? [])];
+  }
+
+  /**
+   * Handles the page of a request this reader made; returns the records to emit, in order.
+   * @throws PagingError when the server pages in a way that cannot be read exactly (page-guard.ts).
+   */
   handle(request: PageRequest, page: ListPage): StripeObject[] {
     const source = this.#take(request);
     const records = source.handle(request as never, page);
@@ -163,14 +174,21 @@ export class StreamReader {
     return source;
   }
 
+  /**
+   * The pass's high water becomes the cursor. A complete second (read after it was over) moves the
+   * cursor past it with no ids, so a crowd of any size in the newest second is never read again;
+   * otherwise the cursor is that second, with the ids emitted there (capped: past the cap, the
+   * next pass emits some of them again).
+   */
   #completePass(): void {
     if (!(this.#pass instanceof SplitPass)) return;
     const high = this.#pass.highWater;
     if (!high) return;
-    const ids = [...high.ids];
-    if (high.created === this.#cursor) for (const id of this.#cursorIds) remember(ids, id);
-    if (this.#cursor === undefined || high.created >= this.#cursor) {
-      this.#cursor = high.created;
+    const cursor = high.complete ? high.created + 1 : high.created;
+    const ids = high.complete ? [] : [...high.ids];
+    if (cursor === this.#cursor) for (const id of this.#cursorIds) remember(ids, id);
+    if (this.#cursor === undefined || cursor >= this.#cursor) {
+      this.#cursor = cursor;
       this.#cursorIds = ids;
     }
   }

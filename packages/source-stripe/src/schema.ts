@@ -10,6 +10,7 @@
  * - records may carry `_deleted: true` (a delete marker from an event, see README.md).
  * Enums are left out on purpose: Stripe adds values without a new API version.
  */
+import { DELETED_FIELD } from '@sync/protocol';
 import { refName, stripeSpec, type OasDocument, type OasSchema } from './openapi.ts';
 
 export type JsonSchema = Record<string, unknown>;
@@ -89,7 +90,7 @@ export function recordSchema(component: string, document: OasDocument = stripeSp
     const description = firstSentence(value.description);
     properties[key] = description ? { ...converted, description } : converted;
   }
-  properties._deleted = { type: 'boolean', description: 'Present and true on a delete marker: the object was deleted in Stripe (from a `*.deleted` event).' };
+  properties[DELETED_FIELD] = { type: 'boolean', description: 'Present and true on a delete marker: the object was deleted in Stripe (from a `*.deleted` event).' };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     type: 'object',

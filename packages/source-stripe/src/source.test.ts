@@ -79,7 +79,8 @@ describe('source-stripe read: backfill', () => {
     expect(emulator.requests.filter((r) => r.path === '/v1/subscriptions').every((r) => r.query.status === 'all')).toBe(true);
     const customers = streamState(statesOf(messages, 'customers').at(-1)!);
     const served = emulator.objects('customers');
-    expect(customers).toMatchObject({ cursor: served[0]!.created, events: { checked: expect.any(Number) } });
+    // The newest second was long over when it was read: the cursor moves past it.
+    expect(customers).toMatchObject({ cursor: (served[0]!.created as number) + 1, cursor_ids: [], events: { checked: expect.any(Number) } });
     expect(customers.pass).toBeUndefined();
   });
 
@@ -134,6 +135,7 @@ describe('source-stripe read: backfill', () => {
     const resumed = await run(fast, 'read', { config, catalog: catalogOf(['customers']), state: [middle] });
     expect(resumed.code).toBe(0);
     const after = ids(recordsOf(resumed.messages, 'customers'));
+    // The high water came with the state, read in an earlier run at a time unknown: its second stays the cursor.
     const all = [...before, ...after];
     expect(new Set(all).size, 'duplicates').toBe(all.length);
     expect(all.sort()).toEqual(ids(served).sort());
@@ -271,14 +273,16 @@ describe('source-stripe read: failures', () => {
 
   it('rides out storms of 429s and 500s to complete data', async () => {
     const stormy = await startStripeEmulator({ objects: 3_000, seed: 'storm', failureRate: 0.25, rateLimit: 40 });
+    // A storm of 429s whatever the machine's speed (the rate limit alone trips only when requests are fast).
+    stormy.inject({ status: 429, count: 10, retryAfterSeconds: 1 });
     try {
       const source = createStripeSource({ retry: { ...retry, maxAttempts: 12, maxDelayMs: 200 }, requestsPerSecond: 200 });
       const streams = ['customers', 'charges', 'invoices', 'balance_transactions', 'payment_intents'];
       const { code, messages } = await run(source, 'read', { config: { ...config, base_url: stormy.url, page_size: 50, max_concurrency: 8 }, catalog: catalogOf(streams) });
       expect(code).toBe(0);
       for (const stream of streams) expect(ids(recordsOf(messages, stream)).sort(), stream).toEqual(ids(stormy.objects(stream)).sort());
-      expect(stormy.counters.rateLimited).toBeGreaterThan(0);
-      expect(stormy.counters.failed).toBeGreaterThan(0);
+      expect(stormy.counters.byStatus['429']).toBeGreaterThanOrEqual(10);
+      expect(stormy.counters.byStatus['500']).toBeGreaterThan(0);
     } finally {
       await stormy.close();
     }

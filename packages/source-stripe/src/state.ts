@@ -7,9 +7,12 @@
  *                            //   and those of the `cursor` second listed in cursor_ids
  *   pass?: {                 // a list pass under way (a backfill, or a read of what is new by `created`)
  *     high_water?, high_water_ids?,      // newest second the pass has emitted; the next `cursor`
- *     todo?: [{ gte, lte?, lte_ids?, gte_ids? }],  // created ranges still to read (inclusive, unix s);
- *                            //   lte_ids were already emitted at `lte`, gte_ids at `gte`
- *     after? },              // lists without a created filter: the last object emitted
+ *     todo?: [{ gte, lte?, lte_ids?, gte_ids?, after? }],  // created ranges still to read (inclusive,
+ *                            //   unix s); lte_ids were already emitted at `lte`, gte_ids at `gte`;
+ *                            //   after: the range's last object, where its next page starts
+ *     after? },              // lists without a created filter: the last object emitted; with `todo`:
+ *                            //   the server ignored the created filter, and the pass reads the whole
+ *                            //   list after this object, emitting what falls in `todo`
  *   events?: { created, id?, checked } }  // event cursor (streams kept current by events):
  *                            //   the newest event emitted, and when the walk last reached the end
  * ```
@@ -20,9 +23,10 @@
  * complete in any order; `todo` holds whatever is left, contiguous or not.
  *
  * The id lists make boundary seconds exact (objects sharing a second with a range boundary). They
- * are capped at MAX_BOUNDARY_IDS: past the cap a resume re-emits some objects of that second, which
- * the destination deduplicates by id (delivery is at least once). Nothing is ever skipped that was
- * not emitted.
+ * are capped at MAX_BOUNDARY_IDS; a range also keeps `after`, its last object, so a resume goes on
+ * right after it even in a second of thousands. Only when that object was deleted meanwhile does a
+ * resume re-emit objects of a second past the cap, which the destination deduplicates by id
+ * (delivery is at least once). Nothing is ever skipped that was not emitted.
  */
 import { z } from 'zod';
 import { ConfigError } from '@sync/protocol';
@@ -38,6 +42,7 @@ export const TodoRange = z.object({
   lte: Seconds.optional().describe('Upper bound, unix seconds, inclusive; absent for a range not yet started at the top of the list.'),
   lte_ids: Ids.optional().describe('Objects of the `lte` second already emitted.'),
   gte_ids: Ids.optional().describe('Objects of the `gte` second already emitted (by the pass before).'),
+  after: z.string().optional().describe('The last object this range emitted (at `lte`): its next page starts after it, so a crowded second resumes exactly.'),
 });
 export type TodoRange = z.infer<typeof TodoRange>;
 
@@ -45,7 +50,10 @@ export const PassState = z.object({
   high_water: Seconds.optional().describe('Newest second the pass has emitted; becomes `cursor` when it completes.'),
   high_water_ids: Ids.optional().describe('Objects of the high-water second the pass has emitted.'),
   todo: z.array(TodoRange).optional().describe('Created ranges still to read.'),
-  after: z.string().optional().describe('Lists without a created filter: the id of the last object emitted.'),
+  after: z
+    .string()
+    .optional()
+    .describe('Lists without a created filter, or a pass read without it because the server ignored it (then with `todo`): the id of the last object read.'),
 });
 export type PassState = z.infer<typeof PassState>;
 
