@@ -42,7 +42,8 @@ describe('stripe emulator quirks', () => {
   it('puts a crowd of objects in one second (sameSecond) and pages through it with starting_after', () =>
     withEmulator({ objects: 0, counts: { customers: 500, charges: 40 }, seed: 'crowd', sameSecond: 300 }, async (emulator) => {
       const customers = emulator.objects('customers');
-      const bySecond = Map.groupBy(customers, (c) => c.created as number);
+      const bySecond = new Map<number, Record<string, unknown>[]>();
+      for (const c of customers) bySecond.set(c.created as number, [...(bySecond.get(c.created as number) ?? []), c]);
       const [second, crowd] = [...bySecond].sort((a, b) => b[1].length - a[1].length)[0]!;
       expect(crowd).toHaveLength(300);
       // The crowd sits in the middle: objects on both sides of it.
