@@ -33,6 +33,8 @@ export const authClientFromConfig: AuthClientFactory = (config) => {
       clientId: credentials.client_id,
       clientSecret: credentials.client_secret,
       endpoints: { oauth2TokenUrl: config.token_url },
+      // Token refreshes get the same timeout as API requests.
+      transporterOptions: { timeout: config.request_timeout_ms },
     });
     client.setCredentials({ refresh_token: credentials.refresh_token });
     return client;

@@ -79,3 +79,11 @@ export function valueAt(data: Record<string, unknown>, path: readonly string[]):
   }
   return value;
 }
+
+/**
+ * A primary key as one string, the same whether its parts come from a record (objects as JSON text,
+ * as `toCell` writes them) or from the cells of a row: `["cus_1"]`, `["7","2024"]`.
+ */
+export function keyString(parts: readonly unknown[]): string {
+  return JSON.stringify(parts.map((p) => String(typeof p === 'object' && p !== null ? JSON.stringify(p) : p)));
+}

@@ -23,6 +23,9 @@ const ServiceAccountCredentials = z.object({
 export const GoogleSheetsCredentials = z.discriminatedUnion('auth_type', [OAuth2Credentials, ServiceAccountCredentials]);
 export type GoogleSheetsCredentials = z.infer<typeof GoogleSheetsCredentials>;
 
+/** Default time an API request may take, in ms (a 2 MB append usually takes a few seconds). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
 /** Default rows written per request (and held in memory per stream). */
 export const DEFAULT_BATCH_SIZE = 2_000;
 
@@ -53,8 +56,21 @@ export const GoogleSheetsDestinationConfig = z
       .default(10_000)
       .describe('A batch holding a STATE is written after at most this many ms (checked as messages arrive), even when not full.'),
     requests_per_minute: z.number().int().positive().default(60).describe("Client-side pace of API requests (Sheets' default quota: 60 per minute per user)."),
-    max_retries: z.number().int().nonnegative().default(8).describe('Retries of a request answered by 429 or 5xx, or failing on the network.'),
+    max_retries: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(8)
+      .describe('Retries of a request answered by 429 or 5xx, timed out, or failing on the network (for an append or a row deletion: read-backs, each followed by a resend if it was not applied).'),
     retry_base_ms: z.number().int().positive().default(1_000).describe('First backoff delay; doubled on each retry (with jitter), capped at 64 s.'),
+    request_timeout_ms: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_REQUEST_TIMEOUT_MS)
+      .describe(
+        'Time an API request may take before it is abandoned. A read or a write of fixed cells is then retried; an append or a row deletion is checked by reading the tab back, and sent again only if it was not applied.',
+      ),
   })
   .refine((c) => c.spreadsheet_id !== undefined || c.spreadsheet_title !== undefined, {
     message: 'set spreadsheet_id (an existing spreadsheet) or spreadsheet_title (to create one)',

@@ -7,6 +7,13 @@
  * the schema or in a record) gets a new column at the end; columns are never reordered or removed.
  * Nested values are JSON text.
  *
+ * Deletes: in a dedup tab, a record that is a delete (`isDeletedRecord`: `_deleted: true`, Stripe's
+ * `deleted: true`, or Airbyte CDC's `_ab_cdc_deleted_at`) removes its key's row. In an append tab it
+ * is a row like any other, its `_deleted` column marking it.
+ *
+ * Writes that must not run twice (appends, row deletions, new columns) go through `writeOnce`: after
+ * an ambiguous failure the tab is read back and only what is missing is written.
+ *
  * Duplicate keys: a dedup tab holds one row per primary key. When the sheet already repeats a key
  * (edited by hand, or appended to by another tool), `open` keeps the first row of the key and
  * deletes the later ones; the kept row is then updated in place like any other.
@@ -14,16 +21,17 @@
  * Memory: the index keeps only keys, row numbers and cursor values, never row data, so it grows by
  * tens of bytes per row; buffered records are bounded by the batch size.
  */
-import { ConfigError, type ConfiguredAirbyteStream } from '@sync/protocol';
+import { ConfigError, DELETED_FIELD, isDeletedRecord, type ConfiguredAirbyteStream } from '@sync/protocol';
 import type { CellValue, SheetsApi } from './api.ts';
-import { chunkBySize, columnLetters, quoted, rowRange, rowSize, toCell, valueAt } from './cells.ts';
+import { appendOnce, findLastRow } from './append-rows.ts';
+import { chunkBySize, columnLetters, keyString, quoted, rowRange, rowSize, toCell, valueAt } from './cells.ts';
+import { deleteRowsOnce, rowAfterDeletes, type RowToDelete } from './delete-rows.ts';
+import { writeOnce } from './write-once.ts';
 
 /** Characters of cell text per write request (Sheets advises payloads of about 2 MB). */
 export const MAX_REQUEST_CHARACTERS = 2_000_000;
 /** Rows read per request when loading the index of an existing tab. */
 const INDEX_PAGE_ROWS = 50_000;
-/** Delete requests per batchUpdate. */
-const DELETES_PER_REQUEST = 500;
 
 interface Pending {
   data: Record<string, unknown>;
@@ -83,6 +91,8 @@ export class Tab {
   readonly #rows = new Map<string, number>();
   /** primary key → cursor value of its row. */
   readonly #cursors = new Map<string, CellValue>();
+  /** The last row holding a value (1-based), once learned: where the next append goes after. */
+  #lastRow: number | undefined;
   #pendingByKey = new Map<string, Pending>();
   #pendingAppend: Record<string, unknown>[] = [];
 
@@ -107,6 +117,11 @@ export class Tab {
     return this.#pendingByKey.size + this.#pendingAppend.length;
   }
 
+  /** 0-based columns of the primary key in the header (dedup tabs). */
+  #keyColumns(): number[] {
+    return this.plan.primaryKey.map((path) => this.#header.indexOf(path.join('.')));
+  }
+
   /**
    * Reads the existing header and, for a dedup tab, builds the key index from the sheet, deleting
    * rows that repeat a key already on an earlier row (the first row of each key stays).
@@ -120,16 +135,16 @@ export class Tab {
     this.#headerWritten = this.#header.length;
     for (const column of this.plan.columns) if (!this.#header.includes(column)) this.#header.push(column);
     if (!this.plan.dedup || this.#headerWritten === 0) return { duplicatesDeleted: 0 };
-    const keyColumns = this.plan.primaryKey.map((path) => {
-      const index = this.#header.indexOf(path.join('.'));
+    const keyColumns = this.#keyColumns();
+    keyColumns.forEach((index, k) => {
       if (index < 0 || index >= this.#headerWritten) {
-        throw new ConfigError(`tab '${this.title}' has a header without the primary key column '${path.join('.')}'; rename or delete the tab`, { stream: this.title });
+        const name = this.plan.primaryKey[k]!.join('.');
+        throw new ConfigError(`tab '${this.title}' has a header without the primary key column '${name}'; rename or delete the tab`, { stream: this.title });
       }
-      return index;
     });
     const cursorName = this.plan.cursorPath?.join('.');
     const cursorColumn = cursorName !== undefined && this.#header.indexOf(cursorName) < this.#headerWritten ? this.#header.indexOf(cursorName) : -1;
-    const duplicates: number[] = [];
+    const duplicates: RowToDelete[] = [];
     for (let start = 2; ; start += INDEX_PAGE_ROWS) {
       const end = start + INDEX_PAGE_ROWS - 1;
       const columns = await Promise.all(
@@ -141,9 +156,9 @@ export class Tab {
       for (let i = 0; i < length; i++) {
         const parts = keyColumns.map((_, k) => columns[k]![i]);
         if (parts.some((p) => p === undefined || p === '')) continue;
-        const key = JSON.stringify(parts.map(String));
+        const key = keyString(parts);
         if (this.#rows.has(key)) {
-          duplicates.push(start + i);
+          duplicates.push({ row: start + i, key });
           continue;
         }
         this.#rows.set(key, start + i);
@@ -157,10 +172,13 @@ export class Tab {
     return { duplicatesDeleted: duplicates.length };
   }
 
-  /** Buffers one record. A record with `_deleted: true` removes its row (dedup tabs). */
+  /**
+   * Buffers one record. In a dedup tab a delete (`isDeletedRecord`) removes its row and adds no
+   * column; in an append tab every field, `_deleted` included, is a column.
+   */
   add(data: Record<string, unknown>): void {
-    for (const key of Object.keys(data)) if (key !== '_deleted' && !this.#header.includes(key)) this.#header.push(key);
     if (!this.plan.dedup) {
+      this.#addColumns(data);
       this.#pendingAppend.push(data);
       return;
     }
@@ -168,8 +186,9 @@ export class Tab {
     if (parts.some((p) => p === undefined || p === null)) {
       throw new ConfigError(`record for stream '${this.title}' has no value for its primary key ${JSON.stringify(this.plan.primaryKey)}`, { stream: this.title });
     }
-    const key = JSON.stringify(parts.map((p) => String(typeof p === 'object' ? JSON.stringify(p) : p)));
-    const deleted = data._deleted === true;
+    const key = keyString(parts);
+    const deleted = isDeletedRecord(data);
+    if (!deleted) this.#addColumns(data);
     const before = this.#pendingByKey.get(key);
     if (before && !deleted && !before.deleted && this.plan.cursorPath) {
       const incoming = valueAt(data, this.plan.cursorPath);
@@ -178,6 +197,13 @@ export class Tab {
     }
     this.#pendingByKey.delete(key); // re-insert so the map keeps arrival order
     this.#pendingByKey.set(key, { data, deleted });
+  }
+
+  #addColumns(data: Record<string, unknown>): void {
+    for (const key of Object.keys(data)) {
+      if (this.plan.dedup && key === DELETED_FIELD) continue;
+      if (!this.#header.includes(key)) this.#header.push(key);
+    }
   }
 
   #row(data: Record<string, unknown>): CellValue[] {
@@ -198,11 +224,11 @@ export class Tab {
     await this.#writeHeader(api, spreadsheetId, reserveCells);
     const updates: { row: number; values: CellValue[] }[] = [];
     const appends: { key: string | undefined; values: CellValue[] }[] = this.#pendingAppend.map((data) => ({ key: undefined, values: this.#row(data) }));
-    const deletes: number[] = [];
+    const deletes: RowToDelete[] = [];
     for (const [key, { data, deleted }] of this.#pendingByKey) {
       const row = this.#rows.get(key);
       if (deleted) {
-        if (row !== undefined) deletes.push(row);
+        if (row !== undefined) deletes.push({ row, key });
         continue;
       }
       const cursor = this.plan.cursorPath ? valueAt(data, this.plan.cursorPath) : undefined;
@@ -223,9 +249,11 @@ export class Tab {
       }
     }
 
+    if (appends.length > 0) this.#lastRow ??= await findLastRow(api, spreadsheetId, this.title, { rowCount: this.rowCount, columnCount: this.columnCount });
     for (const chunk of chunkBySize(appends, (a) => rowSize(a.values), MAX_REQUEST_CHARACTERS)) {
       reserveCells(chunk.length * this.columnCount);
-      const first = await api.append(spreadsheetId, `${quoted(this.title)}!A1`, chunk.map((a) => a.values));
+      const { first, lastRow } = await appendOnce(api, { spreadsheetId, title: this.title, lastRow: this.#lastRow! }, chunk.map((a) => a.values));
+      this.#lastRow = lastRow;
       chunk.forEach((a, i) => {
         if (a.key === undefined) return;
         this.#rows.set(a.key, first + i);
@@ -249,47 +277,38 @@ export class Tab {
     return { updated: updates.length, appended: appends.length, deleted: deletes.length };
   }
 
+  /** Writes the header if it grew, first adding grid columns for it (once, even after an ambiguous failure). */
   async #writeHeader(api: SheetsApi, spreadsheetId: string, reserveCells: (cells: number) => void): Promise<void> {
     if (this.#header.length === this.#headerWritten) return;
-    if (this.#header.length > this.columnCount) {
-      const more = this.#header.length - this.columnCount;
-      reserveCells(more * this.rowCount);
-      await api.batchUpdate(spreadsheetId, [{ appendDimension: { sheetId: this.sheetId, dimension: 'COLUMNS', length: more } }]);
-      this.columnCount += more;
-    }
-    await api.update(spreadsheetId, [{ range: rowRange(this.title, 1, this.#header.length), values: [this.#header.map(String)] }]);
-    this.#headerWritten = this.#header.length;
-  }
-
-  /** Deletes rows (1-based), highest first so earlier deletions do not shift later ones, and re-numbers the index. */
-  async #deleteRows(api: SheetsApi, spreadsheetId: string, rows: number[]): Promise<void> {
-    const sorted = [...new Set(rows)].sort((a, b) => b - a);
-    const ranges: { start: number; end: number }[] = [];
-    for (const row of sorted) {
-      const last = ranges[ranges.length - 1];
-      if (last && last.start === row + 1) last.start = row;
-      else ranges.push({ start: row, end: row + 1 });
-    }
-    for (let i = 0; i < ranges.length; i += DELETES_PER_REQUEST) {
-      await api.batchUpdate(
-        spreadsheetId,
-        ranges.slice(i, i + DELETES_PER_REQUEST).map((r) => ({
-          deleteDimension: { range: { sheetId: this.sheetId, dimension: 'ROWS', startIndex: r.start - 1, endIndex: r.end - 1 } },
-        })),
+    const needed = this.#header.length;
+    if (needed > this.columnCount) {
+      reserveCells((needed - this.columnCount) * this.rowCount);
+      await writeOnce(
+        async () => {
+          await api.batchUpdate(spreadsheetId, [{ appendDimension: { sheetId: this.sheetId, dimension: 'COLUMNS', length: needed - this.columnCount } }]);
+          this.columnCount = needed;
+        },
+        async () => {
+          const sheet = (await api.sheets(spreadsheetId)).find((s) => s.sheetId === this.sheetId);
+          if (sheet) this.columnCount = sheet.columnCount;
+          return this.columnCount >= needed ? { applied: true, result: undefined } : { applied: false };
+        },
+        api.retry,
       );
     }
-    this.rowCount -= sorted.length;
-    const ascending = sorted.reverse();
+    await api.update(spreadsheetId, [{ range: rowRange(this.title, 1, needed), values: [this.#header.map(String)] }]);
+    this.#headerWritten = needed;
+  }
+
+  /** Deletes rows (each holding the key given), once, and re-numbers the index and the last row. */
+  async #deleteRows(api: SheetsApi, spreadsheetId: string, rows: RowToDelete[]): Promise<void> {
+    const deleted = await deleteRowsOnce(api, { spreadsheetId, sheetId: this.sheetId, title: this.title, keyColumns: this.#keyColumns() }, rows);
+    this.rowCount -= deleted.length;
+    // With the last row gone, the new last row holding a value may be higher up than one row above it: learn it again.
+    if (this.#lastRow !== undefined) this.#lastRow = deleted.includes(this.#lastRow) ? undefined : rowAfterDeletes(this.#lastRow, deleted);
     for (const [key, row] of this.#rows) {
-      // Rows below `row` that were deleted: binary search in the ascending list.
-      let lo = 0;
-      let hi = ascending.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (ascending[mid]! < row) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo > 0) this.#rows.set(key, row - lo);
+      const moved = rowAfterDeletes(row, deleted);
+      if (moved !== row) this.#rows.set(key, moved);
     }
   }
 }

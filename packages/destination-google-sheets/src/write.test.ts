@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OAuth2Client } from 'google-auth-library';
-import { record, streamState, type AirbyteMessage, type ConfiguredAirbyteCatalog } from '@sync/protocol';
+import { record, streamState, type AirbyteMessage } from '@sync/protocol';
 import { startSheetsEmulator, type SheetsEmulator } from '@sync/google-sheets-emulator';
-import { GoogleSheetsDestinationConfig } from './config.ts';
-import { createGoogleSheetsDestination } from './destination.ts';
 import { MAX_CELL_CHARACTERS } from './cells.ts';
+import { customer, customersStream, destinationKit } from './test-support.ts';
 
 let sheets: SheetsEmulator;
 beforeAll(async () => {
@@ -12,54 +10,10 @@ beforeAll(async () => {
 });
 afterAll(() => sheets?.close());
 
-/** The injected auth client: a fixed access token the emulator accepts, no token endpoint. */
-function fakeAuth(): OAuth2Client {
-  const client = new OAuth2Client();
-  client.setCredentials({ access_token: sheets.accessToken, expiry_date: Date.now() + 3_600_000 });
-  return client;
-}
-const destination = createGoogleSheetsDestination({ authClient: fakeAuth });
-
-const catalog: ConfiguredAirbyteCatalog = {
-  streams: [
-    {
-      stream: {
-        name: 'customers',
-        json_schema: { type: 'object', properties: { created: { type: 'integer' }, id: { type: 'string' }, email: { type: 'string' }, address: { type: 'object' } } },
-        supported_sync_modes: ['full_refresh', 'incremental'],
-        source_defined_primary_key: [['id']],
-        default_cursor_field: ['created'],
-      },
-      sync_mode: 'incremental',
-      destination_sync_mode: 'append_dedup',
-      cursor_field: ['created'],
-      primary_key: [['id']],
-    },
-  ],
-};
-
-function config(extra: Record<string, unknown>): GoogleSheetsDestinationConfig {
-  return GoogleSheetsDestinationConfig.parse({
-    credentials: { auth_type: 'oauth2', client_id: 'x', client_secret: 'y', refresh_token: 'z' },
-    api_base_url: sheets.url,
-    requests_per_minute: 100_000,
-    retry_base_ms: 1,
-    ...extra,
-  });
-}
-
-async function write(cfg: GoogleSheetsDestinationConfig, messages: AirbyteMessage[]): Promise<AirbyteMessage[]> {
-  const out: AirbyteMessage[] = [];
-  const input = (async function* () {
-    yield* messages;
-  })();
-  for await (const m of destination.write({ config: cfg, catalog, messages: input })) out.push(m);
-  return out;
-}
+const { destination, config, write } = destinationKit(() => sheets);
+const catalog = { streams: [customersStream()] };
 
 const warnings = (out: AirbyteMessage[]) => out.flatMap((m) => (m.type === 'LOG' && m.log.level === 'WARN' ? [m.log.message] : []));
-
-const customer = (n: number, created: number, extra: Record<string, unknown> = {}) => record('customers', { id: `cus_${n}`, created, email: `c${n}@x.test`, ...extra });
 
 describe('destination-google-sheets write', () => {
   it('creates the spreadsheet from a title, says so in a CONTROL message, writes a header and one row per record', async () => {
@@ -142,6 +96,30 @@ describe('destination-google-sheets write', () => {
     expect(warnings(again)).toEqual([]);
     expect(sheets.values(id, 'customers')[2]).toEqual(['cus_2', '500', 'c2@x.test']);
     expect(sheets.values(id, 'customers')).toHaveLength(5);
+  });
+
+  it('takes every delete convention as a delete: append_dedup removes the row and adds no column, append marks the row', async () => {
+    const id = sheets.createSpreadsheet('deletes');
+    await write(config({ spreadsheet_id: id }), [customer(1, 1), customer(2, 1), customer(3, 1), customer(4, 1), streamState('customers', {}, 4)]);
+    await write(config({ spreadsheet_id: id }), [
+      record('customers', { id: 'cus_1', _deleted: true, note: 'gone' }),
+      record('customers', { id: 'cus_2', object: 'customer', deleted: true }),
+      record('customers', { id: 'cus_3', created: 2, _ab_cdc_deleted_at: '2024-05-01T00:00:00Z' }),
+      streamState('customers', {}, 3),
+    ]);
+    expect(sheets.values(id, 'customers')).toEqual([
+      ['id', 'created', 'email', 'address'],
+      ['cus_4', '1', 'c4@x.test'],
+    ]);
+
+    const appendCatalog = { streams: [customersStream('append')] };
+    const log = sheets.createSpreadsheet('append-deletes');
+    await write(config({ spreadsheet_id: log }), [customer(1, 1), record('customers', { id: 'cus_1', created: 2, _deleted: true }), streamState('customers', {}, 2)], appendCatalog);
+    expect(sheets.values(log, 'customers')).toEqual([
+      ['id', 'created', 'email', 'address', '_deleted'],
+      ['cus_1', '1', 'c1@x.test'],
+      ['cus_1', '2', '', '', 'TRUE'],
+    ]);
   });
 
   it('truncates an over-long value with a visible marker instead of failing', async () => {

@@ -13,7 +13,8 @@ import { ConfigError, RecordCounts, acknowledge, configUpdate, log, type Airbyte
 import type { OAuth2Client } from 'google-auth-library';
 import { SheetsApi, type SheetInfo } from './api.ts';
 import type { GoogleSheetsDestinationConfig } from './config.ts';
-import { planTab, Tab } from './tab.ts';
+import { planTab, Tab, type TabPlan } from './tab.ts';
+import { writeOnce } from './write-once.ts';
 
 /** Cells per spreadsheet (https://support.google.com/drive/answer/37603). */
 export const MAX_SPREADSHEET_CELLS = 10_000_000;
@@ -24,6 +25,7 @@ export function apiFor(config: GoogleSheetsDestinationConfig, auth: OAuth2Client
     rootUrl: config.api_base_url,
     auth,
     requestsPerMinute: config.requests_per_minute,
+    timeoutMs: config.request_timeout_ms,
     retry: {
       maxRetries: config.max_retries,
       baseMs: config.retry_base_ms,
@@ -59,17 +61,7 @@ export async function* writeToSheets(input: WriteInput<GoogleSheetsDestinationCo
     sheets = await api.sheets(spreadsheetId);
   }
 
-  const missing = plans.filter((p) => !sheets.some((s) => s.title === p.stream));
-  if (missing.length > 0) {
-    const replies = await api.batchUpdate(
-      spreadsheetId,
-      missing.map((p) => ({ addSheet: { properties: { title: p.stream, gridProperties: { rowCount: 1, columnCount: Math.max(p.columns.length, 1) } } } })),
-    );
-    for (const reply of replies) {
-      const props = reply.addSheet?.properties;
-      if (props) sheets.push({ sheetId: props.sheetId ?? 0, title: props.title ?? '', rowCount: props.gridProperties?.rowCount ?? 1, columnCount: props.gridProperties?.columnCount ?? 1 });
-    }
-  }
+  await addMissingTabs(api, spreadsheetId, sheets, plans);
   const tabs = new Map<string, Tab>();
   for (const plan of plans) {
     const tab = new Tab(plan, sheets.find((s) => s.title === plan.stream)!);
@@ -137,5 +129,32 @@ export async function* writeToSheets(input: WriteInput<GoogleSheetsDestinationCo
   yield log(
     'INFO',
     `spreadsheet ${spreadsheetId}: ${totals.appended} rows appended, ${totals.updated} updated in place, ${totals.deleted} deleted; ${api.requests} API requests`,
+  );
+}
+
+/**
+ * Adds a tab for each plan whose stream has none, pushing the new tabs onto `sheets`. After an
+ * ambiguous failure the spreadsheet's tabs are read again and only those still missing are added, so
+ * a tab added by a request whose answer was lost is not added twice (which Sheets refuses).
+ */
+async function addMissingTabs(api: SheetsApi, spreadsheetId: string, sheets: SheetInfo[], plans: readonly TabPlan[]): Promise<void> {
+  const missing = () => plans.filter((p) => !sheets.some((s) => s.title === p.stream));
+  if (missing().length === 0) return;
+  await writeOnce(
+    async () => {
+      const replies = await api.batchUpdate(
+        spreadsheetId,
+        missing().map((p) => ({ addSheet: { properties: { title: p.stream, gridProperties: { rowCount: 1, columnCount: Math.max(p.columns.length, 1) } } } })),
+      );
+      for (const reply of replies) {
+        const props = reply.addSheet?.properties;
+        if (props) sheets.push({ sheetId: props.sheetId ?? 0, title: props.title ?? '', rowCount: props.gridProperties?.rowCount ?? 1, columnCount: props.gridProperties?.columnCount ?? 1 });
+      }
+    },
+    async () => {
+      sheets.splice(0, sheets.length, ...(await api.sheets(spreadsheetId)));
+      return missing().length === 0 ? { applied: true, result: undefined } : { applied: false };
+    },
+    api.retry,
   );
 }

@@ -137,8 +137,11 @@ describe('google sheets emulator over HTTP', () => {
       if (i === 0) last = answer.body;
     }
     expect(statuses).toEqual([429, 429, 200]);
+    sheets.inject({ status: 429, count: 1, retryAfterSeconds: 7 });
+    const asked = await fetch(`${sheets.url}v4/spreadsheets/${id}`, { headers: { authorization: `Bearer ${sheets.accessToken}` } });
+    expect([asked.status, asked.headers.get('retry-after')]).toEqual([429, '7']);
     expect(last?.error).toMatchObject({ code: 429, status: 'RESOURCE_EXHAUSTED' });
-    expect(sheets.statusCounts()).toEqual({ 200: 2, 429: 2 });
+    expect(sheets.statusCounts()).toEqual({ 200: 2, 429: 3 });
   });
 
   it('an applied fault carries the request out and then fails it; an unapplied one only fails it', async () => {

@@ -328,7 +328,7 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
       if (reply.kind === 'drop') {
         req.socket.destroy();
       } else if (reply.kind === 'status') {
-        res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8' });
+        res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', ...reply.headers });
         res.end(JSON.stringify(reply.body));
       }
       // 'hang': no answer; the socket closes when the client gives up or the emulator closes.

@@ -27,10 +27,18 @@ export interface SheetsFaultTarget {
  * without an answer: the client sees a connection reset), or `hang` (no answer at all; the connection
  * stays open until the client gives up, e.g. on its timeout, or the emulator closes).
  */
-export type SheetsFault = SheetsFaultTarget & ({ status: 429 | 500 | 502 | 503 | 504 } | { failure: 'drop' | 'hang' });
+export type SheetsFault = SheetsFaultTarget &
+  (
+    | {
+        status: 429 | 500 | 502 | 503 | 504;
+        /** Sent as the `Retry-After` header (seconds), as a server asking the client to wait does. */
+        retryAfterSeconds?: number;
+      }
+    | { failure: 'drop' | 'hang' }
+  );
 
 /** What the client gets for a faulted request. */
-export type FaultAnswer = { kind: 'status'; status: number; body: unknown } | { kind: 'drop' } | { kind: 'hang' };
+export type FaultAnswer = { kind: 'status'; status: number; body: unknown; headers?: Record<string, string> } | { kind: 'drop' } | { kind: 'hang' };
 
 /** The answer Google gives when a request is over quota (429 RESOURCE_EXHAUSTED). */
 export function quotaError(): { status: number; body: unknown } {
@@ -49,9 +57,10 @@ export function quotaError(): { status: number; body: unknown } {
 /** The client-visible failure of a fault. */
 export function faultAnswer(fault: SheetsFault): FaultAnswer {
   if ('failure' in fault) return { kind: fault.failure };
-  if (fault.status === 429) return { kind: 'status', ...quotaError() };
+  const headers = fault.retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(fault.retryAfterSeconds) } };
+  if (fault.status === 429) return { kind: 'status', ...quotaError(), ...headers };
   const status = fault.status === 503 ? 'UNAVAILABLE' : fault.status === 504 ? 'DEADLINE_EXCEEDED' : 'INTERNAL';
-  return { kind: 'status', status: fault.status, body: { error: { code: fault.status, message: 'The service is currently unavailable.', status } } };
+  return { kind: 'status', status: fault.status, body: { error: { code: fault.status, message: 'The service is currently unavailable.', status } }, ...headers };
 }
 
 /** Faults waiting for matching requests, taken in the order they were injected. */
