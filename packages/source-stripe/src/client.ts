@@ -3,17 +3,17 @@
  * (`rawRequest`, so one code path serves every stream the OpenAPI spec lists), with the key, the API
  * version of the bundled spec (`Stripe-Version`), the shared rate limit and concurrency cap, and
  * retries (retry.ts). The SDK's own retries are off: they ignore `Retry-After` and never retry a 429
- * (https://docs.stripe.com/rate-limits), so retry.ts owns them.
+ * (https://docs.stripe.com/rate-limits), so retry.ts owns them. Every request has a deadline,
+ * `request_timeout_ms`, and its socket TCP keepalive (http-client.ts); a request past its deadline
+ * is retried like a connection reset.
  */
 import Stripe from 'stripe';
 import { ConfigError } from '@sync/protocol';
 import { requestsPerSecond, type StripeSourceConfig } from './config.ts';
 import { specApiVersion } from './openapi.ts';
+import { DeadlineHttpClient } from './http-client.ts';
 import { Semaphore, TokenBucket } from './rate-limit.ts';
 import { DEFAULT_RETRY_POLICY, StripeHttpError, withRetries, type RetryPolicy } from './retry.ts';
-
-/** Per-request timeout, ms. Stripe answers list calls in well under a second. */
-const REQUEST_TIMEOUT_MS = 60_000;
 
 export type StripeObject = Record<string, unknown>;
 
@@ -65,7 +65,8 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
     // The SDK's types name only its own release's version; the source asks for the spec's.
     apiVersion: (config.api_version ?? specApiVersion()) as Stripe.StripeConfig['apiVersion'],
     maxNetworkRetries: 0,
-    timeout: REQUEST_TIMEOUT_MS,
+    timeout: config.request_timeout_ms,
+    httpClient: new DeadlineHttpClient(config.max_concurrency),
     appInfo: { name: 'sync-engine source-stripe' },
   });
   let requestCount = 0;
@@ -81,7 +82,7 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
       try {
         return await stripe.rawRequest('GET', `${url.pathname}${url.search}`, null as never);
       } catch (error) {
-        throw fromSdkError(error);
+        throw fromSdkError(error, config.request_timeout_ms);
       } finally {
         const took = performance.now() - sent;
         latencyMs = latencyMs === undefined ? took : latencyMs * 0.8 + took * 0.2;
@@ -115,14 +116,15 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
 /**
  * The SDK's error as retry.ts classifies errors: an HTTP answer becomes a StripeHttpError (status,
  * Stripe's error type, code and param, `Retry-After`); a connection failure keeps its socket error
- * code (ECONNREFUSED, ENOTFOUND, …), ETIMEDOUT for a timeout.
+ * code (ECONNREFUSED, ENOTFOUND, …), ETIMEDOUT for a request past its deadline (`timeoutMs`).
  */
-function fromSdkError(error: unknown): unknown {
+function fromSdkError(error: unknown, timeoutMs: number): unknown {
   if (!(error instanceof Stripe.errors.StripeError)) return error;
   if (error.type === 'StripeConnectionError' || error.statusCode === undefined) {
     const detail = error.detail as { code?: unknown } | undefined;
     const code = typeof detail?.code === 'string' ? detail.code : /timeout/i.test(error.message) ? 'ETIMEDOUT' : 'ECONNRESET';
-    return Object.assign(new Error(error.message, { cause: error }), { code });
+    const message = code === 'ETIMEDOUT' ? `no complete answer within request_timeout_ms (${timeoutMs} ms)` : error.message;
+    return Object.assign(new Error(message, { cause: error }), { code });
   }
   const raw = error.raw as { type?: string; param?: string } | undefined;
   return new StripeHttpError(

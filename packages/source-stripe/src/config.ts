@@ -1,5 +1,6 @@
 /** The config of the Stripe source: what `spec` publishes and `check`/`discover`/`read` receive. */
 import { z } from 'zod';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from './http-client.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.stripe.com';
 
@@ -43,6 +44,14 @@ export const StripeSourceConfig = z.object({
     .max(100)
     .default(16)
     .describe('Most requests in flight at once, across all streams and the created ranges of a stream read in parallel.'),
+  request_timeout_ms: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_REQUEST_TIMEOUT_MS)
+    .describe(
+      'Longest a request may take, ms, from sending it to the last byte of the answer (default 60000). A request past it is abandoned and retried like a connection reset; sockets also use TCP keepalive, so a connection whose peer vanished cannot hang the read.',
+    ),
   webhook_secret: z
     .string()
     .min(1)

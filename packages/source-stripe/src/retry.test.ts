@@ -20,7 +20,7 @@ async function flakyServer(resets: number): Promise<string> {
 }
 
 const policy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 10, unreachableAttempts: 2 };
-const config = (base_url: string) => ({ api_key: 'sk_test_x', base_url, page_size: 10, max_concurrency: 4, webhook_tolerance_seconds: 300, requests_per_second: 1000 });
+const config = (base_url: string) => ({ api_key: 'sk_test_x', base_url, page_size: 10, max_concurrency: 4, request_timeout_ms: 60_000, webhook_tolerance_seconds: 300, requests_per_second: 1000 });
 
 describe('retries', () => {
   it('retries connection resets', async () => {

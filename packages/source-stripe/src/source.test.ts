@@ -37,6 +37,7 @@ describe('source-stripe spec, check and discover', () => {
     expect(spec.properties.base_url).toMatchObject({ default: 'https://api.stripe.com' });
     expect(spec.properties).toHaveProperty('api_version');
     expect(spec.properties).toHaveProperty('requests_per_second');
+    expect(spec.properties.request_timeout_ms).toMatchObject({ type: 'integer', default: 60_000, description: expect.stringMatching(/retried like a connection reset/) });
     expect(spec.required).toEqual(['api_key']);
   });
 
