@@ -145,15 +145,15 @@ async function execute(
   const emit = options.onEvent ?? (() => {});
   const env = options.env;
   const configs = await effectiveConfigs(options, emit);
+  const timeouts: RunTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   await secrets.readSpecs(
     { source: { command: options.source, config: configs.source }, destination: { command: options.destination, config: configs.destination } },
     env ?? {},
     (role, connector, message) => emit({ type: 'log', role, connector, level: 'WARN', message }),
+    { timeoutMs: timeouts.commandMs, ...(options.signal ? { signal: options.signal } : {}) },
   );
   const sourceConfigPath = await writeJson('source-config.json', configs.source);
   const destinationConfigPath = await writeJson('destination-config.json', configs.destination);
-
-  const timeouts: RunTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const discovered = await discoverCatalog(
     options.source,
     sourceConfigPath,

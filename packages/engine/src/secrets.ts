@@ -10,7 +10,7 @@
  * environment variables).
  */
 import { errorMessage } from '@sync/protocol';
-import { callConnector } from './call-connector.ts';
+import { callConnector, type CallLimits } from './call-connector.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import type { ConnectorRole, SyncEvent } from './events.ts';
 import { createRedactor, redactDeep, type Redact } from './redactor.ts';
@@ -19,10 +19,12 @@ import { secretValues, stringValues, urlSecretsIn } from './secret-values.ts';
 /**
  * Runs `spec` on a connector and returns its `connectionSpecification`.
  *
- * @throws ConnectorFailure when the connector fails; Error when it prints no SPEC message.
+ * @param limits time limit and abort signal of the call (see `callConnector`).
+ * @throws ConnectorFailure when the connector fails, times out or is interrupted; Error when it prints
+ *   no SPEC message.
  */
-export async function connectionSpecification(command: ConnectorCommand, env?: NodeJS.ProcessEnv): Promise<unknown> {
-  const messages = await callConnector(command, ['spec'], env);
+export async function connectionSpecification(command: ConnectorCommand, env?: NodeJS.ProcessEnv, limits: CallLimits = {}): Promise<unknown> {
+  const messages = await callConnector(command, ['spec'], env, undefined, limits);
   const spec = messages.find((m) => m.type === 'SPEC');
   if (spec?.type !== 'SPEC') throw new Error(`${command.name}: spec printed no SPEC message`);
   return spec.spec.connectionSpecification;
@@ -57,12 +59,13 @@ export class RunSecrets {
     connectors: Record<ConnectorRole, SecretSource>,
     env: NodeJS.ProcessEnv,
     onWarning: (role: ConnectorRole, connector: string, message: string) => void,
+    limits: CallLimits = {},
   ): Promise<void> {
     const failures: { role: ConnectorRole; connector: string; error: unknown }[] = [];
     await Promise.all(
       (Object.entries(connectors) as [ConnectorRole, SecretSource][]).map(async ([role, { command, config }]) => {
         try {
-          this.#schemas.set(role, await connectionSpecification(command, env));
+          this.#schemas.set(role, await connectionSpecification(command, env, limits));
         } catch (error) {
           this.#schemas.set(role, UNKNOWN);
           failures.push({ role, connector: command.name, error });
