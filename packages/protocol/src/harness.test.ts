@@ -242,7 +242,7 @@ describe('runConnector: write', () => {
     const { code, messages } = await run(tinyDestination, args, stdin);
     expect(code).toBe(0);
     expect(received).toEqual(input);
-    expect(messages).toEqual([
+    expect(messages.filter((m) => m.type !== 'LOG')).toEqual([
       { type: 'STATE', state: { ...checkpoint.state, destinationStats: { recordCount: 2 } } },
     ]);
   });
@@ -371,7 +371,58 @@ describe('runConnector: input abort (a TRACE ERROR on a destination’s stdin)',
     const { code, messages } = await write(tinyDestination, input);
     expect(code).toBe(0);
     expect(received).toEqual(input);
-    expect(messages.map((m) => m.type)).toEqual(['STATE']);
+    expect(messages.map((m) => m.type)).toEqual(['STATE', 'LOG']);
+  });
+});
+
+describe('runConnector: the end of input when the engine is gone', () => {
+  /** A destination that, like ours, commits the records after the last STATE at a clean end of input. */
+  const tail: string[] = [];
+  const tailCommitting: Destination<{ url: string }> = {
+    ...destination,
+    write: async function* ({ messages }) {
+      let pending: string[] = [];
+      for await (const message of messages) {
+        if (message.type === 'RECORD') pending.push(String(message.record.data.id));
+        if (message.type === 'STATE') {
+          yield message;
+          pending = [];
+        }
+      }
+      tail.push(...pending);
+    },
+  };
+
+  /** A stdout whose reader has gone once stdin has ended: every write from then on fails with EPIPE. */
+  class ReaderGoneAtEof extends Writable {
+    gone = false;
+    override _write(_chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+      done(this.gone ? Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) : null);
+    }
+  }
+
+  async function write(stdout: Writable & { gone?: boolean }) {
+    const input = [record('customers', { id: 'cus_1' }, 1), streamState('customers', { created: 1 }, 1), record('customers', { id: 'cus_2' }, 1)];
+    const stdin = Readable.from([input.map(encodeMessage).join('')]);
+    stdin.on('end', () => (stdout.gone = true));
+    const args = ['write', '--config', await file({ url: 'postgres://x' }), '--catalog', await file(configureCatalog(catalog))];
+    return runConnector(tailCommitting as unknown as Connector<unknown>, { argv: args, stdin, stdout, stderr: new Collect() });
+  }
+
+  it('commits nothing after the last STATE when its output can no longer be written (the engine was killed)', async () => {
+    tail.length = 0;
+    const stdout = new ReaderGoneAtEof();
+    stdout.on('error', () => {}); // as main() does: EPIPE on stdout is expected when the reader is gone
+    const code = await write(stdout);
+    expect(code).toBe(1);
+    expect(tail).toEqual([]);
+  });
+
+  it('commits the records after the last STATE at a clean end, with its reader there', async () => {
+    tail.length = 0;
+    const code = await write(new Collect());
+    expect(code).toBe(0);
+    expect(tail).toEqual(['cus_2']);
   });
 });
 

@@ -20,9 +20,9 @@ import { isSource, type Connector } from './connector.ts';
 import { CheckpointMissing } from './checkpoint-missing.ts';
 import { ConfigError, ConnectorError, errorMessage } from './errors.ts';
 import { abortableIo, InputAborted } from './input-abort.ts';
-import { catalogMessage, connectionStatus, errorTrace, specMessage } from './builders.ts';
+import { catalogMessage, connectionStatus, errorTrace, log, specMessage } from './builders.ts';
 import type { AirbyteMessage, ConnectorSpecification } from './messages.ts';
-import { decodeMessages, writeMessages } from './ndjson.ts';
+import { decodeMessages, encodeMessage, writeMessages } from './ndjson.ts';
 import { parseStateInput } from './state.ts';
 
 export interface HarnessIo {
@@ -176,12 +176,42 @@ async function messagesFor<Config>(connector: Connector<Config>, command: string
       const input = abortableIo(
         (async function* () {
           for await (const { message } of decodeMessages(io.stdin, { connector: 'stdin' })) yield message;
+          await confirmReaderPresent(io.stdout);
         })(),
       );
       return input.output(connector.write({ config, rawConfig: raw, catalog, messages: input.messages }));
     }
   }
   throw new UsageError(`unknown command ${JSON.stringify(command)} (run with --help for the commands)`);
+}
+
+/**
+ * Called at the end of a destination's input, before the destination commits the records after the
+ * last STATE: proves that whoever reads its output is still there by writing one DEBUG LOG line and
+ * waiting for the write to complete.
+ *
+ * Why: when the engine is killed, the destination sees the end of its stdin exactly as on a clean
+ * end, and would commit a tail of records that no state covers; the next run reads them again, and an
+ * `append` table gets them twice. The engine's death closes the destination's stdout pipe too, so
+ * the write fails (EPIPE) and the input throws instead of ending: nothing after the last acknowledged
+ * STATE is committed.
+ *
+ * @throws the write's own error (EPIPE) when the output cannot be written; ConnectorError
+ *   (transient_error) when it was closed already.
+ */
+async function confirmReaderPresent(output: Writable): Promise<void> {
+  if (output.destroyed || output.writableEnded) {
+    throw new ConnectorError(
+      "the reader of this destination's output is gone (the engine was stopped): nothing after the last acknowledged STATE was committed",
+      { failureType: 'transient_error' },
+    );
+  }
+  await new Promise<void>((resolve, reject) => {
+    output.write(encodeMessage(log('DEBUG', 'end of input: committing the records after the last STATE')), (error) =>
+      // The write error itself (EPIPE) ends the command quietly: there is no one left to tell.
+      error ? reject(error) : resolve(),
+    );
+  });
 }
 
 /** A command line the connector cannot run: exit code 2, one line on stderr, no TRACE. */
