@@ -1,7 +1,8 @@
 /**
  * `sync run --source stripe --dest google-sheets` against the Stripe emulator and the fake Sheets
  * API: every object is a row, a second run after updates changes rows in place, a storm of 429s is
- * survived, and a run killed mid-way resumes and ends exact. The destination runs its real code
+ * survived, appends and row deletions that fail after being applied (or before) leave no row
+ * doubled, lost or wrongly deleted, and a run killed mid-way resumes and ends exact. The destination runs its real code
  * path: OAuth2 refresh at the fake's token endpoint, then the Sheets API at the fake's root URL.
  */
 import { createServer, request, type Server } from 'node:http';
@@ -57,10 +58,10 @@ function rowsById(spreadsheetId: string, stream: string): Map<string, Record<str
   return byId;
 }
 
-function expectExact(spreadsheetId: string): void {
+function expectExact(spreadsheetId: string, emulator: StripeEmulator = stripe): void {
   for (const stream of streams) {
     const rows = rowsById(spreadsheetId, stream);
-    const objects = stripe.objects(stream);
+    const objects = emulator.objects(stream);
     expect(rows.size, stream).toBe(objects.length);
     for (const o of objects) expect(rows.get(String(o.id))?.created, stream).toBe(String(o.created));
   }
@@ -101,6 +102,62 @@ it('a second run after updates changes rows in place', async () => {
     expect(row).toContain(`updated+${row[0]}@example.com`);
   });
   expectExact(id);
+});
+
+it('appends and row deletions failing after being applied, or before, leave each tab exactly the objects', async () => {
+  const faulty = await startEmulator({ objects: 300, seed: 'sheets-faults', counts: { customers: 150, products: 60, prices: 90 } });
+  try {
+    const id = sheets.createSpreadsheet('faults');
+    const pipeline = freshSchema();
+    const run = (batchSize: number) =>
+      runCli(
+        ['run', '--source', 'stripe', '--dest', 'google-sheets', '--pipeline', pipeline, '--streams', streams.join(','),
+          // A hung request is given up after 2 s, then read back like any other ambiguous failure.
+          '--dest-config', destConfig(id, { batch_size: batchSize, request_timeout_ms: 2_000 })],
+        stripeEnv(faulty),
+      );
+    const append = { pathContains: ':append' };
+    const deletion = { bodyContains: 'deleteDimension' };
+
+    // Backfill in batches of 25 rows: a dozen appends, five of which fail.
+    sheets.inject({ status: 500, count: 1, applied: true, ...append });
+    sheets.inject({ failure: 'drop', count: 1, applied: true, ...append });
+    sheets.inject({ status: 503, count: 1, ...append });
+    sheets.inject({ failure: 'hang', count: 1, applied: true, ...append });
+    sheets.inject({ failure: 'drop', count: 1, ...append });
+    const first = await run(25);
+    expect(first.exitCode, first.stderr).toBe(0);
+    expect(sheets.faultsLeft()).toBe(0);
+    expectExact(id, faulty);
+
+    // Changes in Stripe: deletions far apart in the tab, updates, creations.
+    const customers = faulty.objects('customers');
+    const removed = [customers[3]!, customers[4]!, customers[40]!, customers[120]!].map((c) => String(c.id));
+    for (const customer of removed) faulty.remove('customers', customer);
+    const product = String(faulty.objects('products')[10]!.id);
+    faulty.remove('products', product);
+    const changed = String(customers[7]!.id);
+    faulty.update('customers', changed, { email: 'changed@example.com' });
+    faulty.create('customers', { email: 'new@example.com' });
+
+    // One record per batch, so each deletion is a request of its own and meets its own fault.
+    sheets.inject({ status: 500, count: 1, applied: true, ...deletion });
+    sheets.inject({ failure: 'drop', count: 1, applied: true, ...deletion });
+    sheets.inject({ status: 503, count: 1, ...deletion });
+    sheets.inject({ failure: 'hang', count: 1, applied: true, ...deletion });
+    sheets.inject({ status: 500, count: 1, applied: true, ...append });
+    const second = await run(1);
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(sheets.faultsLeft()).toBe(0);
+    expectExact(id, faulty);
+    const rows = rowsById(id, 'customers');
+    for (const customer of removed) expect(rows.has(customer), customer).toBe(false);
+    expect(rowsById(id, 'products').has(product)).toBe(false);
+    expect(rows.get(changed)?.email).toBe('changed@example.com');
+    expect([...rows.values()].filter((r) => r.email === 'new@example.com')).toHaveLength(1);
+  } finally {
+    await faulty.close();
+  }
 });
 
 it('resumes after the destination is killed mid-run and ends exact', async () => {
@@ -162,20 +219,21 @@ it('creates the spreadsheet from a title once, and the engine keeps its id for t
   const creates = () => sheets.requests.filter((r) => r.method === 'POST' && r.path === '/v4/spreadsheets').length;
 
   sheets.resetRequests();
+  const existing = new Set(sheets.spreadsheetIds());
   const first = await run();
   expect(first.exitCode, first.stderr).toBe(0);
   expect(first.stderr).toMatch(/destination-google-sheets changed its config \(spreadsheet_id\); saved for the next runs/);
   expect(creates()).toBe(1);
-  const saved = await query<{ changes: { spreadsheet_id: string } }>(
-    `select changes from sync.connector_config_updates where pipeline_id = $1 and role = 'destination'`,
-    [pipeline],
-  );
-  const id = saved[0]!.changes.spreadsheet_id;
-  expect(rowsById(id, 'products').size).toBe(stripe.objects('products').length);
+  // The saved change is stored sealed (it may hold secrets): the new spreadsheet is the one the emulator gained.
+  const saved = await query(`select 1 from sync.connector_config_updates where pipeline_id = $1 and role = 'destination'`, [pipeline]);
+  expect(saved).toHaveLength(1);
+  const [id] = sheets.spreadsheetIds().filter((s) => !existing.has(s));
+  expect(id).toBeDefined();
+  expect(rowsById(id!, 'products').size).toBe(stripe.objects('products').length);
 
   const second = await run();
   expect(second.exitCode, second.stderr).toBe(0);
   expect(second.stderr).toMatch(/destination-google-sheets: using config saved by an earlier run \(spreadsheet_id\)/);
   expect(creates()).toBe(1);
-  expect(rowsById(id, 'products').size).toBe(stripe.objects('products').length);
+  expect(rowsById(id!, 'products').size).toBe(stripe.objects('products').length);
 });
