@@ -63,7 +63,7 @@ describe('read --webhooks', () => {
     expect(statesOf(messages, 'invoices')).toEqual([{ type: 'STREAM', stream: { stream_descriptor: { name: 'invoices' }, stream_state: {} }, sourceStats: { recordCount: 1 } }]);
   });
 
-  it('turns a bad signature into a TRACE ERROR and no record, and reads on', async () => {
+  it('turns a bad signature into a TRACE ERROR and no record, and reads on; the errors come after every STATE', async () => {
     const good = event('customer.created', { id: 'cus_ok', object: 'customer' });
     const forged = event('customer.created', { id: 'cus_forged', object: 'customer' });
     const { code, messages } = await read([
@@ -81,6 +81,11 @@ describe('read --webhooks', () => {
       ['config_error', `webhook line 3: signature refused: the signature timestamp ${NOW - 3_600} is more than 300 s old`],
       ['config_error', 'webhook line 4: unreadable: not JSON'],
     ]);
+    // A destination commits what came before the last STATE, then sees the upstream failure.
+    const lastState = messages.findLastIndex((m) => m.type === 'STATE');
+    const firstError = messages.findIndex((m) => m.type === 'TRACE' && m.trace.type === 'ERROR');
+    expect(firstError).toBeGreaterThan(lastState);
+    expect(messages.filter((m) => m.type === 'LOG' && m.log.level === 'ERROR')).toHaveLength(4);
   });
 
   it('takes bare events when no secret is configured', async () => {

@@ -11,16 +11,19 @@
  * (https://docs.stripe.com/webhooks#verify-manually): the header's `t` and `v1` values, HMAC-SHA256
  * of `${t}.${payload}` keyed by the secret, compared in constant time, and `t` no older than the
  * tolerance (300 s by default). A line that fails (bad signature, stale timestamp, not JSON) yields
- * a TRACE ERROR naming the line and no record; the other lines are still read.
+ * no record and a TRACE ERROR naming the line; the other lines are still read. The TRACE ERRORs come
+ * last, after every stream's STATE: a TRACE ERROR on a destination's input means the upstream failed,
+ * and the destination commits nothing after the last STATE before it (protocol input-abort.ts), so
+ * the valid deliveries are committed and the run still ends failed, naming the refused lines.
  *
  * An event's `data.object` becomes a record of the configured stream whose objects have that
- * `object` type, `_deleted: true` added for `*.deleted` events; events about other objects are
- * skipped. Every configured stream ends with one STATE, its saved state unchanged: webhooks never
- * move a stream's backfill or event cursor, so the next list or event read still covers
- * everything.
+ * `object` type, `_deleted: true` (protocol `DELETED_FIELD`) added for `*.deleted` events; events
+ * about other objects are skipped. Every configured stream ends with one STATE, its saved state
+ * unchanged: webhooks never move a stream's backfill or event cursor, so the next list or event
+ * read still covers everything.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { errorMessage, errorTrace, record, streamState, streamStatus, type AirbyteMessage, type ReadInput } from '@sync/protocol';
+import { errorMessage, errorTrace, log, record, streamState, streamStatus, type AirbyteMessage, type ReadInput } from '@sync/protocol';
 import type { StripeClient, StripeObject } from './client.ts';
 import type { StripeSourceConfig } from './config.ts';
 import { recordOfEvent } from './events.ts';
@@ -100,6 +103,7 @@ export async function* readWebhooks(input: ReadInput<StripeSourceConfig>, lines:
   for (const { definition } of streams) yield streamStatus(definition.name, 'STARTED');
 
   const { webhook_secret: secret, webhook_tolerance_seconds: tolerance } = input.config;
+  const refused: string[] = [];
   let lineNumber = 0;
   for await (const line of lines) {
     lineNumber++;
@@ -115,7 +119,9 @@ export async function* readWebhooks(input: ReadInput<StripeSourceConfig>, lines:
       if (typeof event?.type !== 'string') throw new Error('the payload is not a Stripe event (no type)');
     } catch (error) {
       const what = error instanceof WebhookSignatureError ? 'signature refused' : 'unreadable';
-      yield errorTrace(`webhook line ${lineNumber}: ${what}: ${errorMessage(error)}; no record emitted (${snippet(line)})`, { failureType: 'config_error' });
+      const message = `webhook line ${lineNumber}: ${what}: ${errorMessage(error)}; no record emitted (${snippet(line)})`;
+      refused.push(message);
+      yield log('ERROR', message);
       continue;
     }
     const objectType = event.data?.object?.object;
@@ -132,4 +138,5 @@ export async function* readWebhooks(input: ReadInput<StripeSourceConfig>, lines:
     yield streamState(definition.name, input.state.get(definition.name) ?? {}, counts.get(definition.name) ?? 0);
     yield streamStatus(definition.name, 'COMPLETE');
   }
+  for (const message of refused) yield errorTrace(message, { failureType: 'config_error' });
 }
