@@ -1,7 +1,8 @@
 /**
  * Piping connectors by hand, as when debugging:
  *   sync source stripe read --config s.json --catalog c.json | sync dest postgres write --config d.json --catalog c.json
- * gives the same tables as `sync run`.
+ * gives the same tables as `sync run`. A source that fails prints its TRACE ERROR on stdout, which the
+ * pipe hands to the destination: nothing after the last STATE lands (input abort).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { execa } from 'execa';
 import { configureCatalog, type AirbyteCatalog } from '@sync/protocol';
 import type { StripeEmulator } from '@sync/stripe-emulator';
 import { cliEnv, repoRoot, runCli, syncBin } from './support/cli.ts';
-import { databaseUrl, freshSchema, tableRows } from './support/database.ts';
+import { databaseUrl, freshSchema, query, tableRows } from './support/database.ts';
 import { API_KEY, servedRows, startEmulator } from './support/stripe.ts';
 
 let emulator: StripeEmulator;
@@ -63,4 +64,42 @@ it("passes a connector's failure through: a malformed line on stdin fails `sync 
   });
   expect(result.exitCode).toBe(1);
   expect(String(result.stderr)).toMatch(/stdin: line 1: not valid JSON/);
+});
+
+it('a failing source piped into `sync dest postgres write`: nothing after its last STATE lands, exit 1 with its failure_type', async () => {
+  const scriptedSource = join(repoRoot, 'e2e/fixtures/scripted-source.mjs');
+  const line = (message: object) => JSON.stringify(message);
+  const widget = (id: string) => line({ type: 'RECORD', record: { stream: 'widgets', emitted_at: 1, data: { id, updated: 1 } } });
+  const state = (n: number) => line({ type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: 'widgets' }, stream_state: { n } }, sourceStats: { recordCount: 2 } } });
+  const failure = line({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: 1, error: { message: 'the widgets API answered 500 five times', failure_type: 'transient_error' } } });
+  const catalog = { streams: [{ stream: { name: 'widgets', json_schema: { type: 'object' }, supported_sync_modes: ['full_refresh'], source_defined_primary_key: [['id']] }, sync_mode: 'full_refresh', destination_sync_mode: 'append' }] };
+  await writeFile(join(dir, 'c-widgets.json'), JSON.stringify(catalog));
+
+  const pipe = async (name: string, lines: string[], exitCode: number) => {
+    const schema = freshSchema(name);
+    await writeFile(join(dir, `s-${name}.json`), JSON.stringify({ streams: ['widgets'], lines, exit_code: exitCode }));
+    await writeFile(join(dir, `d-${name}.json`), JSON.stringify({ url: databaseUrl(), schema }));
+    const pipeline =
+      `"${process.execPath}" "${scriptedSource}" read --config s-${name}.json --catalog c-widgets.json | ` +
+      `"${process.execPath}" "${syncBin}" dest postgres write --config d-${name}.json --catalog c-widgets.json; ` +
+      // The destination's exit code, whatever the source's.
+      'exit ${PIPESTATUS[1]}';
+    const result = await execa('bash', ['-c', pipeline], { cwd: dir, env: cliEnv({}), extendEnv: false, reject: false });
+    const output = String(result.stdout).trim().split('\n').map((l) => JSON.parse(l) as { type: string; trace?: { error?: { message: string; failure_type?: string } } });
+    const ids = (await query<{ id: string }>(`select id from "${schema}".widgets order by id`)).map((r) => r.id);
+    return { exitCode: result.exitCode, stderr: String(result.stderr), output, ids };
+  };
+
+  const lines = [widget('w1'), widget('w2'), state(2), widget('w3'), widget('w4')];
+  const failed = await pipe('abort', [...lines, failure], 1);
+  expect(failed.exitCode).toBe(1);
+  expect(failed.ids).toEqual(['w1', 'w2']);
+  expect(failed.output.map((m) => m.type)).toEqual(['STATE', 'TRACE']);
+  expect(failed.output[1]?.trace?.error).toMatchObject({ failure_type: 'transient_error', message: expect.stringMatching(/^input aborted: the source failed: the widgets API answered 500 five times/) });
+  expect(failed.stderr).toMatch(/^destination-postgres: transient_error: input aborted: the source failed: the widgets API answered 500 five times/m);
+
+  // The same lines ending cleanly (EOF, no TRACE ERROR): the records after the last STATE are committed.
+  const clean = await pipe('eof', lines, 0);
+  expect(clean.exitCode, clean.stderr).toBe(0);
+  expect(clean.ids).toEqual(['w1', 'w2', 'w3', 'w4']);
 });
