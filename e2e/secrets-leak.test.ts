@@ -121,7 +121,9 @@ it('no secret in a pg_dump of the state store; the saved config is there, encryp
 
 /**
  * The schema as pg_dump writes it (data included), with the pg_dump of the server's major version
- * or a newer one (pg_dump refuses a newer server). Fails, naming what to install, when there is none.
+ * or a newer one (pg_dump refuses a newer server). Where there is none (the embedded PostgreSQL 18 of
+ * a run without DATABASE_URL, on a machine with Debian's PostgreSQL 15 tools), the same data is dumped
+ * through SQL instead: every column of every row of every table in the schema, as text.
  */
 async function dumpSchema(schema: string): Promise<string> {
   const [{ version }] = (await query<{ version: string }>("select current_setting('server_version_num') as version")) as [{ version: string }];
@@ -129,9 +131,23 @@ async function dumpSchema(schema: string): Promise<string> {
   const installed = existsSync('/usr/lib/postgresql') ? await readdir('/usr/lib/postgresql') : [];
   const usable = installed.map(Number).filter((v) => v >= major).sort((a, b) => a - b);
   const bin = usable.map((v) => `/usr/lib/postgresql/${v}/bin/pg_dump`).find((path) => existsSync(path));
-  if (!bin) {
-    throw new Error(`no pg_dump for PostgreSQL ${major} or newer under /usr/lib/postgresql (apt-get install postgresql-client-${major}, or set DATABASE_URL to a server it can dump)`);
-  }
+  if (!bin) return sqlDump(schema);
   const result = await execa(bin, ['--dbname', databaseUrl(), '--schema', schema, '--no-owner'], { extendEnv: false, env: { PATH: process.env.PATH } });
   return result.stdout;
+}
+
+/** Every row of every table of `schema`, one line each (`row::text`, as COPY would write it), under a line naming its table. */
+async function sqlDump(schema: string): Promise<string> {
+  const tables = await query<{ name: string }>(
+    "select table_name as name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE' order by 1",
+    [schema],
+  );
+  expect(tables.length).toBeGreaterThan(0);
+  const lines: string[] = [];
+  for (const { name } of tables) {
+    lines.push(`-- table ${schema}.${name}`);
+    const rows = await query<{ row: string }>(`select t::text as row from "${schema}"."${name.replaceAll('"', '""')}" t`);
+    lines.push(...rows.map((r) => r.row));
+  }
+  return lines.join('\n');
 }
