@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { AirbyteMessage } from '@sync/protocol';
-import { schemaLockKey } from './schema-lock.ts';
+import { describeHolder, schemaLockKey } from './schema-lock.ts';
 import { catalogOf, configuredStream, errorsOf, ndjson, randomSchema, recordLine, rowsOf, runWrite, stateLine, useTestSchema } from './test-support.ts';
 
 const db = useTestSchema();
@@ -54,7 +54,7 @@ describe('schema lock', () => {
       },
     });
     expect(await bWaits.promise).toMatch(
-      new RegExp(`^schema "${schema}" is being written by another writer, pid \\d+ \\(${writerA} from [0-9.]+, connected since [0-9T:.-]+Z\\): waiting up to 600000 ms for it to finish$`),
+      new RegExp(`^schema "${schema}" is being written by another writer, pid \\d+ \\(${writerA}(?: from \\S+)?, connected since [0-9T:.-]+Z\\): waiting up to 600000 ms for it to finish$`),
     );
     inputA.end(ndjson([recordLine('payments', { id: 'a2', updated: 2 }), stateLine('payments', 2, 1)]));
     const [resultA, resultB] = await Promise.all([a, b]);
@@ -88,5 +88,17 @@ describe('schema lock', () => {
     const after = await runWrite({ config: { ...config, schema: other, lock_timeout_ms: 200 }, catalog, messages: [] });
     expect(after.code, after.stderr).toBe(0);
     await db.pool.query(`drop schema ${pg.escapeIdentifier(other)} cascade`);
+  });
+});
+
+describe('describeHolder', () => {
+  it('names what pg_stat_activity shows of the holder, and copes with what it hides', () => {
+    const since = new Date('2026-01-02T03:04:05.000Z');
+    expect(describeHolder({ pid: 7, applicationName: 'destination-postgres', clientAddress: '10.0.0.7', since })).toBe(
+      'pid 7 (destination-postgres from 10.0.0.7, connected since 2026-01-02T03:04:05.000Z)',
+    );
+    expect(describeHolder({ pid: 7, applicationName: null, clientAddress: null, since })).toBe('pid 7 (connected since 2026-01-02T03:04:05.000Z)');
+    expect(describeHolder({ pid: 7, applicationName: null, clientAddress: null, since: null })).toBe('pid 7');
+    expect(describeHolder(undefined)).toBe('a session that has just ended');
   });
 });

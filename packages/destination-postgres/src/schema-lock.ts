@@ -33,12 +33,9 @@ export interface LockHolder {
 /** `pid 123 (destination-postgres from 10.0.0.7, connected since …)`: a holder, for messages. */
 export function describeHolder(holder: LockHolder | undefined): string {
   if (!holder) return 'a session that has just ended';
-  const details = [
-    holder.applicationName ? holder.applicationName : undefined,
-    holder.clientAddress ? `from ${holder.clientAddress}` : undefined,
-  ].filter(Boolean);
-  const since = holder.since ? `, connected since ${holder.since.toISOString()}` : '';
-  return `pid ${holder.pid}${details.length > 0 || since ? ` (${details.join(' ')}${since})` : ''}`;
+  const who = [holder.applicationName, holder.clientAddress ? `from ${holder.clientAddress}` : null].filter((p) => p).join(' ');
+  const details = [who, holder.since ? `connected since ${holder.since.toISOString()}` : ''].filter((p) => p !== '');
+  return `pid ${holder.pid}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
 }
 
 /** Takes the lock of `schema` on `client` if it is free. @returns whether it was taken. */
