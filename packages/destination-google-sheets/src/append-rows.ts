@@ -67,7 +67,11 @@ export async function appendOnce(api: SheetsApi, target: AppendTarget, rows: Cel
     async () => {
       // Rows with no value at all leave no trace to find; sending them again would change nothing visible.
       if (visible.length === 0) return { applied: true, result: after(lastRow + 1) };
-      const below = trimRows(await api.get(spreadsheetId, `${quoted(title)}!A${lastRow + 1}:${columnLetters(width - 1)}`));
+      // Read from `lastRow` itself, which is in the grid: a tab whose grid ends at its data has no row
+      // `lastRow + 1` until the append adds it, and Sheets refuses a read starting outside the grid.
+      const from = Math.max(lastRow, 1);
+      const read = await api.get(spreadsheetId, `${quoted(title)}!A${from}:${columnLetters(width - 1)}`);
+      const below = trimRows(from === lastRow ? read.slice(1) : read);
       if (below.length === 0) return { applied: false };
       if (sameRows(below, visible)) return { applied: true, result: after(lastRow + 1) };
       throw new ConnectorError(
@@ -92,5 +96,11 @@ function trimRows(rows: readonly (readonly CellValue[])[]): CellValue[][] {
 }
 
 function sameRows(a: readonly (readonly CellValue[])[], b: readonly (readonly CellValue[])[]): boolean {
-  return a.length === b.length && a.every((row, i) => row.length === b[i]!.length && row.every((cell, j) => cell === b[i]![j]));
+  return a.length === b.length && a.every((row, i) => row.length === b[i]!.length && row.every((cell, j) => sameCell(cell, b[i]![j]!)));
+}
+
+/** Equal cells; numbers to 15 significant digits, as Sheets (like Excel) keeps no more, so a longer one may come back rounded. */
+function sameCell(a: CellValue, b: CellValue): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a === b || a.toPrecision(15) === b.toPrecision(15);
+  return a === b;
 }

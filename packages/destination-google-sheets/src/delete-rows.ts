@@ -86,13 +86,15 @@ export async function deleteRowsOnce(api: SheetsApi, target: DeleteTarget, rows:
 
 /** How many ranges' first rows still hold the key they held before the deletion. */
 async function keysStillAtStart(api: SheetsApi, target: DeleteTarget, batch: readonly RowRange[]): Promise<number> {
-  const first = Math.min(...batch.map((r) => r.start));
-  const last = Math.max(...batch.map((r) => r.start));
+  // From the row above the lowest range, which no deletion of this batch moves or removes (deleted rows
+  // are below the header): an applied batch may have shrunk the grid below the ranges' first rows,
+  // and Sheets refuses a read starting outside the grid.
+  const from = Math.min(...batch.map((r) => r.start)) - 1;
   const left = Math.min(...target.keyColumns);
   const right = Math.max(...target.keyColumns);
-  const cells = await api.get(target.spreadsheetId, `${quoted(target.title)}!${columnLetters(left)}${first}:${columnLetters(right)}${last}`);
+  const cells = await api.get(target.spreadsheetId, `${quoted(target.title)}!${columnLetters(left)}${from}:${columnLetters(right)}`);
   return batch.filter((r) => {
-    const row = cells[r.start - first] ?? [];
+    const row = cells[r.start - from] ?? [];
     return keyString(target.keyColumns.map((c) => row[c - left] ?? '')) === r.key;
   }).length;
 }

@@ -75,7 +75,10 @@ export const MAX_RETRY_AFTER_MS = 300_000;
  * undefined when it has none (RFC 9110 §10.2.3, https://www.rfc-editor.org/rfc/rfc9110#field.retry-after).
  */
 export function retryAfterMs(error: unknown, now = Date.now()): number | undefined {
-  const headers = (error as { response?: { headers?: unknown } })?.response?.headers;
+  // The HTTP error itself, or the one a wrapping error (`cause`) was made from.
+  let failed = error;
+  while (failed instanceof Error && !('response' in failed) && failed.cause !== undefined) failed = failed.cause;
+  const headers = (failed as { response?: { headers?: unknown } })?.response?.headers;
   let value: unknown;
   // A fetch Headers (native or node-fetch's), or a plain object of lower-cased names.
   const get = (headers as { get?: unknown })?.get;

@@ -145,7 +145,8 @@ export class Tab {
     const cursorName = this.plan.cursorPath?.join('.');
     const cursorColumn = cursorName !== undefined && this.#header.indexOf(cursorName) < this.#headerWritten ? this.#header.indexOf(cursorName) : -1;
     const duplicates: RowToDelete[] = [];
-    for (let start = 2; ; start += INDEX_PAGE_ROWS) {
+    // Pages end at the grid's last row: Sheets refuses a read starting outside the grid.
+    for (let start = 2; start <= this.rowCount; start += INDEX_PAGE_ROWS) {
       const end = start + INDEX_PAGE_ROWS - 1;
       const columns = await Promise.all(
         [...keyColumns, ...(cursorColumn >= 0 ? [cursorColumn] : [])].map(async (c) =>

@@ -18,7 +18,7 @@ export class AmbiguousWriteError extends ConnectorError {
 
   constructor(request: string, cause: unknown) {
     const status = statusOf(cause);
-    const what = `Google Sheets ${request} failed${status ? ` (HTTP ${status})` : ''} and may or may not have been applied: ${errorMessage(cause)}.`;
+    const what = `Google Sheets ${request} failed${status ? ` (HTTP ${status})` : ''} and may or may not have been applied: ${errorMessage(cause).replace(/\.$/, '')}.`;
     super(`${what} Run the sync again: it resumes from its last checkpoint and reads the tab back before writing.`, { failureType: 'transient_error', cause });
     this.name = 'AmbiguousWriteError';
     this.what = what;
@@ -47,7 +47,7 @@ export async function writeOnce<T>(send: () => Promise<T>, reconcile: () => Prom
     } catch (error) {
       if (!(error instanceof AmbiguousWriteError) || attempt >= retry.maxRetries) throw error;
       // The server was failing: give it the usual backoff before reading from it.
-      await pause(attempt, error, retry);
+      await pause(attempt, new Error(`${error.what} Reading the sheet back before sending it again.`, { cause: error }), retry);
       const found = await reconcile();
       if (found.applied) return found.result;
     }

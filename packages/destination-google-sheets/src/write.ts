@@ -39,9 +39,15 @@ export function apiFor(config: GoogleSheetsDestinationConfig, auth: OAuth2Client
  * the spreadsheet, a WARN LOG per dedup tab from which it deleted rows repeating a primary key (see
  * `Tab.open`), then each STATE with `destinationStats.recordCount` once its records are written.
  *
+ * When `messages` throws (input abort: the harness turns a TRACE ERROR on stdin into an error), the
+ * error propagates at once: records buffered since the last write are not written and no STATE
+ * is acknowledged after it.
+ *
  * @throws ConfigError for a record of a stream not in the catalog, a dedup stream without primary
  *   key, bad credentials or spreadsheet id, or a spreadsheet that would pass 10 million cells;
- *   ConnectorError transient_error when the API keeps failing after retries.
+ *   ConnectorError transient_error when the API keeps failing after retries (AmbiguousWriteError
+ *   when the last failure left a write's outcome unknown); ConnectorError system_error when a tab
+ *   read back after an ambiguous failure holds neither the before nor the after of the write.
  */
 export async function* writeToSheets(input: WriteInput<GoogleSheetsDestinationConfig>, auth: OAuth2Client): AsyncGenerator<AirbyteMessage> {
   const { config, catalog, messages } = input;

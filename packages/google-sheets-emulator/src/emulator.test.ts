@@ -61,6 +61,11 @@ describe('google sheets emulator over HTTP', () => {
     const empty = await call('GET', values(id, 'customers!D10:E12'));
     expect(empty.status).toBe(200);
     expect(empty.body.values).toBeUndefined();
+    const cut = await call('GET', values(id, 'customers!A2:B5000'));
+    expect(cut.body.values).toEqual([['a', '1'], ['b', '2.5']]);
+    const outside = await call('GET', values(id, 'customers!A1001:B1002'));
+    expect(outside.status).toBe(400);
+    expect(outside.body.error?.message).toBe("Range (customers!A1001) exceeds grid limits. Max rows: 1000, max columns: 26");
   });
 
   it('appends after the last row holding a value, growing the grid, and rejects writes outside the grid', async () => {

@@ -82,8 +82,15 @@ function formatCell(value: CellValue): string {
   return typeof value === 'boolean' ? (value ? 'TRUE' : 'FALSE') : String(value);
 }
 
-/** Values in a range, trailing empty rows and cells trimmed, as `values.get` returns them. */
+/**
+ * Values in a range, trailing empty rows and cells trimmed, as `values.get` returns them. A range
+ * ending past the grid is cut to it; one starting past it is an error, as in Sheets.
+ */
 export function readRange(sheet: Sheet, range: GridRange, formatted: boolean): { a1: string; values: CellValue[][] } {
+  if (range.startRow >= sheet.rowCount || range.startColumn >= sheet.columnCount) {
+    const a1 = formatA1(sheet.title, range.startRow, range.startColumn, range.startRow + 1, range.startColumn + 1).replace(/:.*$/, '');
+    throw invalid(`Range (${a1}) exceeds grid limits. Max rows: ${sheet.rowCount}, max columns: ${sheet.columnCount}`);
+  }
   const endRow = Math.min(range.endRow ?? sheet.rowCount, sheet.rowCount);
   const endColumn = Math.min(range.endColumn ?? sheet.columnCount, sheet.columnCount);
   const values: CellValue[][] = [];
