@@ -104,12 +104,15 @@ export class Checkpoints {
 export interface ResumePoint {
   stream: string;
   stateHash: string;
+  /** Quoted, schema-qualified name of the stream's table, which must exist too. */
+  table: string;
 }
 
 /**
  * The streams of `points` whose checkpoint `schema` does not hold: all of them when the schema or its
  * checkpoint table is gone (dropped, or restored from a backup older than the table), else those
- * whose (stream, state hash) row is missing (truncated, or restored from an older backup).
+ * whose (stream, state hash) row is missing (truncated, or restored from an older backup) or whose
+ * table is gone (dropped by hand: the data the state claims went with it).
  *
  * @returns stream names, in the order of `points`.
  */
@@ -119,9 +122,10 @@ export async function missingCheckpoints(client: pg.Client, schema: string, poin
   const { rows: exists } = await client.query<{ found: boolean }>(`select to_regclass(${quoteLiteral(table)}) is not null as found`);
   if (!exists[0]?.found) return points.map((p) => p.stream);
   const { rows } = await client.query<{ stream: string }>(
-    `select p.stream from unnest($1::text[], $2::text[]) as p(stream, state_hash)
-      where exists (select 1 from ${table} c where c.stream = p.stream and c.state_hash = p.state_hash)`,
-    [points.map((p) => p.stream), points.map((p) => p.stateHash)],
+    `select p.stream from unnest($1::text[], $2::text[], $3::text[]) as p(stream, state_hash, stream_table)
+      where to_regclass(p.stream_table) is not null
+        and exists (select 1 from ${table} c where c.stream = p.stream and c.state_hash = p.state_hash)`,
+    [points.map((p) => p.stream), points.map((p) => p.stateHash), points.map((p) => p.table)],
   );
   const held = new Set(rows.map((r) => r.stream));
   return points.filter((p) => !held.has(p.stream)).map((p) => p.stream);

@@ -69,6 +69,14 @@ describe('resume_state_hash', () => {
     expect(missingOf((await runWrite({ config, catalog, messages: next })).output)).toEqual(['customers', 'invoices']);
   });
 
+  it("names a stream whose table was dropped by hand, though its checkpoint rows remain", async () => {
+    const config = freshConfig();
+    const saved = await firstRun(config, [customers, invoices]);
+    await db.pool.query(`drop table ${pg.escapeIdentifier(config.schema)}.customers`);
+    const catalog = catalogOf(resumedFrom(customers, saved.get('customers')!), resumedFrom(invoices, saved.get('invoices')!));
+    expect(missingOf((await runWrite({ config, catalog, messages: next })).output)).toEqual(['customers']);
+  });
+
   it('names every resumed stream when the schema was dropped, and leaves no schema behind', async () => {
     const config = freshConfig();
     const saved = await firstRun(config, [customers, invoices]);

@@ -171,8 +171,8 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
 
 /**
  * Checks, before any input is read, that `_sync_checkpoints` holds the checkpoint each resumed stream
- * (configured `resume_state_hash`) is resumed from. Overwrite streams are read from scratch and
- * replace their table, so they need none.
+ * (configured `resume_state_hash`) is resumed from, and that its table exists. Overwrite streams are
+ * read from scratch and replace their table, so they need none.
  *
  * @throws CheckpointMissing naming every stream whose checkpoint is gone (the engine reads them again
  *   from the beginning).
@@ -185,7 +185,7 @@ async function assertCheckpointsHeld(
 ): Promise<void> {
   const points = catalog.streams
     .filter((s) => s.resume_state_hash !== undefined && tables.get(s.stream.name)?.mode !== 'overwrite')
-    .map((s) => ({ stream: s.stream.name, stateHash: s.resume_state_hash! }));
+    .map((s) => ({ stream: s.stream.name, stateHash: s.resume_state_hash!, table: tables.get(s.stream.name)!.qualifiedName }));
   const missing = await missingCheckpoints(client, config.schema, points);
   if (missing.length > 0) throw new CheckpointMissing(missing, `postgres schema "${config.schema}" at ${describeTarget(config.url)}`);
 }
