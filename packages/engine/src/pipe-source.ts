@@ -56,16 +56,25 @@ export async function pipeSource(
   const known = Object.keys(streams);
   const lastProgress = new Map<string, number>();
   const lines = source.lines[Symbol.asyncIterator]();
-  for (;;) {
-    idle.source.arm();
-    let next: IteratorResult<ConnectorLine>;
-    try {
-      next = await lines.next();
-    } finally {
-      idle.source.disarm();
+  try {
+    for (;;) {
+      idle.source.arm();
+      let next: IteratorResult<ConnectorLine>;
+      try {
+        next = await lines.next();
+      } finally {
+        idle.source.disarm();
+      }
+      if (next.done) return;
+      await handle(next.value);
     }
-    if (next.done) return;
-    const { lineNumber, line, message } = next.value;
+  } finally {
+    // Leaving early (the destination is gone, a bad line): close the source's stdout, so the source
+    // cannot block on a full pipe nobody reads and its process can be awaited.
+    await lines.return?.();
+  }
+
+  async function handle({ lineNumber, line, message }: ConnectorLine): Promise<void> {
     switch (message.type) {
       case 'RECORD': {
         const counts = streams[message.record.stream];
