@@ -63,8 +63,9 @@ export interface SyncOptions {
 
 /**
  * Runs one sync and records it in `store`. Never throws for a failed sync: the result says what
- * failed. Throws only when the store itself cannot record the run's start. Every event, the failure
- * and the error stored with the run have the run's secrets masked.
+ * failed. Throws only when the store itself cannot record the run's start; a store that cannot record
+ * its end fails the run (after its own failure, when it had one). Every event, the failure and the
+ * error stored with the run have the run's secrets masked.
  */
 export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const startedAt = performance.now();
@@ -100,8 +101,18 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     else if (stream.status !== 'incomplete') stream.status = 'complete';
   }
   if (failure) failure = { ...failure, message: secrets.mask(failure.message) };
+  try {
+    await store.finishRun(run.id, { status: failure ? 'failed' : 'succeeded', ...(failure ? { error: failure.message } : {}), streams });
+  } catch (error) {
+    // The store went away (a database restart, say): the run's own failure stays the first cause.
+    // Every acknowledged checkpoint is saved already; the run stays `running` until the next run of
+    // the pipeline marks it interrupted.
+    const note = secrets.mask(
+      `the state store could not record the end of run ${run.id} (${errorMessage(error)}); every acknowledged checkpoint is kept, and the next run marks this one failed and resumes from its last checkpoint`,
+    );
+    failure = failure ? { ...failure, message: `${failure.message.replace(/\.$/, '')}; ${note}` } : { message: note, failureType: 'transient_error', origin: 'engine' };
+  }
   const status = failure ? 'failed' : 'succeeded';
-  await store.finishRun(run.id, { status, ...(failure ? { error: failure.message } : {}), streams });
   return secrets.maskDeep({
     runId: run.id,
     pipelineId,

@@ -1,0 +1,389 @@
+/**
+ * The fault matrix's harness (e2e/fault-matrix-*.test.ts): one case is a fault × a destination sync
+ * mode, run through the real `sync` CLI, the Stripe source against its emulator, and the Postgres
+ * destination. A case starts a run, waits until it is mid-way (an event, never a sleep), strikes
+ * (kills a process, injects HTTP faults, restarts Postgres), and then checks the two promises of
+ * docs/reliability.md:
+ *
+ * - right after the faulty run, the saved state is never ahead of the data: every object a saved
+ *   STATE claims (`stateClaims` of the Stripe source) is in the table; in `append`, no record is
+ *   committed that no acknowledged STATE covers; a failed `overwrite` leaves the previous table;
+ * - after the next clean run, the tables equal the emulator: by id with the served `_raw_data` and
+ *   `_deleted` false (`append_dedup`, `overwrite`), or in `append` one row per record version: the
+ *   distinct (id, `_raw_data`) are the current objects plus the older versions served, none twice.
+ */
+import { execa, type ResultPromise } from 'execa';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { canonicalJson } from '@sync/protocol';
+import type { StripeStreamState } from '@sync/source-stripe';
+import type { StripeEmulator } from '@sync/stripe-emulator';
+import { stateClaims } from '../../packages/source-stripe/src/test-support.ts';
+import { cliEnv, repoRoot, startCli } from './cli.ts';
+import { freshSchema } from './database.ts';
+import { descendantsMatching } from './processes.ts';
+import { API_KEY, startEmulator } from './stripe.ts';
+
+export type DestinationMode = 'append' | 'append_dedup' | 'overwrite';
+
+/** Every destination sync mode the matrix covers, in the order the tests list them. */
+export const MODES: readonly DestinationMode[] = ['append', 'append_dedup', 'overwrite'];
+
+/** The streams of every case: one read by events (customers), one by `created` (balance_transactions). */
+export const STREAMS = ['customers', 'balance_transactions'] as const;
+
+/** Objects per stream: a few hundred, so a case takes seconds. */
+const OBJECTS_PER_STREAM = 250;
+
+/**
+ * Small pages (a STATE after each, so many checkpoints) at a modest rate, so a run lasts long enough
+ * to be struck mid-way whatever the load.
+ */
+const SOURCE_CONFIG = { page_size: 5, requests_per_second: 60 };
+
+/** List requests an `overwrite` run must have made before it counts as mid-way (it acknowledges nothing before its end). */
+const OVERWRITE_MIDWAY_REQUESTS = 12;
+
+/** SQL against `url`, one connection per call. */
+export async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A throwaway Postgres cluster of a test file's own (scripts/start-postgres.sh), which it may restart. */
+export interface TestCluster {
+  url: string;
+  /** `pg_ctl restart -m fast -w`: every session is terminated; resolves once the server accepts connections again. */
+  restart(): Promise<void>;
+  /** Stops the cluster and removes its data. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a cluster on `port` (one of 55510–55519 for the fault matrix), after stopping what a killed
+ * earlier run may have left on it.
+ * @throws when the cluster cannot start (no PostgreSQL server installed, port taken).
+ */
+export async function startCluster(port: number): Promise<TestCluster> {
+  const script = (name: string) => join(repoRoot, 'scripts', name);
+  await execa('bash', [script('stop-postgres.sh'), String(port)]);
+  const { stdout } = await execa('bash', [script('start-postgres.sh'), String(port)]);
+  const dir = readFileSync(`/tmp/sync-pg-${port}.dir`, 'utf8').trim();
+  const bin = readdirSync('/usr/lib/postgresql')
+    .map((version) => join('/usr/lib/postgresql', version, 'bin'))
+    .filter((path) => existsSync(join(path, 'pg_ctl')))
+    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
+    .at(-1)!;
+  return {
+    url: stdout.trim(),
+    // `-l`: the server's output goes to its log file, not to a pipe that would outlive pg_ctl.
+    restart: async () => void (await execa('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', join(dir, 'data'), '-l', join(dir, 'log'), 'restart', '-m', 'fast', '-w'])),
+    stop: async () => void (await execa('bash', [script('stop-postgres.sh'), String(port)])),
+  };
+}
+
+/** How a run of the CLI ended. */
+export interface RunOutcome {
+  /** Exit code; undefined when the CLI was killed. */
+  exitCode: number | undefined;
+  /** The text of the CLI's `sync: error: …` line, when it printed one. */
+  error: string | undefined;
+  stderr: string;
+}
+
+/**
+ * A `sync run` in progress: its stderr (JSON log lines) read as it comes, so that a test can wait for
+ * the run to be mid-way and then strike.
+ */
+export class CaseRun {
+  readonly #cli: ResultPromise;
+  readonly #mode: DestinationMode;
+  readonly #checkpointed = new Set<string>();
+  readonly #lines: string[] = [];
+  readonly #listRequests: Promise<void>;
+  readonly #ended: Promise<RunOutcome>;
+  #waiters: Array<() => void> = [];
+
+  constructor(cli: ResultPromise, mode: DestinationMode, emulator: StripeEmulator) {
+    this.#cli = cli;
+    this.#mode = mode;
+    this.#listRequests = requestsServed(emulator, OVERWRITE_MIDWAY_REQUESTS);
+    let partial = '';
+    cli.stderr!.setEncoding('utf8');
+    cli.stderr!.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) this.#read(line);
+      for (const wake of this.#waiters) wake();
+    });
+    this.#ended = cli.then((result) => {
+      if (partial) this.#read(partial);
+      const stderr = this.#lines.join('\n');
+      const error = this.#lines.find((line) => line.startsWith('sync: error: '))?.slice('sync: error: '.length);
+      return { exitCode: result.exitCode, error, stderr };
+    });
+  }
+
+  #read(line: string): void {
+    this.#lines.push(line);
+    if (!line.startsWith('{')) return;
+    const entry = JSON.parse(line) as { event?: string; stream?: string | null };
+    if (entry.event === 'checkpoint' && entry.stream) this.#checkpointed.add(entry.stream);
+  }
+
+  /** The CLI's process id. */
+  get pid(): number {
+    return this.#cli.pid!;
+  }
+
+  /**
+   * Resolves once the run is mid-way: the destination acknowledged a checkpoint of every stream (the
+   * CLI logged it), or, in `overwrite` (nothing is acknowledged before the tables are swapped in at
+   * the end), the source has made its first dozen list requests.
+   * @throws when the run ends first, with its stderr.
+   */
+  async midway(): Promise<void> {
+    const ended = this.#ended.then((outcome) => {
+      throw new Error(`the run ended (exit code ${String(outcome.exitCode)}) before it was mid-way:\n${outcome.stderr}`);
+    });
+    if (this.#mode === 'overwrite') return Promise.race([this.#listRequests, ended]);
+    const checkpointed = new Promise<void>((resolve) => {
+      const check = () => {
+        if (STREAMS.every((stream) => this.#checkpointed.has(stream))) resolve();
+      };
+      this.#waiters.push(check);
+      check();
+    });
+    return Promise.race([checkpointed, ended]);
+  }
+
+  /** SIGKILLs the connector whose command line contains `needle` (`source-stripe`, `destination-postgres`), as a crash would; returns the pids killed. */
+  killConnector(needle: string): number[] {
+    const pids = descendantsMatching(this.pid, needle);
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    return pids;
+  }
+
+  /**
+   * SIGKILLs the engine (the CLI; and under an older Node the Node 22 process it re-runs itself in)
+   * as a power cut would, and returns the pids of its connectors, which are left to notice alone.
+   */
+  killEngine(): number[] {
+    const connectors = [...descendantsMatching(this.pid, 'source-stripe'), ...descendantsMatching(this.pid, 'destination-postgres')];
+    for (const pid of [...descendantsMatching(this.pid, 'apps/cli/bin/sync.js'), this.pid]) process.kill(pid, 'SIGKILL');
+    return connectors;
+  }
+
+  /** How the run ended. */
+  outcome(): Promise<RunOutcome> {
+    return this.#ended;
+  }
+}
+
+/**
+ * Resolves once the emulator has received `count` list requests. A probe, not a fault: it is queued
+ * like a fault but never applies (`when` says no), and sees every request while it is first in the queue.
+ */
+function requestsServed(emulator: StripeEmulator, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    emulator.inject({
+      delayMs: 1,
+      count: Number.MAX_SAFE_INTEGER,
+      when: ({ method, path }) => {
+        if (method === 'GET' && path !== '/v1/account' && ++seen === count) resolve();
+        return false;
+      },
+    });
+  });
+}
+
+/** False once `pid` has exited (gone, or a zombie nobody reaped yet). */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+interface TableRow {
+  id: string;
+  raw: Record<string, unknown>;
+  deleted: boolean;
+}
+
+/**
+ * One case of the matrix: its own emulator (seeded, a few hundred objects per stream), its own
+ * pipeline and schema, and what it changed in the emulator since the first run (the older versions
+ * an `append` table keeps).
+ */
+export class FaultCase {
+  readonly mode: DestinationMode;
+  readonly emulator: StripeEmulator;
+  readonly schema: string;
+  readonly #databaseUrl: string;
+  /** Versions of objects the emulator served before they were updated, by stream. */
+  readonly #olderVersions = new Map<string, Record<string, unknown>[]>();
+  /** In `overwrite`, the tables as the first clean run left them, which a failed run must leave alone. */
+  #previousTables: Map<string, TableRow[]> | undefined;
+
+  private constructor(mode: DestinationMode, emulator: StripeEmulator, databaseUrl: string) {
+    this.mode = mode;
+    this.emulator = emulator;
+    this.#databaseUrl = databaseUrl;
+    this.schema = freshSchema(`fm_${mode}`);
+  }
+
+  /**
+   * A new case. In `overwrite`, a first clean run loads the tables and some customers change, so that
+   * a failed overwrite has tables to leave alone and new data it must not swap in.
+   */
+  static async start(mode: DestinationMode, databaseUrl: string, seed: string): Promise<FaultCase> {
+    const emulator = await startEmulator({ objects: 0, counts: Object.fromEntries(STREAMS.map((s) => [s, OBJECTS_PER_STREAM])), seed, latencyMs: 5 });
+    const fault = new FaultCase(mode, emulator, databaseUrl);
+    if (mode === 'overwrite') {
+      const first = await fault.cleanRun();
+      expect(first.exitCode, first.stderr).toBe(0);
+      fault.#previousTables = new Map();
+      for (const stream of STREAMS) fault.#previousTables.set(stream, await fault.#rows(stream));
+      await fault.changeObjects();
+    }
+    return fault;
+  }
+
+  /** Starts `sync run` of this case's pipeline with JSON logs on stderr and `flags` added. */
+  startRun(flags: readonly string[] = []): CaseRun {
+    const args = [
+      'run', '--source', 'stripe', '--dest', 'postgres', '--pipeline', this.schema,
+      '--streams', STREAMS.join(','), '--dest-mode', this.mode,
+      '--source-config', JSON.stringify(SOURCE_CONFIG), '--dest-config', JSON.stringify({ schema: this.schema }),
+      '--log-format', 'json', '--log-level', 'debug', ...flags,
+    ];
+    const env = cliEnv({ DATABASE_URL: this.#databaseUrl, STRIPE_API_KEY: API_KEY, STRIPE_BASE_URL: this.emulator.url });
+    return new CaseRun(startCli(args, env), this.mode, this.emulator);
+  }
+
+  /** A run with no fault (the faults left in the emulator are dropped first). */
+  async cleanRun(): Promise<RunOutcome> {
+    this.emulator.clearFaults();
+    return this.startRun().outcome();
+  }
+
+  /** The last acknowledged state of each stream, as the engine saved it. */
+  async savedStates(): Promise<Map<string, StripeStreamState>> {
+    const rows = await sql<{ stream: string; state: StripeStreamState }>(
+      this.#databaseUrl,
+      "select stream, state->'stream'->'stream_state' as state from sync.stream_states where pipeline_id = $1",
+      [this.schema],
+    );
+    return new Map(rows.map((row) => [row.stream, row.state]));
+  }
+
+  /**
+   * Checks, right after a faulty run, that what was saved is never ahead of what was committed: every
+   * object the saved state of a stream claims is in its table. When the run failed, also: in
+   * `append`, every row is covered by a checkpoint the destination committed (nothing after the last
+   * STATE it acknowledged was committed); in `overwrite`, the tables are those of the previous run.
+   */
+  async expectStateNotAheadOfData(failed: boolean): Promise<void> {
+    const states = await this.savedStates();
+    for (const stream of STREAMS) {
+      const state = states.get(stream);
+      if (!state) continue;
+      const claimed = this.emulator.objects(stream).filter((object) => stateClaims(state, object));
+      const ids = new Set((await this.#rows(stream)).map((row) => row.id));
+      expect(claimed.filter((object) => !ids.has(object.id as string)).map((object) => object.id), `${stream}: claimed by the saved state, missing from the table`).toEqual([]);
+    }
+    if (!failed) return;
+    if (this.mode === 'append') {
+      for (const stream of STREAMS) {
+        if (!(await this.#tableExists(stream))) continue;
+        const [counts] = await sql<{ rows: number; covered: number }>(
+          this.#databaseUrl,
+          `select (select count(*)::int from "${this.schema}"."${stream}") as rows,
+                  (select coalesce(sum(record_count), 0)::int from "${this.schema}"."_sync_checkpoints" where stream = $1) as covered`,
+          [stream],
+        );
+        expect(counts!.rows, `${stream}: rows committed past the last checkpoint`).toBe(counts!.covered);
+      }
+    }
+    if (this.mode === 'overwrite') {
+      for (const stream of STREAMS) expect(await this.#rows(stream), `${stream}: a failed overwrite changed the table`).toEqual(this.#previousTables!.get(stream));
+    }
+  }
+
+  /**
+   * Changes the emulator between runs, as users do: updates two customers the saved state claims (so
+   * the next read sees their new version by events only, once) and creates one. The versions
+   * replaced are kept: an `append` table holds them too.
+   */
+  async changeObjects(): Promise<void> {
+    const state = (await this.savedStates()).get('customers');
+    const customers = this.emulator.objects('customers').filter((object) => this.mode === 'overwrite' || (state !== undefined && stateClaims(state, object)));
+    const chosen = customers.slice(-2);
+    for (const [index, customer] of chosen.entries()) {
+      const older = this.#olderVersions.get('customers') ?? [];
+      older.push(structuredClone(customer));
+      this.#olderVersions.set('customers', older);
+      this.emulator.update('customers', customer.id as string, { name: `Changed ${index} in ${this.schema}`, metadata: { fault_matrix: this.schema } });
+    }
+    this.emulator.create('customers', { email: `new@${this.schema}.example` });
+  }
+
+  /**
+   * Checks the tables against the emulator after a successful run: by id, `_raw_data` equal to what
+   * it serves and `_deleted` false (`append_dedup`, `overwrite`); in `append`, distinct (id,
+   * `_raw_data`) equal to its objects plus the older versions it served, and no version twice.
+   */
+  async expectTablesEqualEmulator(): Promise<void> {
+    for (const stream of STREAMS) {
+      const served = this.emulator.objects(stream);
+      const rows = await this.#rows(stream);
+      if (this.mode !== 'append') {
+        expect(rows, stream).toEqual(served.map((raw) => ({ id: raw.id as string, raw, deleted: false })).sort(byId));
+        continue;
+      }
+      const versions = (list: readonly { id: string; raw: Record<string, unknown> }[]) => list.map((row) => `${row.id} ${canonicalJson(row.raw)}`);
+      const counts = new Map<string, number>();
+      for (const version of versions(rows)) counts.set(version, (counts.get(version) ?? 0) + 1);
+      expect([...counts].filter(([, n]) => n > 1).map(([version]) => version.slice(0, 80)), `${stream}: record versions stored twice`).toEqual([]);
+      const expected = [...served, ...(this.#olderVersions.get(stream) ?? [])].map((raw) => ({ id: raw.id as string, raw }));
+      expect([...counts.keys()].sort(), `${stream}: distinct (id, _raw_data)`).toEqual(versions(expected).sort());
+      expect(rows.every((row) => !row.deleted), `${stream}: rows flagged deleted`).toBe(true);
+    }
+  }
+
+  /** The statuses of this pipeline's runs, oldest first, with their errors. */
+  async runs(): Promise<{ status: string; error: string | null }[]> {
+    return sql(this.#databaseUrl, 'select status, error from sync.runs where pipeline_id = $1 order by started_at', [this.schema]);
+  }
+
+  async close(): Promise<void> {
+    await this.emulator.close();
+  }
+
+  async #tableExists(stream: string): Promise<boolean> {
+    const [row] = await sql<{ exists: boolean }>(this.#databaseUrl, 'select to_regclass($1) is not null as exists', [`"${this.schema}"."${stream}"`]);
+    return row!.exists;
+  }
+
+  /** The rows of a stream's table (none when it does not exist), ordered by id (code points, as `byId`). */
+  async #rows(stream: string): Promise<TableRow[]> {
+    if (!(await this.#tableExists(stream))) return [];
+    const rows = await sql<TableRow>(this.#databaseUrl, `select id, _raw_data as raw, _deleted as deleted from "${this.schema}"."${stream}" order by _synced_at`);
+    return rows.sort(byId);
+  }
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
