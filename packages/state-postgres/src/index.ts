@@ -3,7 +3,7 @@
  * states, checkpoints) and its migrations.
  */
 export { StateStore, type RunResult, type StateStoreOptions } from './state-store.ts';
-export { INTERRUPTED_RUN_ERROR } from './run-locks.ts';
+export { INTERRUPTED_RUN_ERROR, runLockKey } from './run-locks.ts';
 export type { CheckpointRecord, ConfigUpdateRecord, RunRecord, RunStatus, RunStreamStats } from './records.ts';
 export { DEFAULT_SCHEMA, migrate } from './migrate.ts';
 export { SecretKeyError, SecretKeyring, generateSecretKey, keyId, parseSecretKey } from './secret-box.ts';
