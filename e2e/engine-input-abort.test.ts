@@ -80,11 +80,12 @@ describe('the end of a source, clean or failed', () => {
     const pidFile = join(await mkdtemp(join(tmpdir(), 'sync-grandchild-')), 'pid');
     const { result, ids, saved, errors } = await run(
       { lines: [record('w1'), state(1), record('w2')], hang: 'read', grandchild_pid_file: pidFile },
-      '--source-idle-timeout', '1s',
+      // Long enough for the source to start and print its lines even on a loaded machine.
+      '--source-idle-timeout', '3s',
     );
     expect(result.exitCode).toBe(1);
     expect(errors).toEqual([
-      expect.stringMatching(/^sync: error: node .*engine-source\.mjs sent nothing for 1s \(source idle timeout\): it may be stuck; raise the limit with --source-idle-timeout/),
+      expect.stringMatching(/^sync: error: node .*engine-source\.mjs sent nothing for 3s \(source idle timeout\): it may be stuck; raise the limit with --source-idle-timeout/),
     ]);
     expect(ids).toEqual(['w1']);
     expect(saved).toEqual([{ n: 1 }]);

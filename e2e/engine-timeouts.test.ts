@@ -28,10 +28,11 @@ async function run(pipeline: string, sourceConfig: Record<string, unknown>, dest
 
 it('fails a discover that does not finish within --command-timeout', async () => {
   const pipeline = freshSchema('timeout');
-  const result = await run(pipeline, { hang: 'discover' }, { mode: 'restate' }, '--command-timeout', '1s');
+  // The limit bounds `spec` too: long enough for both connectors to answer it even on a loaded machine.
+  const result = await run(pipeline, { hang: 'discover' }, { mode: 'restate' }, '--command-timeout', '3s');
   expect(result.exitCode).toBe(1);
   expect(errorLines(result.stderr)).toEqual([
-    expect.stringMatching(/^sync: error: node .*engine-source\.mjs: `discover` did not finish within 1s \(connector command timeout; raise it with --command-timeout\)$/),
+    expect.stringMatching(/^sync: error: node .*engine-source\.mjs: `discover` did not finish within 3s \(connector command timeout; raise it with --command-timeout\)$/),
   ]);
   const [failed] = await query<{ status: string }>('select status from sync.runs where pipeline_id = $1', [pipeline]);
   expect(failed).toEqual({ status: 'failed' });
