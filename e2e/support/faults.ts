@@ -16,7 +16,7 @@ import { execa, type ResultPromise } from 'execa';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { canonicalJson } from '@sync/protocol';
 import type { StripeStreamState } from '@sync/source-stripe';
 import type { StripeEmulator } from '@sync/stripe-emulator';
@@ -360,6 +360,36 @@ export class FaultCase {
       expect([...counts.keys()].sort(), `${stream}: distinct (id, _raw_data)`).toEqual(versions(expected).sort());
       expect(rows.every((row) => !row.deleted), `${stream}: rows flagged deleted`).toBe(true);
     }
+  }
+
+  /**
+   * Holds every table of the case's schema (an ACCESS EXCLUSIVE lock in a transaction of the test's
+   * own), and resolves once the destination waits on it: its next commit hangs, as on a busy database,
+   * while the engine goes on forwarding. `release()` lets it go on.
+   */
+  async holdWrites(): Promise<{ release(): Promise<void> }> {
+    const client = new pg.Client({ connectionString: this.#databaseUrl });
+    await client.connect();
+    await client.query('begin');
+    const { rows } = await client.query<{ name: string }>("select format('%I.%I', schemaname, tablename) as name from pg_tables where schemaname = $1", [this.schema]);
+    await client.query(`lock table ${rows.map((r) => r.name).join(', ')} in access exclusive mode`);
+    await vi.waitFor(
+      async () => {
+        const [waiting] = await sql<{ n: number }>(
+          this.#databaseUrl,
+          'select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace s on s.oid = c.relnamespace where s.nspname = $1 and not l.granted',
+          [this.schema],
+        );
+        expect(waiting!.n, 'the destination waits on the held tables').toBeGreaterThan(0);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
+    return {
+      release: async () => {
+        await client.query('commit');
+        await client.end();
+      },
+    };
   }
 
   /** The statuses of this pipeline's runs, oldest first, with their errors. */

@@ -21,6 +21,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type pg from 'pg';
 import { quoteIdent, quoteLiteral } from './identifiers.ts';
+import { SYNCED_AT_COLUMN } from './tables.ts';
 
 export const CHECKPOINTS_TABLE = '_sync_checkpoints';
 
@@ -129,4 +130,35 @@ export async function missingCheckpoints(client: pg.Client, schema: string, poin
   );
   const held = new Set(rows.map((r) => r.stream));
   return points.filter((p) => !held.has(p.stream)).map((p) => p.stream);
+}
+
+/**
+ * Removes from an `append` table the batches committed after the checkpoint its stream resumes from
+ * (`point`), and their checkpoint rows; runs in the caller's transaction.
+ *
+ * Why: the engine persists a STATE only once it has read its acknowledgement. When the engine dies
+ * between the destination's commit and that moment, the destination holds batches the engine's saved
+ * state does not cover, and the source reads them again from that state. The replay guard drops them
+ * only when they come back identical (same records, same state), which a source reading ranges in
+ * parallel, or data changed in between, does not give; in `append` they would then be stored twice.
+ * Taking the table back to the checkpoint the engine resumes from makes the re-read exactly once.
+ * (Deduplicated tables need no such step: the re-read upserts by primary key.)
+ *
+ * Rows are matched to batches by time: a batch's rows get `_synced_at = now()` in the transaction that
+ * records its checkpoint with `committed_at = now()`, the same transaction timestamp. Records committed
+ * at the end of input, after the last STATE, have no checkpoint and are kept.
+ *
+ * @param table quoted, schema-qualified name of the stream's table.
+ * @returns the batches and rows removed.
+ */
+export async function rollBackUnacknowledged(client: pg.Client, schema: string, point: ResumePoint): Promise<{ batches: number; rows: number }> {
+  const checkpoints = `${quoteIdent(schema)}.${quoteIdent(CHECKPOINTS_TABLE)}`;
+  const { rows } = await client.query<{ batches: number; rows: number }>(
+    `with resumed as (select max(id) as id from ${checkpoints} where stream = $1 and state_hash = $2),
+          later as (delete from ${checkpoints} c using resumed where c.stream = $1 and c.id > resumed.id returning c.committed_at),
+          removed as (delete from ${point.table} t where t.${quoteIdent(SYNCED_AT_COLUMN)} in (select committed_at from later) returning 1)
+     select (select count(*) from later)::int as batches, (select count(*) from removed)::int as rows`,
+    [point.stream, point.stateHash],
+  );
+  return rows[0] ?? { batches: 0, rows: 0 };
 }

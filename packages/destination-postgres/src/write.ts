@@ -22,7 +22,7 @@ import {
   type MessageOf,
   type WriteInput,
 } from '@sync/protocol';
-import { Checkpoints, missingCheckpoints, type BatchIdentity } from './checkpoints.ts';
+import { Checkpoints, missingCheckpoints, rollBackUnacknowledged, type BatchIdentity } from './checkpoints.ts';
 import type { PostgresDestinationConfig } from './config.ts';
 import { classifyQueryError, connect, describeTarget } from './connection.ts';
 import { quoteIdent } from './identifiers.ts';
@@ -39,6 +39,9 @@ import { planTables, type StreamTable } from './tables.ts';
  *   of the schema at most `lock_timeout_ms` (a LOG says for whom), and keeps it to the end. Then,
  *   before reading any input, it checks that `_sync_checkpoints` holds the `resume_state_hash` of every
  *   resumed stream (overwrite streams excepted: they are read from scratch).
+ * - Then each resumed `append` stream's table is taken back to the checkpoint it resumes from
+ *   (checkpoints.ts `rollBackUnacknowledged`): batches committed after it, whose acknowledgement the
+ *   engine never saved, are read again and would otherwise be stored twice.
  * - A STREAM state closes the batch of its stream, a GLOBAL or LEGACY state the batch of every
  *   stream: one transaction merges the batch (merge.ts) and records the checkpoint (checkpoints.ts).
  *   A replayed batch is dropped and its state acknowledged again.
@@ -70,6 +73,9 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
     }
     await assertCheckpointsHeld(client, config, catalog, tables);
     await prepareTables(client, config.schema, tables.values(), { hardDelete: config.hard_delete });
+    for (const removed of await rollBackAppendTables(client, config, catalog, tables)) {
+      yield log('INFO', `stream ${removed.stream}: removed ${removed.rows} records of ${removed.batches} batches committed after the checkpoint it resumes from (their acknowledgement never reached the engine); they are read again`);
+    }
     const stager = new Stager(client, tables.values(), { batchSize: config.batch_size, hardDelete: config.hard_delete });
     await stager.createStagingTables();
     const checkpoints = new Checkpoints(client, config.schema);
@@ -188,4 +194,35 @@ async function assertCheckpointsHeld(
     .map((s) => ({ stream: s.stream.name, stateHash: s.resume_state_hash!, table: tables.get(s.stream.name)!.qualifiedName }));
   const missing = await missingCheckpoints(client, config.schema, points);
   if (missing.length > 0) throw new CheckpointMissing(missing, `postgres schema "${config.schema}" at ${describeTarget(config.url)}`);
+}
+
+/**
+ * Takes the table of every resumed `append` stream back to the checkpoint it resumes from, in one
+ * transaction (checkpoints.ts `rollBackUnacknowledged`).
+ *
+ * @returns the streams that had batches past it, with what was removed.
+ */
+async function rollBackAppendTables(
+  client: pg.Client,
+  config: PostgresDestinationConfig,
+  catalog: ConfiguredAirbyteCatalog,
+  tables: ReadonlyMap<string, StreamTable>,
+): Promise<{ stream: string; batches: number; rows: number }[]> {
+  const points = catalog.streams
+    .filter((s) => s.resume_state_hash !== undefined && tables.get(s.stream.name)?.mode === 'append')
+    .map((s) => ({ stream: s.stream.name, stateHash: s.resume_state_hash!, table: tables.get(s.stream.name)!.qualifiedName }));
+  if (points.length === 0) return [];
+  const removed: { stream: string; batches: number; rows: number }[] = [];
+  await client.query('begin');
+  try {
+    for (const point of points) {
+      const { batches, rows } = await rollBackUnacknowledged(client, config.schema, point);
+      if (batches > 0) removed.push({ stream: point.stream, batches, rows });
+    }
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  }
+  return removed;
 }
