@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { databaseUrl } from './support/database.ts';
-import { FaultCase, MODES, running } from './support/faults.ts';
+import { CASE_TIMEOUT_MS, FaultCase, MODES, running } from './support/faults.ts';
 
 describe.each(MODES)('%s', (mode) => {
   it('the source SIGKILLed mid-run', async () => {
@@ -27,7 +27,7 @@ describe.each(MODES)('%s', (mode) => {
     } finally {
       await fault.close();
     }
-  });
+  }, CASE_TIMEOUT_MS);
 
   it('the destination SIGKILLed mid-run', async () => {
     const fault = await FaultCase.start(mode, databaseUrl(), `destination-kill-${mode}`);
@@ -48,7 +48,7 @@ describe.each(MODES)('%s', (mode) => {
     } finally {
       await fault.close();
     }
-  });
+  }, CASE_TIMEOUT_MS);
 
   it('the engine (the sync CLI) SIGKILLed while the destination commits: its connectors stop without committing past the last acknowledged STATE', async () => {
     const fault = await FaultCase.start(mode, databaseUrl(), `engine-kill-${mode}`);
@@ -80,5 +80,5 @@ describe.each(MODES)('%s', (mode) => {
     } finally {
       await fault.close();
     }
-  });
+  }, CASE_TIMEOUT_MS);
 });

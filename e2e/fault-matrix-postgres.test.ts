@@ -9,7 +9,7 @@
  * Its own cluster (port 55513), since restarting the shared one would break the other test files.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaultCase, MODES, startCluster, type TestCluster } from './support/faults.ts';
+import { CASE_TIMEOUT_MS, FaultCase, MODES, startCluster, type TestCluster } from './support/faults.ts';
 
 const PORT = 55513;
 let cluster: TestCluster;
@@ -43,5 +43,5 @@ describe.each(MODES)('%s', (mode) => {
     } finally {
       await fault.close();
     }
-  });
+  }, CASE_TIMEOUT_MS);
 });

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { databaseUrl } from './support/database.ts';
-import { FaultCase, MODES } from './support/faults.ts';
+import { CASE_TIMEOUT_MS, FaultCase, MODES } from './support/faults.ts';
 
 describe.concurrent('the source sends a TRACE ERROR (500s on one stream until it gives up)', () => {
   it.each(MODES)('%s', async (mode) => {
@@ -32,5 +32,5 @@ describe.concurrent('the source sends a TRACE ERROR (500s on one stream until it
     } finally {
       await fault.close();
     }
-  }, 180_000);
+  }, CASE_TIMEOUT_MS);
 });

@@ -11,10 +11,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { databaseUrl } from './support/database.ts';
-import { FaultCase, MODES } from './support/faults.ts';
+import { CASE_TIMEOUT_MS, FaultCase, MODES } from './support/faults.ts';
 
 /** Small enough that a stalled run ends quickly, large enough that a busy machine does not trip it before the stall. */
-const SOURCE_IDLE_TIMEOUT = '4s';
+const SOURCE_IDLE_TIMEOUT = '6s';
 
 describe.each(MODES)('%s', (mode) => {
   it('Stripe answers 500s and 429s: the run still succeeds', async () => {
@@ -42,7 +42,7 @@ describe.each(MODES)('%s', (mode) => {
     } finally {
       await fault.close();
     }
-  });
+  }, CASE_TIMEOUT_MS);
 
   it('a hung source (a response that stalls): the source idle timeout fails the run', async () => {
     const fault = await FaultCase.start(mode, databaseUrl(), `stripe-stall-${mode}`);
@@ -55,7 +55,7 @@ describe.each(MODES)('%s', (mode) => {
       const faulty = await run.outcome();
       expect(stalled).toBeGreaterThan(0);
       expect(faulty.exitCode, faulty.stderr).toBe(1);
-      expect(faulty.error).toMatch(/^source-stripe sent nothing for 4s \(source idle timeout\)/);
+      expect(faulty.error).toMatch(/^source-stripe sent nothing for 6s \(source idle timeout\)/);
       await fault.expectStateNotAheadOfData(true);
 
       await fault.changeObjects();
@@ -65,5 +65,5 @@ describe.each(MODES)('%s', (mode) => {
     } finally {
       await fault.close();
     }
-  });
+  }, CASE_TIMEOUT_MS);
 });

@@ -28,6 +28,12 @@ import { API_KEY, startEmulator } from './stripe.ts';
 
 export type DestinationMode = 'append' | 'append_dedup' | 'overwrite';
 
+/**
+ * Time a case may take, ms: two or three runs of a few seconds each, slower on a loaded machine
+ * (vitest's default of 60 s is too tight when the whole suite shares two cores).
+ */
+export const CASE_TIMEOUT_MS = 180_000;
+
 /** Every destination sync mode the matrix covers, in the order the tests list them. */
 export const MODES: readonly DestinationMode[] = ['append', 'append_dedup', 'overwrite'];
 
