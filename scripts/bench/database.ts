@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '@sync/engine';
+import { startEmbeddedPostgres } from '@sync/embedded-postgres';
 
 export async function benchDatabase(): Promise<{ url: string; embedded: boolean; close(): Promise<void> }> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, embedded: false, close: async () => {} };

@@ -4,7 +4,7 @@
  * that encrypts the secrets the state store keeps: `SYNC_SECRET_KEY`, else `$SYNC_HOME/secret.key`.
  */
 import { join } from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '@sync/engine';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '@sync/embedded-postgres';
 import { StateStore, secretKeySource, type SecretKeySource } from '@sync/state-postgres';
 
 export interface Database {

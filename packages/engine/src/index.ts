@@ -1,4 +1,3 @@
-export { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.ts';
 export { resolveConnector, type BuiltinConnectors, type ConnectorCommand, type ConnectorKind } from './connector-command.ts';
 export { spawnConnector, describeExit, isNonProtocolLine, type ConnectorProcess, type ConnectorLine, type ConnectorExit } from './connector-process.ts';
 export { callConnector, discoverCatalog, ConnectorFailure, type CallLimits } from './call-connector.ts';
@@ -6,6 +5,7 @@ export { createPrivateDir, removeStaleDirs, type PrivateDir } from './private-di
 export { runSync, type SyncOptions } from './run-sync.ts';
 export { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
 export { formatDuration, parseDuration } from './duration.ts';
+export { errorMessage } from './errors.ts';
 export type { ConnectorRole, RunStore, StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
 export { CheckpointLedger, type Acknowledgement } from './checkpoint-ledger.ts';
 export { stateFileContent } from './state-file.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, expect, it } from 'vitest';
-import { startEmbeddedPostgres } from '@sync/engine';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
 
 const homes: string[] = [];
 afterAll(async () => {
