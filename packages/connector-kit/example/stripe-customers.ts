@@ -2,13 +2,12 @@
 /**
  * A small source written on the connector kit: Stripe customers and products, with cursor
  * pagination (`starting_after`), bearer auth and incremental reads on `created`. Everything else
- * (spec, check, discover, state, STREAM_STATUS, retries) comes from the kit and the protocol harness.
+ * (spec, check, discover, state, STREAM_STATUS, retries) comes from the kit and its harness.
  *
  *   node packages/connector-kit/example/stripe-customers.ts read --config c.json --catalog k.json
  */
 import { z } from 'zod';
-import { main } from '@sync/protocol';
-import { bearerAuth, createHttpClient, cursorPagination, defineSource, type HttpClient, type StreamDefinition } from '../src/index.ts';
+import { bearerAuth, createHttpClient, cursorPagination, defineSource, main, type HttpClient, type StreamDefinition } from '../src/index.ts';
 
 const Config = z.object({
   api_key: z.string().min(1).meta({ airbyte_secret: true }).describe('Stripe secret key.'),

@@ -2,7 +2,7 @@
  * Authentication helpers: something that gives the headers of a request, and can be told that the
  * server rejected them (HTTP 401) so it fetches fresh credentials once.
  */
-import { ConfigError } from '@sync/protocol';
+import { ConfigError } from './errors.ts';
 
 export interface Auth {
   /** Headers to add to a request, e.g. `{ authorization: 'Bearer …' }`. */

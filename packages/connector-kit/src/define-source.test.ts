@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { configureCatalog, type AirbyteMessage, type StreamStates } from '@sync/protocol';
+import { configureCatalog, type AirbyteMessage } from '@sync/protocol';
+import type { StreamStates } from './state.ts';
 import { defineSource, type Row } from './define-source.ts';
 import { cursorPagination, offsetPagination, pageNumberPagination, type Pagination } from './pagination.ts';
 

@@ -16,16 +16,9 @@
  * the stream declares `uniqueCursor`.
  */
 import type { z } from 'zod';
-import {
-  record,
-  streamState,
-  streamStatus,
-  type AirbyteCatalog,
-  type AirbyteMessage,
-  type ConnectionStatus,
-  type ReadInput,
-  type Source,
-} from '@sync/protocol';
+import type { AirbyteCatalog, AirbyteConnectionStatus, AirbyteMessage } from '@sync/protocol';
+import { record, streamState, streamStatus } from './builders.ts';
+import type { ReadInput, Source } from './connector.ts';
 import type { PagePosition, Pagination } from './pagination.ts';
 
 export type Row = Record<string, unknown>;
@@ -80,7 +73,7 @@ export interface SourceDefinition<Config, Context> {
   /** The streams; a function when they depend on the config (how many, which ones). */
   streams: ReadonlyArray<StreamDefinition<Config, Context>> | ((config: Config) => ReadonlyArray<StreamDefinition<Config, Context>>);
   /** Verifies the config. Default: fetch one page of the first stream. */
-  check?: (config: Config, context: Context) => Promise<ConnectionStatus>;
+  check?: (config: Config, context: Context) => Promise<AirbyteConnectionStatus>;
 }
 
 interface KitState {
@@ -141,7 +134,7 @@ async function* readStream<Config, Context>(
 }
 
 /**
- * Builds a protocol `Source` (give it to `main` from @sync/protocol to make an executable).
+ * Builds a `Source` (give it to `main` to make an executable).
  *
  * A stream that fails ends with STREAM_STATUS INCOMPLETE and the error ends the read (the harness
  * turns it into a TRACE ERROR); the STATEs already emitted let the next run resume.

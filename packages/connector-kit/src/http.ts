@@ -2,7 +2,7 @@
  * A small JSON HTTP client for sources: base URL, auth headers, retries on 429/5xx and network errors
  * honouring `Retry-After`, one re-authentication on 401, and errors that say what to do.
  */
-import { ConnectorError } from '@sync/protocol';
+import { ConnectorError } from './errors.ts';
 import type { Auth } from './auth.ts';
 import { parseRetryAfter, RetryableError, withRetry, type RetryOptions } from './retry.ts';
 

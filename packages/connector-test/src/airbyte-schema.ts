@@ -1,32 +1,21 @@
 /**
- * Validators from Airbyte's official protocol schema (`packages/protocol/airbyte_protocol.yaml`,
- * protocol v0.3.2, draft-07), and a compiler for the JSON Schemas connectors publish (config specs,
- * stream schemas). The suite judges connectors by Airbyte's schema, not by our zod types, so a
- * connector that passes here is accepted by Airbyte platforms too.
+ * Validators from Airbyte's official protocol schema (`airbyteProtocolSchema` of
+ * `@sync/protocol/airbyte-schema`: airbyte_protocol.yaml, protocol v0.3.2, draft-07), and a compiler
+ * for the JSON Schemas connectors publish (config specs, stream schemas). The suite judges connectors
+ * by Airbyte's schema, not by our zod types, so a connector that passes here is accepted by Airbyte
+ * platforms too.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parse } from 'yaml';
+import { airbyteDefinitionRef, airbyteProtocolSchema } from '@sync/protocol/airbyte-schema';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const protocolDir = dirname(dirname(createRequire(import.meta.url).resolve('@sync/protocol')));
-const protocol = parse(readFileSync(join(protocolDir, 'airbyte_protocol.yaml'), 'utf8')) as { $id: string };
-
 // strict: false because Airbyte schemas carry their own keywords (airbyte_secret, existingJavaType).
 const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
-ajv.addSchema(protocol);
+ajv.addSchema(airbyteProtocolSchema);
 
-function definition(name: string): ValidateFunction {
-  const validate = ajv.getSchema(`${protocol.$id}#/definitions/${name}`);
-  if (!validate) throw new Error(`no definition ${name} in airbyte_protocol.yaml`);
-  return validate;
-}
-
-const validateAirbyteMessage = definition('AirbyteMessage');
+const validateAirbyteMessage = ajv.getSchema(airbyteDefinitionRef('AirbyteMessage'))!;
 
 /** One line of what went wrong, from ajv's errors: `/record/emitted_at must be integer`. */
 export function describeErrors(errors: ErrorObject[] | null | undefined): string {

@@ -11,7 +11,7 @@
  */
 import { sheets, type sheets_v4 } from '@googleapis/sheets';
 import type { OAuth2Client } from 'google-auth-library';
-import { ConfigError, ConnectorError, errorMessage } from '@sync/protocol';
+import { ConfigError, ConnectorError, errorMessage } from '@sync/connector-kit';
 import { isAmbiguous, isNotApplied, isRetryable, Pacer, statusOf, withRetry, type RetryOptions } from './retry.ts';
 import { AmbiguousWriteError } from './write-once.ts';
 

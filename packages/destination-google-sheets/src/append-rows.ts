@@ -7,7 +7,7 @@
  * means it was. Comparing at that position, not just the tail of the tab, keeps an append of rows
  * identical to the ones before them (append mode repeats records) from being taken for applied.
  */
-import { ConnectorError } from '@sync/protocol';
+import { ConnectorError } from '@sync/connector-kit';
 import type { CellValue, SheetsApi } from './api.ts';
 import { columnLetters, quoted } from './cells.ts';
 import { writeOnce } from './write-once.ts';

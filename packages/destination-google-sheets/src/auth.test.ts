@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, record, streamState, type AirbyteMessage, type ConfiguredAirbyteCatalog } from '@sync/protocol';
+import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '@sync/protocol';
+import { ConfigError, record, streamState } from '@sync/connector-kit';
 import { startSheetsEmulator, type SheetsEmulator } from '@sync/google-sheets-emulator';
 import { authClientFromConfig, SHEETS_SCOPE } from './auth.ts';
 import { GoogleSheetsDestinationConfig } from './config.ts';

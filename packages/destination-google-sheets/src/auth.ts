@@ -4,7 +4,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { JWT, OAuth2Client } from 'google-auth-library';
-import { ConfigError } from '@sync/protocol';
+import { ConfigError } from '@sync/connector-kit';
 import type { GoogleSheetsDestinationConfig } from './config.ts';
 
 export const SHEETS_SCOPE = 'https://www.googleapis.com/auth/spreadsheets';

@@ -7,7 +7,7 @@
  * applied (it is sent again); nowhere means it was (a batchUpdate is applied whole or not at all,
  * https://developers.google.com/sheets/api/guides/batchupdate).
  */
-import { ConnectorError } from '@sync/protocol';
+import { ConnectorError } from '@sync/connector-kit';
 import type { SheetsApi } from './api.ts';
 import { columnLetters, keyString, quoted } from './cells.ts';
 import { writeOnce } from './write-once.ts';

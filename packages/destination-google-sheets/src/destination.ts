@@ -1,7 +1,7 @@
 /**
  * The Google Sheets destination as a protocol `Destination`: run it with `main()` from `@sync/protocol`.
  */
-import type { Destination } from '@sync/protocol';
+import type { Destination } from '@sync/connector-kit';
 import { authClientFromConfig, type AuthClientFactory } from './auth.ts';
 import { checkSheets } from './check.ts';
 import { GoogleSheetsDestinationConfig } from './config.ts';

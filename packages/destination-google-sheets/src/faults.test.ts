@@ -5,7 +5,8 @@
  * none lost, no wrong row deleted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { record, streamState, type AirbyteMessage } from '@sync/protocol';
+import type { AirbyteMessage } from '@sync/protocol';
+import { record, streamState } from '@sync/connector-kit';
 import { startSheetsEmulator, type SheetsEmulator, type SheetsFault } from '@sync/google-sheets-emulator';
 import { customer, customersStream, destinationKit } from './test-support.ts';
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { encodeMessage, errorTrace, record, runConnector, streamState, type AirbyteMessage } from '@sync/protocol';
+import { encodeMessage, type AirbyteMessage } from '@sync/protocol';
+import { errorTrace, record, runConnector, streamState } from '@sync/connector-kit';
 import { startSheetsEmulator, type SheetsEmulator } from '@sync/google-sheets-emulator';
 import { customer, customersStream, destinationKit } from './test-support.ts';
 

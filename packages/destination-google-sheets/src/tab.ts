@@ -21,7 +21,8 @@
  * Memory: the index keeps only keys, row numbers and cursor values, never row data, so it grows by
  * tens of bytes per row; buffered records are bounded by the batch size.
  */
-import { ConfigError, DELETED_FIELD, isDeletedRecord, type ConfiguredAirbyteStream } from '@sync/protocol';
+import { DELETED_FIELD, isDeletedRecord, type ConfiguredAirbyteStream } from '@sync/protocol';
+import { ConfigError } from '@sync/connector-kit';
 import type { CellValue, SheetsApi } from './api.ts';
 import { appendOnce, findLastRow } from './append-rows.ts';
 import { chunkBySize, columnLetters, keyString, quoted, rowRange, rowSize, toCell, valueAt } from './cells.ts';

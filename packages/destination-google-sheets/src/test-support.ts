@@ -3,7 +3,8 @@
  * config pointing at the emulator, configured streams, and a `write` that collects what it yields.
  */
 import { OAuth2Client } from 'google-auth-library';
-import { record, type AirbyteMessage, type ConfiguredAirbyteCatalog, type ConfiguredAirbyteStream } from '@sync/protocol';
+import type { AirbyteMessage, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream } from '@sync/protocol';
+import { record } from '@sync/connector-kit';
 import type { SheetsEmulator } from '@sync/google-sheets-emulator';
 import { GoogleSheetsDestinationConfig } from './config.ts';
 import { createGoogleSheetsDestination } from './destination.ts';

@@ -5,7 +5,7 @@
  * request fails ambiguously (5xx, timeout, connection lost: see `isAmbiguous`), the caller reads the
  * tab back to learn whether it was applied, and only resends it when it was not.
  */
-import { ConnectorError, errorMessage } from '@sync/protocol';
+import { ConnectorError, errorMessage } from '@sync/connector-kit';
 import { pause, statusOf, type RetryOptions } from './retry.ts';
 
 /**

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { record, streamState, type AirbyteMessage } from '@sync/protocol';
+import type { AirbyteMessage } from '@sync/protocol';
+import { record, streamState } from '@sync/connector-kit';
 import { startSheetsEmulator, type SheetsEmulator } from '@sync/google-sheets-emulator';
 import { MAX_CELL_CHARACTERS } from './cells.ts';
 import { customer, customersStream, destinationKit } from './test-support.ts';

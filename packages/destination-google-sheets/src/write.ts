@@ -9,7 +9,8 @@
  * checkpoints every page does not cost one API request per page; every STATE is still acknowledged
  * as soon as its batch is written, not only at the end.
  */
-import { ConfigError, RecordCounts, acknowledge, configUpdate, log, type AirbyteMessage, type MessageOf, type WriteInput } from '@sync/protocol';
+import type { AirbyteMessage, MessageOf } from '@sync/protocol';
+import { acknowledge, ConfigError, configUpdate, log, RecordCounts, type WriteInput } from '@sync/connector-kit';
 import type { OAuth2Client } from 'google-auth-library';
 import { SheetsApi, type SheetInfo } from './api.ts';
 import type { GoogleSheetsDestinationConfig } from './config.ts';

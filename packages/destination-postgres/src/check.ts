@@ -3,7 +3,8 @@
  * schema exists and accepts new tables, or that it can be created.
  */
 import type pg from 'pg';
-import { errorMessage, type ConnectionStatus } from '@sync/protocol';
+import type { AirbyteConnectionStatus } from '@sync/protocol';
+import { errorMessage } from '@sync/connector-kit';
 import type { PostgresDestinationConfig } from './config.ts';
 import { connect, describeTarget } from './connection.ts';
 import { assertSafeIdentifier, quoteIdent } from './identifiers.ts';
@@ -12,7 +13,7 @@ import { assertSafeIdentifier, quoteIdent } from './identifiers.ts';
  * Checks `config` against its database. Never throws: every problem becomes a FAILED status whose
  * message says what to change.
  */
-export async function checkPostgres(config: PostgresDestinationConfig): Promise<ConnectionStatus> {
+export async function checkPostgres(config: PostgresDestinationConfig): Promise<AirbyteConnectionStatus> {
   let client: pg.Client;
   try {
     assertSafeIdentifier(config.schema, 'schema');

@@ -7,7 +7,7 @@
  * the configured `statement_timeout` (PostgreSQL manual, "Client Connection Defaults").
  */
 import pg from 'pg';
-import { ConfigError, ConnectorError, errorMessage } from '@sync/protocol';
+import { ConfigError, ConnectorError, errorMessage } from '@sync/connector-kit';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './config.ts';
 
 /** `application_name` of the destination's sessions, so that an operator can find them in pg_stat_activity. */

@@ -1,7 +1,7 @@
 /**
  * The Postgres destination as a protocol `Destination`: run it with `main()` from `@sync/protocol`.
  */
-import type { Destination } from '@sync/protocol';
+import type { Destination } from '@sync/connector-kit';
 import { checkPostgres } from './check.ts';
 import { PostgresDestinationConfig } from './config.ts';
 import { writeToPostgres } from './write.ts';

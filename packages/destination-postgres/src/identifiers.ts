@@ -4,7 +4,7 @@
  * exactly like the stream, with no case folding, truncation or quoting surprises.
  */
 import pg from 'pg';
-import { ConfigError } from '@sync/protocol';
+import { ConfigError } from '@sync/connector-kit';
 
 const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -3,7 +3,8 @@
  * after the last STATE and exits 1 with the upstream failure_type; a clean EOF commits the tail.
  */
 import { describe, expect, it } from 'vitest';
-import { errorTrace, type AirbyteMessage, type ConfiguredAirbyteStream } from '@sync/protocol';
+import type { AirbyteMessage, ConfiguredAirbyteStream } from '@sync/protocol';
+import { errorTrace } from '@sync/connector-kit';
 import { catalogOf, configuredStream, errorsOf, recordLine, rowsOf, runWrite, stateLine, useTestSchema } from './test-support.ts';
 
 const db = useTestSchema();

@@ -1,4 +1,4 @@
-import { main } from '@sync/protocol';
+import { main } from '@sync/connector-kit';
 import { postgresDestination } from './destination.ts';
 
 await main(postgresDestination);

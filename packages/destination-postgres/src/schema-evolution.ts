@@ -12,7 +12,7 @@
  *   it cannot be done without rewriting the table.
  */
 import type pg from 'pg';
-import { ConfigError } from '@sync/protocol';
+import { ConfigError } from '@sync/connector-kit';
 import { columnTypeOfSql, widen } from './columns.ts';
 import { quoteIdent } from './identifiers.ts';
 import { CHECKPOINTS_TABLE_SQL } from './checkpoints.ts';

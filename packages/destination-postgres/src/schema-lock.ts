@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { ConnectorError } from '@sync/protocol';
+import { ConnectorError } from '@sync/connector-kit';
 
 /**
  * The advisory lock key of `schema`: the first 8 bytes of sha256(`destination-postgres/schema/<schema>`)

@@ -11,7 +11,8 @@
  *   )
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ConfigError, type ConfiguredAirbyteCatalog, type ConfiguredAirbyteStream } from '@sync/protocol';
+import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream } from '@sync/protocol';
+import { ConfigError } from '@sync/connector-kit';
 import { planColumns, type TypedColumn } from './columns.ts';
 import { assertSafeIdentifier, MAX_IDENTIFIER_BYTES, quoteIdent } from './identifiers.ts';
 

@@ -9,7 +9,8 @@ import { Readable, Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { runConnector, type AirbyteMessage, type ConfiguredAirbyteCatalog, type ConfiguredAirbyteStream, type MessageOf } from '@sync/protocol';
+import type { AirbyteMessage, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, MessageOf } from '@sync/protocol';
+import { runConnector } from '@sync/connector-kit';
 import { postgresDestination } from './destination.ts';
 
 /**

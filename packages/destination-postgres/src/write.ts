@@ -11,17 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import {
-  CheckpointMissing,
-  RecordCounts,
-  acknowledge,
-  log,
-  stateHash,
-  type AirbyteMessage,
-  type ConfiguredAirbyteCatalog,
-  type MessageOf,
-  type WriteInput,
-} from '@sync/protocol';
+import { stateHash, type AirbyteMessage, type ConfiguredAirbyteCatalog, type MessageOf } from '@sync/protocol';
+import { acknowledge, CheckpointMissing, log, RecordCounts, type WriteInput } from '@sync/connector-kit';
 import { Checkpoints, missingCheckpoints, rollBackUnacknowledged, type BatchIdentity } from './checkpoints.ts';
 import type { PostgresDestinationConfig } from './config.ts';
 import { classifyQueryError, connect, describeTarget } from './connection.ts';

@@ -3,7 +3,8 @@
  * and turn a failure into one clear error. Every call is bounded: in time (`timeoutMs`, default 2
  * minutes) and in the output kept (`maxOutputBytes`, default 64 MiB of message lines).
  */
-import { errorMessage, type AirbyteCatalog, type AirbyteMessage, type FailureType } from '@sync/protocol';
+import type { AirbyteCatalog, AirbyteMessage, FailureType } from '@sync/protocol';
+import { errorMessage } from './errors.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { describeExit, spawnConnector } from './connector-process.ts';
 import { formatDuration } from './duration.ts';

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { StateMessage } from '@sync/protocol';
+import type { AirbyteStateMessage } from '@sync/protocol';
 import { CheckpointLedger } from './checkpoint-ledger.ts';
 
-const state = (stream: string, cursor: number, source?: number, destination?: number): StateMessage => ({
+const state = (stream: string, cursor: number, source?: number, destination?: number): AirbyteStateMessage => ({
   type: 'STREAM',
   stream: { stream_descriptor: { name: stream }, stream_state: { cursor } },
   ...(source !== undefined ? { sourceStats: { recordCount: source } } : {}),
   ...(destination !== undefined ? { destinationStats: { recordCount: destination } } : {}),
 });
 
-function forward(ledger: CheckpointLedger, stream: string, records: number, s: StateMessage) {
+function forward(ledger: CheckpointLedger, stream: string, records: number, s: AirbyteStateMessage) {
   for (let i = 0; i < records; i++) ledger.recordForwarded(stream);
   ledger.stateForwarded(s);
 }
@@ -43,7 +43,7 @@ describe('CheckpointLedger', () => {
     const ledger = new CheckpointLedger();
     forward(ledger, 'a', 2, state('a', 1, 2));
     forward(ledger, 'a', 3, state('a', 2, 3));
-    const reordered: StateMessage = {
+    const reordered: AirbyteStateMessage = {
       destinationStats: { recordCount: 5 },
       stream: { stream_state: { cursor: 2 }, stream_descriptor: { name: 'a' } },
       type: 'STREAM',
@@ -66,7 +66,7 @@ describe('CheckpointLedger', () => {
 
   it("keeps the source's copy, not the destination's echo, which may differ in anything but the state's identity", () => {
     const ledger = new CheckpointLedger();
-    const sent: StateMessage = { type: 'STREAM', stream: { stream_descriptor: { name: 'a' }, stream_state: { cursor: 1 } }, sourceStats: { recordCount: 1 } };
+    const sent: AirbyteStateMessage = { type: 'STREAM', stream: { stream_descriptor: { name: 'a' }, stream_state: { cursor: 1 } }, sourceStats: { recordCount: 1 } };
     forward(ledger, 'a', 1, sent);
     const echo = { ...sent, sourceStats: { recordCount: 1, extra: 'added by the destination' }, destinationStats: { recordCount: 1 } };
     expect(ledger.acknowledged(echo)?.state).toEqual({ ...sent, destinationStats: { recordCount: 1 } });

@@ -9,10 +9,10 @@
  * Checkpointing"). A destination may acknowledge only the latest of several states; the skipped ones
  * are folded into it. An acknowledgement that matches nothing forwarded is refused, never persisted.
  */
-import { stateHash, type StateMessage } from '@sync/protocol';
+import { stateHash, type AirbyteStateMessage } from '@sync/protocol';
 
 /** Key of a STATE in the ledger: the stream name, or `''` for a GLOBAL or LEGACY state. */
-export function ledgerKey(state: StateMessage): string {
+export function ledgerKey(state: AirbyteStateMessage): string {
   return state.stream?.stream_descriptor.name ?? '';
 }
 
@@ -29,13 +29,13 @@ export interface Acknowledgement {
    * anything but its identity), with `sourceStats.recordCount` summed over the states it covers (when
    * the source counted all of them) and the destination's `destinationStats`.
    */
-  state: StateMessage;
+  state: AirbyteStateMessage;
 }
 
 interface Pending {
   /** `stateHash` of the state: equal for the source's copy and its acknowledgement. */
   hash: string;
-  state: StateMessage;
+  state: AirbyteStateMessage;
   forwarded: number;
   byStream: Record<string, number>;
   source: number | undefined;
@@ -53,7 +53,7 @@ export class CheckpointLedger {
   }
 
   /** A STATE went to the destination. */
-  stateForwarded(state: StateMessage): void {
+  stateForwarded(state: AirbyteStateMessage): void {
     const key = ledgerKey(state);
     let forwarded: number;
     let byStream: Record<string, number>;
@@ -80,7 +80,7 @@ export class CheckpointLedger {
    * @returns undefined when no forwarded state matches: the source never sent it, or the destination
    *   acknowledged it twice or after a later one. The engine must not persist such a state.
    */
-  acknowledged(acknowledged: StateMessage): Acknowledgement | undefined {
+  acknowledged(acknowledged: AirbyteStateMessage): Acknowledgement | undefined {
     const key = ledgerKey(acknowledged);
     const label = key === '' ? 'global state' : key;
     const queue = this.#pending.get(key) ?? [];
@@ -100,7 +100,7 @@ export class CheckpointLedger {
         `engine forwarded ${forwarded}, destination committed ${destination ?? 'nothing'}`
       : undefined;
     const { sourceStats: _source, destinationStats: _destination, ...sent } = covered.at(-1)!.state;
-    const state: StateMessage = {
+    const state: AirbyteStateMessage = {
       ...sent,
       ...(source !== undefined ? { sourceStats: { ...covered.at(-1)!.state.sourceStats, recordCount: source } } : {}),
       ...(acknowledged.destinationStats ? { destinationStats: acknowledged.destinationStats } : {}),

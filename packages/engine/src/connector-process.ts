@@ -9,7 +9,7 @@
  */
 import type { Writable } from 'node:stream';
 import { execa } from 'execa';
-import { DEFAULT_MAX_LINE_BYTES, log, parseMessage, readLines, type AirbyteMessage } from '@sync/protocol';
+import { DEFAULT_MAX_LINE_BYTES, parseMessage, readLines, type AirbyteMessage } from '@sync/protocol';
 import { boundedLines, DEFAULT_MAX_STDERR_LINE_BYTES } from './bounded-lines.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { signalGroup, trackGroup } from './process-groups.ts';
@@ -136,7 +136,9 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
   async function* lines(): AsyncGenerator<ConnectorLine> {
     const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     for await (const { lineNumber, line } of readLines(child.stdout!, { connector: command.name, maxLineBytes })) {
-      const message = isNonProtocolLine(line) ? log('INFO', line) : parseMessage(line, lineNumber, command.name);
+      const message: AirbyteMessage = isNonProtocolLine(line)
+        ? { type: 'LOG', log: { level: 'INFO', message: line } }
+        : parseMessage(line, lineNumber, command.name);
       yield { lineNumber, line, message };
     }
   }

@@ -2,7 +2,7 @@
  * What the engine tells its caller while a sync runs, and what it returns at the end. The CLI renders
  * events as progress lines; the HTTP API can stream them.
  */
-import type { ConfiguredAirbyteCatalog, FailureType, LogLevel, StateMessage, StreamStatus } from '@sync/protocol';
+import type { AirbyteStateMessage, AirbyteStreamStatus, ConfiguredAirbyteCatalog, FailureType, LogLevel } from '@sync/protocol';
 
 export type ConnectorRole = 'source' | 'destination';
 
@@ -12,7 +12,7 @@ export type SyncEvent =
   | { type: 'run_started'; runId: string; pipelineId: string; catalog: ConfiguredAirbyteCatalog; resumed: string[] }
   | { type: 'log'; role: ConnectorRole; connector: string; level: LogLevel; message: string }
   | { type: 'stderr'; role: ConnectorRole; connector: string; line: string }
-  | { type: 'stream_status'; stream: string; status: StreamStatus }
+  | { type: 'stream_status'; stream: string; status: AirbyteStreamStatus }
   | { type: 'estimate'; stream: string; rows: number }
   /**
    * RECORD messages read from the source so far for a stream; sent at most once per
@@ -83,14 +83,14 @@ export interface RunStore {
    * Persists one acknowledged STATE, with the records the engine forwarded for it; must throw when it
    * cannot.
    */
-  commitState(runId: string, pipelineId: string, state: StateMessage, options?: { recordsForwarded?: number }): Promise<void>;
+  commitState(runId: string, pipelineId: string, state: AirbyteStateMessage, options?: { recordsForwarded?: number }): Promise<void>;
   /**
    * The generation of each stream (Airbyte `generation_id`), one more for each stream already known
    * when `refresh` (a full refresh reads its data again on purpose).
    */
   streamGenerations(pipelineId: string, streams: readonly string[], options?: { refresh?: boolean }): Promise<Record<string, number>>;
   /** Last acknowledged states, in the shape `read --state FILE` takes. */
-  loadState(pipelineId: string): Promise<StateMessage[]>;
+  loadState(pipelineId: string): Promise<AirbyteStateMessage[]>;
   finishRun(
     runId: string,
     result: {

@@ -8,7 +8,7 @@
  * the destination to drain its stdin. Neither runs while the engine waits on the other side.
  */
 import { once } from 'node:events';
-import { ProtocolError, type FailureType, type StateMessage } from '@sync/protocol';
+import { ProtocolError, type FailureType, type AirbyteStateMessage } from '@sync/protocol';
 import type { ConnectorLine } from './connector-process.ts';
 import type { StreamResult } from './events.ts';
 import { errorTraceOf, handleInfo, type RunContext } from './run-context.ts';
@@ -98,7 +98,7 @@ export async function pipeSource(
         break;
       }
       case 'STATE':
-        ledger.stateForwarded(message.state as StateMessage);
+        ledger.stateForwarded(message.state as AirbyteStateMessage);
         await forward(line);
         break;
       case 'TRACE': {

@@ -3,7 +3,8 @@
  * the state the source sent, reconciled, and persisted (the source's copy), one at a time and in
  * order, before the next is read.
  */
-import { errorMessage, parseCheckpointMissing, type FailureType } from '@sync/protocol';
+import { parseCheckpointMissing, type FailureType } from '@sync/protocol';
+import { errorMessage } from './errors.ts';
 import { errorTraceOf, handleInfo, type RunContext } from './run-context.ts';
 
 /** Thrown when the state store cannot persist an acknowledged STATE. */

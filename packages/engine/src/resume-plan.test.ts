@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stateHash, type ConfiguredAirbyteCatalog, type StateMessage } from '@sync/protocol';
+import { stateHash, type ConfiguredAirbyteCatalog, type AirbyteStateMessage } from '@sync/protocol';
 import { planResume } from './resume-plan.ts';
 
 const configured = (name: string, generation: number) => ({
@@ -9,7 +9,7 @@ const configured = (name: string, generation: number) => ({
   generation_id: generation,
 });
 const catalog: ConfiguredAirbyteCatalog = { streams: [configured('customers', 0), configured('invoices', 2), configured('charges', 0)] };
-const saved = (name: string, cursor: number): StateMessage => ({
+const saved = (name: string, cursor: number): AirbyteStateMessage => ({
   type: 'STREAM',
   stream: { stream_descriptor: { name }, stream_state: { cursor } },
   sourceStats: { recordCount: 3 },
@@ -37,7 +37,7 @@ describe('planResume', () => {
   });
 
   it('hands GLOBAL and LEGACY states over without a hash', () => {
-    const legacy: StateMessage = { data: { cursor: 1 } };
+    const legacy: AirbyteStateMessage = { data: { cursor: 1 } };
     const plan = planResume(catalog, [legacy], new Set(['customers']));
     expect(plan.state).toEqual([legacy]);
     expect(plan.resumed).toEqual([]);

@@ -2,13 +2,13 @@
  * Which saved states a read resumes from, and how the destination can check that it still holds what
  * they claim (the checkpoint-missing extension, `@sync/protocol` checkpoint-missing.ts).
  */
-import { stateHash, type ConfiguredAirbyteCatalog, type StateMessage } from '@sync/protocol';
+import { stateHash, type ConfiguredAirbyteCatalog, type AirbyteStateMessage } from '@sync/protocol';
 
 export interface ResumePlan {
   /** The configured catalog, with `resume_state_hash` on every stream resumed from a STREAM state. */
   catalog: ConfiguredAirbyteCatalog;
   /** The states to hand the source (`read --state`). */
-  state: StateMessage[];
+  state: AirbyteStateMessage[];
   /** Streams of the catalog resumed from a saved state, in the order of `state`. */
   resumed: string[];
 }
@@ -20,7 +20,7 @@ export interface ResumePlan {
  * destination recorded that checkpoint when it committed it. GLOBAL and LEGACY states are handed over
  * unchanged, with no hash.
  */
-export function planResume(catalog: ConfiguredAirbyteCatalog, saved: readonly StateMessage[], dropped: ReadonlySet<string>): ResumePlan {
+export function planResume(catalog: ConfiguredAirbyteCatalog, saved: readonly AirbyteStateMessage[], dropped: ReadonlySet<string>): ResumePlan {
   const configured = new Map(catalog.streams.map((s) => [s.stream.name, s]));
   const state = saved.filter((s) => !(s.stream && dropped.has(s.stream.stream_descriptor.name)));
   const hashes = new Map<string, string>();

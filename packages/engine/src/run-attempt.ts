@@ -4,7 +4,7 @@
  * and say how it ended. A run makes one attempt, or two when the destination reports that it lost
  * what saved states claim (run-sync.ts).
  *
- * How the destination learns that its input ended (input abort, `@sync/protocol` input-abort.ts): when
+ * How the destination learns that its input ended (input abort, `@sync/connector-kit` input-abort.ts): when
  * the source ended cleanly (its output ended, exit 0, no TRACE ERROR), the destination's stdin is simply
  * closed, and it commits what it holds. When the source failed in any way (TRACE ERROR, non-zero exit,
  * killed, idle timeout, invalid output, the run interrupted), the engine first writes a TRACE ERROR to
@@ -12,7 +12,8 @@
  * nothing after the last STATE it acknowledged. The engine still persists every acknowledgement the
  * destination sends before it exits, and reports the source's failure as the run's.
  */
-import { errorMessage, errorTrace, type FailureType } from '@sync/protocol';
+import type { FailureType, MessageOf } from '@sync/protocol';
+import { errorMessage } from './errors.ts';
 import { CheckpointLedger } from './checkpoint-ledger.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { describeExit, spawnConnector, type ConnectorExit, type ConnectorProcess } from './connector-process.ts';
@@ -203,7 +204,11 @@ function upstreamAbort(
     failures.add(failure.message, failure.failureType, failure.origin);
   }
   const first = failures.value!;
-  return JSON.stringify(errorTrace(first.message, { failureType: first.failureType }));
+  const trace: MessageOf<'TRACE'> = {
+    type: 'TRACE',
+    trace: { type: 'ERROR', emitted_at: Date.now(), error: { message: first.message, failure_type: first.failureType } },
+  };
+  return JSON.stringify(trace);
 }
 
 function fromTrace(child: ConnectorProcess, trace: { message: string; failureType: FailureType }, origin: ConnectorRole): SyncFailure {

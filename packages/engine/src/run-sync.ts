@@ -11,7 +11,8 @@
  * claims says so before reading (checkpoint-missing), and those streams are read again from the
  * beginning within the same run.
  */
-import { ConfigError, configureCatalog, errorMessage, type ConfiguredAirbyteCatalog, type DestinationSyncMode } from '@sync/protocol';
+import { configureCatalog, type ConfiguredAirbyteCatalog, type DestinationSyncMode } from '@sync/protocol';
+import { errorMessage, RunConfigError } from './errors.ts';
 import { ConnectorFailure, discoverCatalog } from './call-connector.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
@@ -87,7 +88,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     const fromConnector = error instanceof ConnectorFailure;
     failure = {
       message: errorMessage(error),
-      failureType: fromConnector ? error.failureType : error instanceof ConfigError ? 'config_error' : 'system_error',
+      failureType: fromConnector ? error.failureType : error instanceof RunConfigError ? 'config_error' : 'system_error',
       origin: fromConnector ? 'source' : 'engine',
     };
   } finally {
@@ -180,7 +181,7 @@ async function execute(
       ...(options.destinationSyncMode ? { destinationSyncMode: options.destinationSyncMode } : {}),
     });
   } catch (error) {
-    throw new ConfigError(`${options.source.name}: ${errorMessage(error)}`);
+    throw new RunConfigError(`${options.source.name}: ${errorMessage(error)}`);
   }
   const resetCounts = () => {
     for (const { stream } of catalog.streams) {

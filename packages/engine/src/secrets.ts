@@ -9,7 +9,7 @@
  * URLs in any config string; and what the caller names (the state store's URL, values of passed
  * environment variables).
  */
-import { errorMessage } from '@sync/protocol';
+import { errorMessage } from './errors.ts';
 import { callConnector, type CallLimits } from './call-connector.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import type { ConnectorRole, SyncEvent } from './events.ts';

@@ -1,4 +1,4 @@
-import type { StateMessage } from '@sync/protocol';
+import type { AirbyteStateMessage } from '@sync/protocol';
 
 /**
  * What to write as the source's `--state FILE`, from the pipeline's acknowledged states.
@@ -8,7 +8,7 @@ import type { StateMessage } from '@sync/protocol';
  *
  * @returns undefined when there is no state (a first run: no `--state` flag at all).
  */
-export function stateFileContent(states: readonly StateMessage[]): unknown {
+export function stateFileContent(states: readonly AirbyteStateMessage[]): unknown {
   if (states.length === 0) return undefined;
   const only = states.length === 1 ? states[0]! : undefined;
   const legacy = only && (only.type === 'LEGACY' || (!only.type && !only.stream && !only.global));

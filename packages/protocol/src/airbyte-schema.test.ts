@@ -1,48 +1,21 @@
 /**
- * Everything our builders emit, and the configured catalogs we produce, validate against Airbyte's
- * official JSON Schema (airbyte_protocol.yaml, protocol v0.3.2, draft-07): our messages are
- * Airbyte messages, so Airbyte connectors and platforms accept them.
+ * Our zod schemas and `configureCatalog` against Airbyte's official JSON Schema (airbyte_protocol.yaml,
+ * protocol v0.3.2, draft-07), loaded by `airbyte-schema.ts`: what Airbyte accepts we parse, what we
+ * produce Airbyte accepts.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import {
-  catalogMessage,
-  configUpdate,
-  connectionStatus,
-  errorTrace,
-  estimate,
-  log,
-  record,
-  specMessage,
-  streamState,
-  streamStatus,
-} from './builders.ts';
+import { airbyteDefinitionRef, airbyteProtocolSchema } from './airbyte-schema.ts';
 import { configureCatalog, type AirbyteCatalog } from './catalog.ts';
-import type { Destination, Source } from './connector.ts';
-import { specOf } from './harness.ts';
-import type { AirbyteMessage } from './messages.ts';
+import { AirbyteMessage } from './messages.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const protocol = parse(readFileSync(fileURLToPath(new URL('../airbyte_protocol.yaml', import.meta.url)), 'utf8')) as {
-  $id: string;
-  version: string;
-};
 // strict: false because the schema uses Airbyte's own keywords (existingJavaType, airbyte_secret).
 const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
-ajv.addSchema(protocol);
-
-function validator(definition: string): ValidateFunction {
-  const validate = ajv.getSchema(`${protocol.$id}#/definitions/${definition}`);
-  if (!validate) throw new Error(`no definition ${definition} in airbyte_protocol.yaml`);
-  return validate;
-}
-
+ajv.addSchema(airbyteProtocolSchema);
+const validator = (definition: string): ValidateFunction => ajv.getSchema(airbyteDefinitionRef(definition))!;
 const validateMessage = validator('AirbyteMessage');
 const validateConfiguredCatalog = validator('ConfiguredAirbyteCatalog');
 
@@ -69,97 +42,74 @@ const catalog: AirbyteCatalog = {
   ],
 };
 
-const Config = z.object({
-  api_key: z.string().min(1).meta({ airbyte_secret: true, description: 'Secret API key.' }),
-  page_size: z.number().int().positive().default(100),
-  mode: z.enum(['live', 'test']).optional(),
-});
+describe('the Airbyte schema loader', () => {
+  it('loads protocol version 0.3.2 with its definitions', () => {
+    expect(airbyteProtocolSchema.version).toBe('0.3.2');
+    expect(airbyteDefinitionRef('AirbyteStateMessage')).toBe(`${airbyteProtocolSchema.$id}#/definitions/AirbyteStateMessage`);
+  });
 
-const sampleSource: Source<z.infer<typeof Config>> = {
-  name: 'source-sample',
-  configSchema: Config,
-  documentationUrl: 'https://example.com/docs/source-sample',
-  check: async () => ({ status: 'SUCCEEDED' }),
-  discover: async () => catalog,
-  read: async function* () {},
-};
-
-const sampleDestination: Destination<{ url: string }> = {
-  name: 'destination-sample',
-  configSchema: z.object({ url: z.string() }),
-  supportedSyncModes: ['append', 'overwrite', 'append_dedup'],
-  check: async () => ({ status: 'SUCCEEDED' }),
-  write: async function* () {},
-};
-
-describe('airbyte_protocol.yaml', () => {
-  it('is protocol version 0.3.2', () => {
-    expect(protocol.version).toBe('0.3.2');
+  it('names a definition the schema lacks', () => {
+    expect(() => airbyteDefinitionRef('StateMessage')).toThrow('airbyte_protocol.yaml (v0.3.2) has no definition StateMessage');
   });
 });
 
-describe('builders emit valid Airbyte messages', () => {
-  const messages: Array<[string, AirbyteMessage]> = [
-    ['record', record('customers', { id: 'cus_1', created: 1700000000 })],
-    ['streamState', streamState('customers', { created: 1700000000 }, 42)],
-    ['streamStatus STARTED', streamStatus('customers', 'STARTED')],
-    ['streamStatus COMPLETE', streamStatus('customers', 'COMPLETE')],
-    ['streamStatus INCOMPLETE', streamStatus('customers', 'INCOMPLETE')],
-    ['estimate', estimate('customers', 1000)],
-    ['log', log('INFO', 'reading customers')],
-    ['errorTrace (defaults)', errorTrace('something broke')],
+describe('one message of each type: Airbyte accepts it and so do our schemas', () => {
+  const messages: Array<[string, unknown]> = [
+    ['RECORD', { type: 'RECORD', record: { stream: 'customers', data: { id: 'cus_1' }, emitted_at: 1700000000000 } }],
     [
-      'errorTrace (all options)',
-      errorTrace('rate limited', {
-        failureType: 'transient_error',
-        internalMessage: '429 Too Many Requests',
-        stackTrace: 'Error: x\n    at y',
-        stream: 'customers',
-      }),
+      'STATE (STREAM, with stats)',
+      {
+        type: 'STATE',
+        state: {
+          type: 'STREAM',
+          stream: { stream_descriptor: { name: 'customers' }, stream_state: { created: 1 } },
+          sourceStats: { recordCount: 2 },
+          destinationStats: { recordCount: 2 },
+        },
+      },
     ],
-    ['connectionStatus SUCCEEDED', connectionStatus({ status: 'SUCCEEDED' })],
-    ['connectionStatus FAILED', connectionStatus({ status: 'FAILED', message: 'invalid API key' })],
-    ['catalogMessage', catalogMessage(catalog)],
-    ['specMessage (source)', specMessage(specOf(sampleSource as Source<unknown>))],
-    ['specMessage (destination)', specMessage(specOf(sampleDestination as Destination<unknown>))],
-    ['configUpdate', configUpdate({ api_key: 'sk_new', page_size: 10 })],
+    [
+      'STATE (GLOBAL)',
+      {
+        type: 'STATE',
+        state: { type: 'GLOBAL', global: { shared_state: { lsn: 4 }, stream_states: [{ stream_descriptor: { name: 'a' }, stream_state: {} }] } },
+      },
+    ],
+    ['LOG', { type: 'LOG', log: { level: 'WARN', message: 'slow down' } }],
+    [
+      'TRACE ERROR',
+      {
+        type: 'TRACE',
+        trace: { type: 'ERROR', emitted_at: 1, error: { message: 'x', failure_type: 'config_error', stream_descriptor: { name: 'a' } } },
+      },
+    ],
+    ['TRACE STREAM_STATUS', { type: 'TRACE', trace: { type: 'STREAM_STATUS', emitted_at: 1, stream_status: { stream_descriptor: { name: 'a' }, status: 'COMPLETE' } } }],
+    ['TRACE ESTIMATE', { type: 'TRACE', trace: { type: 'ESTIMATE', emitted_at: 1, estimate: { name: 'a', type: 'STREAM', row_estimate: 10 } } }],
+    ['TRACE ANALYTICS', { type: 'TRACE', trace: { type: 'ANALYTICS', emitted_at: 1, analytics: { type: 'cursor-count', value: '2' } } }],
+    ['SPEC', { type: 'SPEC', spec: { connectionSpecification: { type: 'object' }, supported_destination_sync_modes: ['append'] } }],
+    ['CONNECTION_STATUS', { type: 'CONNECTION_STATUS', connectionStatus: { status: 'FAILED', message: 'bad key' } }],
+    ['CATALOG', { type: 'CATALOG', catalog }],
+    ['CONTROL', { type: 'CONTROL', control: { type: 'CONNECTOR_CONFIG', emitted_at: 1, connectorConfig: { config: { token: 't' } } } }],
   ];
 
   for (const [name, message] of messages) {
     it(name, () => {
       expectValid(validateMessage, message);
-      // And it survives the wire unchanged.
-      expectValid(validateMessage, JSON.parse(JSON.stringify(message)));
+      expect(AirbyteMessage.safeParse(message).error).toBeUndefined();
     });
   }
 
-  it('rejects what Airbyte rejects (the validator is not vacuous)', () => {
-    expect(validateMessage({ type: 'NOPE' })).toBe(false);
-    expect(validateMessage({ type: 'RECORD', record: { stream: 's', data: {} } })).toBe(false); // no emitted_at
-    expect(validateMessage({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: 1, error: { message: 'x', failure_type: 'oops' } } })).toBe(false);
-  });
-
-  it('a spec carries the config as draft-07 JSON Schema with secrets marked', () => {
-    const spec = specOf(sampleSource as Source<unknown>);
-    expect(spec.documentationUrl).toBe('https://example.com/docs/source-sample');
-    const schema = spec.connectionSpecification as {
-      $schema: string;
-      required: string[];
-      properties: Record<string, Record<string, unknown>>;
-    };
-    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
-    expect(schema.properties.api_key).toMatchObject({ type: 'string', airbyte_secret: true });
-    expect(schema.properties.page_size).toMatchObject({ type: 'integer', default: 100 });
-    // Input schema: a field with a default is not required of the user.
-    expect(schema.required).toEqual(['api_key']);
-    const validateConfig = ajv.compile(schema);
-    expect(validateConfig({ api_key: 'sk_test' })).toBe(true);
-    expect(validateConfig({ page_size: 10 })).toBe(false);
-    expect(specOf(sampleDestination as Destination<unknown>).supported_destination_sync_modes).toEqual([
-      'append',
-      'overwrite',
-      'append_dedup',
-    ]);
+  it('both refuse what Airbyte refuses (neither validator is vacuous)', () => {
+    const invalid = [
+      { type: 'NOPE' },
+      { type: 'RECORD', record: { stream: 's', data: {} } }, // no emitted_at
+      { type: 'TRACE', trace: { type: 'ERROR', emitted_at: 1, error: { message: 'x', failure_type: 'oops' } } },
+      { type: 'LOG', log: { level: 'LOUD', message: 'x' } },
+    ];
+    for (const message of invalid) {
+      expect(validateMessage(message), JSON.stringify(message)).toBe(false);
+      expect(AirbyteMessage.safeParse(message).success, JSON.stringify(message)).toBe(false);
+    }
   });
 });
 

@@ -4,7 +4,7 @@
  * replay guard) and the conformance kit.
  */
 import { createHash } from 'node:crypto';
-import type { StateMessage } from './messages.ts';
+import type { AirbyteStateMessage } from './messages.ts';
 
 /** JSON with object keys sorted at every level and `undefined` members left out, so that equal values give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -22,7 +22,7 @@ export function canonicalJson(value: unknown): string {
  * `generation_id`; when every generation is 0, or none is given, the blob alone is hashed).
  * The source's copy and the destination's acknowledgement of one state have the same hash.
  */
-export function stateHash(state: StateMessage, generations: readonly number[] = []): string {
+export function stateHash(state: AirbyteStateMessage, generations: readonly number[] = []): string {
   const { sourceStats: _source, destinationStats: _destination, ...blob } = state;
   const hash = createHash('sha256').update(canonicalJson(blob));
   if (generations.some((g) => g !== 0)) hash.update(`\ngenerations:${generations.join(',')}`);

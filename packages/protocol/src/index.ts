@@ -1,12 +1,7 @@
 export * from './messages.ts';
 export * from './catalog.ts';
-export * from './errors.ts';
+export * from './protocol-error.ts';
 export * from './ndjson.ts';
-export * from './builders.ts';
-export * from './state.ts';
-export * from './connector.ts';
-export { main, runConnector, specOf, type HarnessIo } from './harness.ts';
-export { RecordCounts, acknowledge } from './destination-stats.ts';
-export * from './deletes.ts';
 export * from './canonical-json.ts';
+export * from './deletes.ts';
 export * from './checkpoint-missing.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeMessages, parseMessage } from './ndjson.ts';
-import { ProtocolError } from './errors.ts';
+import { ProtocolError } from './protocol-error.ts';
 
 async function* chunks(...parts: string[]) {
   for (const p of parts) yield Buffer.from(p);

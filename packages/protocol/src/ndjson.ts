@@ -4,8 +4,8 @@
  */
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import { AirbyteMessage, MESSAGE_TYPES, type MessageOf } from './messages.ts';
-import { ProtocolError } from './errors.ts';
+import { AirbyteMessage, AIRBYTE_MESSAGE_TYPES, type MessageOf } from './messages.ts';
+import { ProtocolError } from './protocol-error.ts';
 
 /** Default longest line accepted, in bytes: 64 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -78,10 +78,10 @@ function tooLong(options: DecodeOptions, lineNumber: number, max: number): Proto
   );
 }
 
-const KNOWN_TYPES = new Set<string>(MESSAGE_TYPES);
+const KNOWN_TYPES = new Set<string>(AIRBYTE_MESSAGE_TYPES);
 
 /**
- * The hot path: a well-formed RECORD, checked by hand with the same rules as the `RecordMessage`
+ * The hot path: a well-formed RECORD, checked by hand with the same rules as the `AirbyteRecordMessage`
  * schema (stream a string, data an object, emitted_at an integer, namespace a string when present).
  * Records are nearly every line of a sync, and zod costs as much CPU per record as JSON.parse; zod still
  * checks everything else, and explains what is wrong with a record that fails here.

@@ -1,4 +1,4 @@
-import { main } from '@sync/protocol';
+import { main } from '@sync/connector-kit';
 import { fakerSource } from './source.ts';
 
 await main(fakerSource);

@@ -8,7 +8,7 @@
  * is retried like a connection reset.
  */
 import Stripe from 'stripe';
-import { ConfigError } from '@sync/protocol';
+import { ConfigError } from '@sync/connector-kit';
 import { requestsPerSecond, type StripeSourceConfig } from './config.ts';
 import { specApiVersion } from './openapi.ts';
 import { DeadlineHttpClient } from './http-client.ts';

@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { main } from '@sync/protocol';
+import { main } from '@sync/connector-kit';
 import { createStripeSource, stripeSource } from './source.ts';
 
 /** Takes `--webhooks VALUE` / `--webhooks=VALUE` out of `argv`; returns the value, if any. */

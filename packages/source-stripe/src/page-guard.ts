@@ -5,7 +5,7 @@
  * filters are exact) in a way the source cannot work around ends the read with a `system_error`
  * naming the stream and the request, instead of a read that never ends.
  */
-import { ConnectorError } from '@sync/protocol';
+import { ConnectorError } from '@sync/connector-kit';
 import type { Query } from './client.ts';
 
 /** The server pages in a way the source cannot read exactly: a `system_error`. */

@@ -18,7 +18,8 @@
  * open streams INCOMPLETE and ends the read.
  * (Airbyte protocol: https://docs.airbyte.com/understanding-airbyte/airbyte-protocol#state--checkpointing)
  */
-import { ConfigError, ConnectorError, errorMessage, log, record, streamState, streamStatus, type AirbyteMessage, type ConfiguredAirbyteStream, type ReadInput } from '@sync/protocol';
+import type { AirbyteMessage, ConfiguredAirbyteStream } from '@sync/protocol';
+import { ConfigError, ConnectorError, errorMessage, log, record, streamState, streamStatus, type ReadInput } from '@sync/connector-kit';
 import type { ListPage, StripeClient, StripeObject } from './client.ts';
 import type { StripeSourceConfig } from './config.ts';
 import { completeNestedLists, hasTruncatedLists } from './nested.ts';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectorError } from '@sync/protocol';
+import { ConnectorError } from '@sync/connector-kit';
 import { createStripeClient } from './client.ts';
 import { backoffMs, DEFAULT_RETRY_POLICY, StreamUnavailableError, StripeRequestError } from './retry.ts';
 

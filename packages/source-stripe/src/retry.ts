@@ -4,7 +4,7 @@
  * https://docs.stripe.com/error-low-level#server-errors); a `Retry-After` header sets the least wait.
  */
 import { RetryableError, parseRetryAfter, withRetry } from '@sync/connector-kit';
-import { ConfigError, ConnectorError, errorMessage } from '@sync/protocol';
+import { ConfigError, ConnectorError, errorMessage } from '@sync/connector-kit';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */

@@ -1,5 +1,6 @@
 /** The Stripe source connector: `spec`, `check`, `discover`, `read` (Airbyte protocol). */
-import { errorMessage, type AirbyteCatalog, type AirbyteStream, type Source } from '@sync/protocol';
+import type { AirbyteCatalog, AirbyteStream } from '@sync/protocol';
+import { errorMessage, type Source } from '@sync/connector-kit';
 import { createStripeClient, type ClientOptions } from './client.ts';
 import { StripeSourceConfig } from './config.ts';
 import { readStreams, type Clock } from './read.ts';

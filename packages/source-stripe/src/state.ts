@@ -29,7 +29,7 @@
  * (delivery is at least once). Nothing is ever skipped that was not emitted.
  */
 import { z } from 'zod';
-import { ConfigError } from '@sync/protocol';
+import { ConfigError } from '@sync/connector-kit';
 
 /** Most ids remembered per boundary second. */
 export const MAX_BOUNDARY_IDS = 100;

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { runConnector, type AirbyteMessage, type StateMessage, type Source } from '@sync/protocol';
+import type { AirbyteMessage, AirbyteStateMessage } from '@sync/protocol';
+import { runConnector, type Source } from '@sync/connector-kit';
 import type { StripeSourceConfig } from './config.ts';
 import type { PassState, StripeStreamState } from './state.ts';
 import { stripeCatalog } from './source.ts';
@@ -85,8 +86,8 @@ export function statesOf(messages: readonly AirbyteMessage[], stream?: string) {
 }
 
 /** The last STATE of every stream, as a state file. */
-export function stateFile(messages: readonly AirbyteMessage[]): StateMessage[] {
-  const last = new Map<string, StateMessage>();
+export function stateFile(messages: readonly AirbyteMessage[]): AirbyteStateMessage[] {
+  const last = new Map<string, AirbyteStateMessage>();
   for (const state of statesOf(messages)) last.set(state.stream!.stream_descriptor.name, state);
   return [...last.values()];
 }

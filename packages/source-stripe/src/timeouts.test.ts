@@ -6,7 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectorError } from '@sync/protocol';
+import { ConnectorError } from '@sync/connector-kit';
 import { startStripeEmulator } from '@sync/stripe-emulator';
 import { createStripeClient } from './client.ts';
 import { createStripeSource } from './source.ts';

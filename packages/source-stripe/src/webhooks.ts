@@ -23,7 +23,8 @@
  * read still covers everything.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { errorMessage, errorTrace, log, record, streamState, streamStatus, type AirbyteMessage, type ReadInput } from '@sync/protocol';
+import type { AirbyteMessage } from '@sync/protocol';
+import { errorMessage, errorTrace, log, record, streamState, streamStatus, type ReadInput } from '@sync/connector-kit';
 import type { StripeClient, StripeObject } from './client.ts';
 import type { StripeSourceConfig } from './config.ts';
 import { recordOfEvent } from './events.ts';

@@ -4,7 +4,7 @@
  * Airbyte protocol v0.3.2, AirbyteStateMessage: a state is `STREAM` (one stream), `GLOBAL` (shared
  * state plus every stream's state) or `LEGACY` (an opaque `data` object; also when `type` is absent).
  */
-import type { StateMessage } from '@sync/protocol';
+import type { AirbyteStateMessage } from '@sync/protocol';
 
 /** Row key and counts of one STATE. GLOBAL and LEGACY states use `stream = ''`, `namespace = ''`. */
 export interface StateKey {
@@ -22,7 +22,7 @@ export interface StateKey {
  *
  * @throws Error when `type` is STREAM without `stream`, or GLOBAL without `global`.
  */
-export function stateKey(state: StateMessage): StateKey {
+export function stateKey(state: AirbyteStateMessage): StateKey {
   const type = state.type ?? (state.stream ? 'STREAM' : state.global ? 'GLOBAL' : 'LEGACY');
   const counts = {
     sourceRecordCount: state.sourceStats?.recordCount,

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { inject } from 'vitest';
-import type { StateMessage } from '@sync/protocol';
+import type { AirbyteStateMessage } from '@sync/protocol';
 import { INTERRUPTED_RUN_ERROR, runLockKey } from './run-locks.ts';
 import { StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
@@ -46,7 +46,7 @@ async function lockHolder(pipeline: string): Promise<number> {
   return holder!.pid;
 }
 
-function streamState(stream: string, cursor: number, committed: number, namespace?: string): StateMessage {
+function streamState(stream: string, cursor: number, committed: number, namespace?: string): AirbyteStateMessage {
   return {
     type: 'STREAM',
     stream: {
@@ -98,7 +98,7 @@ describe('StateStore state', () => {
   it('round-trips a GLOBAL state as one row with stream ""', async () => {
     const pipeline = await newPipeline();
     const run = await store.startRun(pipeline);
-    const global = (lsn: number): StateMessage => ({
+    const global = (lsn: number): AirbyteStateMessage => ({
       type: 'GLOBAL',
       global: {
         shared_state: { lsn },
@@ -124,7 +124,7 @@ describe('StateStore state', () => {
   it('round-trips a LEGACY state (no type, only data)', async () => {
     const pipeline = await newPipeline();
     const run = await store.startRun(pipeline);
-    const legacy: StateMessage = { data: { customers: { created: 5 } } };
+    const legacy: AirbyteStateMessage = { data: { customers: { created: 5 } } };
     await store.commitState(run.id, pipeline, legacy);
     expect(await store.loadState(pipeline)).toEqual([legacy]);
   });
@@ -344,7 +344,7 @@ describe('StateStore reconciliation', () => {
   it('keeps the records the engine forwarded next to the source and destination counts', async () => {
     const pipeline = await newPipeline();
     const run = await store.startRun(pipeline);
-    const withoutStats: StateMessage = { type: 'STREAM', stream: { stream_descriptor: { name: 'charges' }, stream_state: { c: 1 } } };
+    const withoutStats: AirbyteStateMessage = { type: 'STREAM', stream: { stream_descriptor: { name: 'charges' }, stream_state: { c: 1 } } };
     await store.commitState(run.id, pipeline, streamState('customers', 1, 10), { recordsForwarded: 10 });
     await store.commitState(run.id, pipeline, withoutStats, { recordsForwarded: 7 });
     const checkpoints = await store.listCheckpoints(run.id);

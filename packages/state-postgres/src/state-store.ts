@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { StateMessage } from '@sync/protocol';
+import type { AirbyteStateMessage } from '@sync/protocol';
 import { connectError, connectFrom, describeDatabase, inTransaction, poolConfig, type ConnectionTimeouts } from './connection.ts';
 import { DEFAULT_SCHEMA, assertSchemaName, migrate } from './migrate.ts';
 import {
@@ -183,7 +183,7 @@ export class StateStore {
   async commitState(
     runId: string,
     pipelineId: string,
-    state: StateMessage,
+    state: AirbyteStateMessage,
     options: { recordsForwarded?: number } = {},
   ): Promise<void> {
     const key = stateKey(state);
@@ -240,8 +240,8 @@ export class StateStore {
    * messages (`state` objects, as acknowledged) that Airbyte's `read --state F` expects. Empty for a
    * new pipeline or after `resetState`. A GLOBAL or LEGACY state comes back as the one element.
    */
-  async loadState(pipelineId: string): Promise<StateMessage[]> {
-    const result = await this.#pool.query<{ state: StateMessage }>(
+  async loadState(pipelineId: string): Promise<AirbyteStateMessage[]> {
+    const result = await this.#pool.query<{ state: AirbyteStateMessage }>(
       `SELECT state FROM ${this.#schema}.stream_states WHERE pipeline_id = $1 ORDER BY stream, namespace`,
       [pipelineId],
     );

@@ -1,6 +1,5 @@
 import { defineCommand } from 'citty';
-import { DEFAULT_TIMEOUTS, formatDuration, maskUrlPasswords, parseDuration, resolveConnector, runSync, type RunTimeouts } from '@sync/engine';
-import { errorMessage } from '@sync/protocol';
+import { DEFAULT_TIMEOUTS, errorMessage, formatDuration, maskUrlPasswords, parseDuration, resolveConnector, runSync, type RunTimeouts } from '@sync/engine';
 import type { StateStore } from '@sync/state-postgres';
 import { builtinConnectors, defaultConfig } from '../builtins.ts';
 import { readConfigInput } from '../config-input.ts';

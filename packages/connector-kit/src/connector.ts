@@ -4,8 +4,7 @@
  * themselves (see docs/connectors.md).
  */
 import type { z } from 'zod';
-import type { AirbyteMessage, ConnectionStatus } from './messages.ts';
-import type { AirbyteCatalog, ConfiguredAirbyteCatalog, DestinationSyncMode } from './catalog.ts';
+import type { AirbyteCatalog, AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, DestinationSyncMode } from '@sync/protocol';
 import type { StreamStates } from './state.ts';
 
 interface ConnectorBase<Config> {
@@ -18,7 +17,7 @@ interface ConnectorBase<Config> {
   configSchema: z.ZodType<Config>;
   documentationUrl?: string;
   /** Verifies that the config can work (credentials, reachability). Errors become FAILED. */
-  check(config: Config): Promise<ConnectionStatus>;
+  check(config: Config): Promise<AirbyteConnectionStatus>;
 }
 
 export interface ReadInput<Config> {

@@ -15,14 +15,20 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
 import { z } from 'zod';
-import { ConfiguredAirbyteCatalog, type DestinationSyncMode } from './catalog.ts';
+import {
+  ConfiguredAirbyteCatalog,
+  decodeMessages,
+  encodeMessage,
+  writeMessages,
+  type AirbyteMessage,
+  type ConnectorSpecification,
+  type DestinationSyncMode,
+} from '@sync/protocol';
 import { isSource, type Connector } from './connector.ts';
 import { CheckpointMissing } from './checkpoint-missing.ts';
 import { ConfigError, ConnectorError, errorMessage } from './errors.ts';
 import { abortableIo, InputAborted } from './input-abort.ts';
 import { catalogMessage, connectionStatus, errorTrace, log, specMessage } from './builders.ts';
-import type { AirbyteMessage, ConnectorSpecification } from './messages.ts';
-import { decodeMessages, encodeMessage, writeMessages } from './ndjson.ts';
 import { parseStateInput } from './state.ts';
 
 export interface HarnessIo {
@@ -122,30 +128,31 @@ function assertSupportedModes(catalog: ConfiguredAirbyteCatalog, supported: read
   throw new ConfigError(`the configured catalog asks for a sync mode this destination lacks for stream${wrong.length > 1 ? 's' : ''} ${asked}; it supports ${supported.join(', ')}`);
 }
 
-async function* once(message: AirbyteMessage): AsyncGenerator<AirbyteMessage> {
+/** A message stream of one message. */
+async function* only(message: AirbyteMessage): AsyncGenerator<AirbyteMessage> {
   yield message;
 }
 
 async function messagesFor<Config>(connector: Connector<Config>, command: string, options: Record<string, string | undefined>, io: HarnessIo): Promise<AsyncIterable<AirbyteMessage>> {
   switch (command) {
     case 'spec':
-      return once(specMessage(specOf(connector as Connector<unknown>)));
+      return only(specMessage(specOf(connector as Connector<unknown>)));
     case 'check': {
       let config: Config;
       try {
         config = await loadConfig(connector, options.config);
       } catch (error) {
-        return once(connectionStatus({ status: 'FAILED', message: errorMessage(error) }));
+        return only(connectionStatus({ status: 'FAILED', message: errorMessage(error) }));
       }
       const status = await connector.check(config).catch((error: unknown) => ({
         status: 'FAILED' as const,
         message: errorMessage(error),
       }));
-      return once(connectionStatus(status));
+      return only(connectionStatus(status));
     }
     case 'discover':
       if (!isSource(connector)) break;
-      return once(catalogMessage(await connector.discover(await loadConfig(connector, options.config))));
+      return only(catalogMessage(await connector.discover(await loadConfig(connector, options.config))));
     case 'read': {
       if (!isSource(connector)) break;
       const { config, raw } = await loadConfigWithRaw(connector, options.config);
@@ -271,7 +278,7 @@ export async function runConnector<Config>(connector: Connector<Config>, io: Har
     });
     io.stderr.write(`${connector.name}: ${failureType}: ${errorMessage(error)}\n`);
     try {
-      await writeMessages(once(trace), io.stdout);
+      await writeMessages(only(trace), io.stdout);
     } catch {
       // stdout is gone (the reader exited); stderr already has the error.
     }

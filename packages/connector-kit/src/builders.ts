@@ -1,18 +1,19 @@
 /**
  * Constructors for the messages connectors emit, so connector code reads as what it means
- * (`record('customers', data)`) rather than as envelopes.
+ * (`record('customers', data)`) rather than as envelopes. Each returns an `AirbyteMessage` of
+ * @sync/protocol, valid against Airbyte's schema (airbyte-messages.test.ts); `emitted_at` is epoch ms.
  */
 import type {
-  AirbyteMessage,
-  ConnectionStatus,
+  AirbyteCatalog,
+  AirbyteConnectionStatus,
+  AirbyteStreamStatus,
+  ConnectorSpecification,
   FailureType,
   LogLevel,
   MessageOf,
-  StreamStatus,
-} from './messages.ts';
-import type { AirbyteCatalog } from './catalog.ts';
-import type { ConnectorSpecification } from './messages.ts';
+} from '@sync/protocol';
 
+/** A RECORD of `stream` (`data`: the record, a JSON object; `emittedAt`: epoch ms, default now). */
 export function record(stream: string, data: Record<string, unknown>, emittedAt = Date.now()): MessageOf<'RECORD'> {
   return { type: 'RECORD', record: { stream, data, emitted_at: emittedAt } };
 }
@@ -32,13 +33,15 @@ export function streamState(stream: string, state: Record<string, unknown>, reco
   };
 }
 
-export function streamStatus(stream: string, status: StreamStatus): MessageOf<'TRACE'> {
+/** A TRACE STREAM_STATUS: `stream` started, is running, completed, or stopped short (INCOMPLETE). */
+export function streamStatus(stream: string, status: AirbyteStreamStatus): MessageOf<'TRACE'> {
   return {
     type: 'TRACE',
     trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: { name: stream }, status } },
   };
 }
 
+/** A TRACE ESTIMATE: about `rowEstimate` records of `stream` in this sync (drives progress and ETA). */
 export function estimate(stream: string, rowEstimate: number): MessageOf<'TRACE'> {
   return {
     type: 'TRACE',
@@ -46,10 +49,15 @@ export function estimate(stream: string, rowEstimate: number): MessageOf<'TRACE'
   };
 }
 
+/** A LOG message at `level` (the engine logs it with the connector's name). */
 export function log(level: LogLevel, message: string): MessageOf<'LOG'> {
   return { type: 'LOG', log: { level, message } };
 }
 
+/**
+ * A TRACE ERROR: `message` for the user; `failureType` (default system_error) says who must act;
+ * `internalMessage` and `stackTrace` for a developer; `stream` when the failure is one stream's.
+ */
 export function errorTrace(
   message: string,
   options: { failureType?: FailureType; internalMessage?: string; stackTrace?: string; stream?: string } = {},
@@ -70,14 +78,17 @@ export function errorTrace(
   };
 }
 
-export function connectionStatus(status: ConnectionStatus): MessageOf<'CONNECTION_STATUS'> {
+/** A CONNECTION_STATUS, the answer to `check`. */
+export function connectionStatus(status: AirbyteConnectionStatus): MessageOf<'CONNECTION_STATUS'> {
   return { type: 'CONNECTION_STATUS', connectionStatus: status };
 }
 
+/** A CATALOG, the answer to `discover`. */
 export function catalogMessage(catalog: AirbyteCatalog): MessageOf<'CATALOG'> {
   return { type: 'CATALOG', catalog };
 }
 
+/** A SPEC, the answer to `spec`. */
 export function specMessage(spec: ConnectorSpecification): MessageOf<'SPEC'> {
   return { type: 'SPEC', spec };
 }
@@ -88,22 +99,4 @@ export function configUpdate(config: Record<string, unknown>): MessageOf<'CONTRO
     type: 'CONTROL',
     control: { type: 'CONNECTOR_CONFIG', emitted_at: Date.now(), connectorConfig: { config } },
   };
-}
-
-/** The stream a message is about, when it is about one: RECORD, per-stream STATE, stream TRACE. */
-export function streamOf(message: AirbyteMessage): string | undefined {
-  switch (message.type) {
-    case 'RECORD':
-      return message.record.stream;
-    case 'STATE':
-      return message.state.stream?.stream_descriptor.name;
-    case 'TRACE':
-      return (
-        message.trace.stream_status?.stream_descriptor.name ??
-        message.trace.error?.stream_descriptor?.name ??
-        message.trace.estimate?.name
-      );
-    default:
-      return undefined;
-  }
 }

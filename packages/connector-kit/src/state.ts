@@ -4,12 +4,12 @@
  * into one shape: stream name → that stream's state blob.
  */
 import { z } from 'zod';
-import { StateMessage } from './messages.ts';
+import { AirbyteStateMessage } from '@sync/protocol';
 
 /** Last committed state per stream: stream name → `stream_state` blob. */
 export type StreamStates = ReadonlyMap<string, Record<string, unknown>>;
 
-const StateFile = z.union([z.array(StateMessage), z.record(z.string(), z.unknown())]);
+const StateFile = z.union([z.array(AirbyteStateMessage), z.record(z.string(), z.unknown())]);
 
 /**
  * Parses the content of a state file.

@@ -8,13 +8,11 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { configureCatalog, encodeMessage, type AirbyteCatalog, type AirbyteMessage, type MessageOf } from '@sync/protocol';
 import { errorTrace, estimate, log, record, streamState, streamStatus } from './builders.ts';
-import { configureCatalog, type AirbyteCatalog } from './catalog.ts';
 import type { Connector, Destination, Source } from './connector.ts';
 import { ConnectorError } from './errors.ts';
 import { runConnector } from './harness.ts';
-import type { AirbyteMessage, MessageOf } from './messages.ts';
-import { encodeMessage } from './ndjson.ts';
 
 const Config = z.object({
   api_key: z.string().startsWith('sk_').meta({ airbyte_secret: true }),

@@ -3,7 +3,7 @@
  * when it acknowledges a state (Airbyte protocol, AirbyteStateStats:
  * https://docs.airbyte.com/understanding-airbyte/airbyte-protocol#state--checkpointing).
  */
-import type { MessageOf, StateMessage } from './messages.ts';
+import type { AirbyteStateMessage, MessageOf } from '@sync/protocol';
 
 /** Records received per stream since that stream's previous STATE (or since any GLOBAL/LEGACY state). */
 export class RecordCounts {
@@ -17,7 +17,7 @@ export class RecordCounts {
    * The count a STATE acknowledges, reset to zero: a per-stream state counts its own stream's
    * records; a GLOBAL or LEGACY state covers every stream, so it counts them all.
    */
-  take(state: StateMessage): number {
+  take(state: AirbyteStateMessage): number {
     const stream = state.type === 'STREAM' ? state.stream?.stream_descriptor.name : undefined;
     if (stream !== undefined) {
       const count = this.#perStream.get(stream) ?? 0;

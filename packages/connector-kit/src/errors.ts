@@ -1,4 +1,8 @@
-import type { FailureType } from './messages.ts';
+/**
+ * The errors a connector throws to fail with a `failure_type` (the harness turns them into a TRACE
+ * ERROR and exit code 1).
+ */
+import type { FailureType } from '@sync/protocol';
 
 /**
  * An error a connector reports to the engine as a TRACE ERROR with a `failure_type`
@@ -27,31 +31,6 @@ export class ConfigError extends ConnectorError {
     super(message, { ...options, failureType: 'config_error' });
     this.name = 'ConfigError';
   }
-}
-
-/**
- * A line on a connector's stdout that is not a valid protocol message.
- * `message` names the connector, the 1-based line number and a snippet of the line.
- */
-export class ProtocolError extends Error {
-  readonly connector: string;
-  readonly lineNumber: number;
-  readonly snippet: string;
-
-  constructor(connector: string, lineNumber: number, problem: string, line: string) {
-    const snippet = snip(line);
-    super(`${connector}: line ${lineNumber}: ${problem}: ${snippet}`);
-    this.name = 'ProtocolError';
-    this.connector = connector;
-    this.lineNumber = lineNumber;
-    this.snippet = snippet;
-  }
-}
-
-/** The first 120 characters of a line, for error messages. */
-export function snip(line: string, max = 120): string {
-  const oneLine = line.replace(/\s+/g, ' ').trim();
-  return JSON.stringify(oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine);
 }
 
 /** The message of any thrown value. */

@@ -15,15 +15,15 @@
  * the run ends with the abort whatever the destination did with the error.
  */
 import { ConnectorError } from './errors.ts';
-import type { AirbyteMessage, ErrorTrace } from './messages.ts';
+import type { AirbyteErrorTraceMessage, AirbyteMessage } from '@sync/protocol';
 
 /** The error the destination's input throws when a TRACE ERROR arrives on it. */
 export class InputAborted extends ConnectorError {
   /** The TRACE ERROR that arrived on stdin. */
-  readonly upstream: ErrorTrace;
+  readonly upstream: AirbyteErrorTraceMessage;
 
   /** `upstream`: the `trace.error` of the TRACE ERROR; its `failure_type` (default system_error) and stream are kept. */
-  constructor(upstream: ErrorTrace) {
+  constructor(upstream: AirbyteErrorTraceMessage) {
     super(
       `input aborted: the source failed: ${upstream.message}. ` +
         'Nothing after the last acknowledged STATE was committed; the next run resumes from that state',
