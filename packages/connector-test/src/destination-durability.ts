@@ -8,7 +8,7 @@
  *   destination emits a STATE only once every record before it is persisted. So once the STATE is
  *   back on stdout, the records before it can be read back, while the destination is still running
  *   with its input open, and still after it is killed (SIGKILL, as in a crash).
- * - Input abort (our extension, `@sync/protocol` input-abort.ts): a TRACE ERROR on a destination's
+ * - Input abort (our extension, `@sync/connector-kit` input-abort.ts): a TRACE ERROR on a destination's
  *   stdin means the upstream failed; the destination commits nothing after the last STATE it
  *   acknowledged, acknowledges nothing more, and exits 1. A destination that does not implement it
  *   says `"inputAbort": false` in its conformance file, and the check is reported as not supported.

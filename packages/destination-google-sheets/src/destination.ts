@@ -1,5 +1,5 @@
 /**
- * The Google Sheets destination as a protocol `Destination`: run it with `main()` from `@sync/protocol`.
+ * The Google Sheets destination as a protocol `Destination`: run it with `main()` from `@sync/connector-kit`.
  */
 import type { Destination } from '@sync/connector-kit';
 import { authClientFromConfig, type AuthClientFactory } from './auth.ts';

@@ -1,5 +1,5 @@
 /**
- * The Postgres destination as a protocol `Destination`: run it with `main()` from `@sync/protocol`.
+ * The Postgres destination as a protocol `Destination`: run it with `main()` from `@sync/connector-kit`.
  */
 import type { Destination } from '@sync/connector-kit';
 import { checkPostgres } from './check.ts';
