@@ -1,12 +1,12 @@
 /**
  * Storms: bursts of 429s and 500s, a rate limit below the source's request rate and random server
- * errors still end with complete data. (That memory stays flat through storms is measured, not
+ * errors still end with complete data, each object read once. (That memory stays flat through storms is measured, not
  * asserted: `pnpm bench stripe-storm-memory`.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StripeEmulator } from '@sync/stripe-emulator';
 import { runCli } from './support/cli.ts';
-import { freshSchema, tableRows } from './support/database.ts';
+import { freshSchema, query, tableRows } from './support/database.ts';
 import { runArgs, servedRows, startEmulator, stripeEnv } from './support/stripe.ts';
 
 describe('Stripe storms', () => {
@@ -31,9 +31,11 @@ describe('Stripe storms', () => {
     emulator.clearFaults();
     expect(result.exitCode).toBe(0);
     for (const resource of emulator.resources) expect(await tableRows(schema, resource), resource).toEqual(servedRows(emulator, resource));
+    const [run] = await query<{ streams: Record<string, { records_read: number }> }>('select streams from sync.runs where pipeline_id = $1', [schema]);
+    for (const resource of emulator.resources) expect(run!.streams[resource]!.records_read, resource).toBe(emulator.objects(resource).length);
     const counters = emulator.counters;
     expect(counters.byStatus['429']).toBeGreaterThanOrEqual(25);
     expect(counters.byStatus['500']).toBeGreaterThanOrEqual(25);
-    expect(counters.rateLimited).toBeGreaterThan(0);
+    // Whether the rate limit itself was hit depends on how fast this machine sends: not asserted.
   });
 });

@@ -82,6 +82,11 @@ export interface EmulatorCounters {
   rateLimited: number;
   /** Requests failed on purpose: injected faults and `failureRate`. */
   failed: number;
+  /**
+   * Most requests being answered at the same time (arrived, response not finished): whether a client
+   * reads in parallel, whatever the machine's speed.
+   */
+  maxInFlight: number;
 }
 
 /**
@@ -193,7 +198,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   const failures = new Random(`${options.seed ?? 1}:failures`);
   const unavailable = new Map(Object.entries(options.unavailable ?? {}));
   let requests: EmulatorRequest[] = [];
-  let counters: EmulatorCounters = { requests: 0, byStatus: {}, rateLimited: 0, failed: 0 };
+  let counters: EmulatorCounters = { requests: 0, byStatus: {}, rateLimited: 0, failed: 0, maxInFlight: 0 };
   const faults: EmulatorFault[] = [];
   const waiting = new Set<NodeJS.Timeout>();
   const byPath = new Map(dataset.names.map((name) => [dataset.definition(name).path, name]));
@@ -316,7 +321,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     later(wait, () => send(res, result));
   }
 
+  let inFlight = 0;
   const server = createServer((req, res) => {
+    inFlight++;
+    counters.maxInFlight = Math.max(counters.maxInFlight, inFlight);
+    res.once('close', () => inFlight--);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
@@ -357,7 +366,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       return structuredClone(counters);
     },
     resetCounters() {
-      counters = { requests: 0, byStatus: {}, rateLimited: 0, failed: 0 };
+      counters = { requests: 0, byStatus: {}, rateLimited: 0, failed: 0, maxInFlight: 0 };
     },
     inject(fault) {
       if (!Number.isInteger(fault.count) || fault.count < 1) throw new Error(`fault count must be a positive integer, got ${fault.count}`);
