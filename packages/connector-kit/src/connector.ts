@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { AirbyteCatalog, AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, DestinationSyncMode } from '@sync/protocol';
 import type { StreamStates } from './state.ts';
 
+/** What sources and destinations share: a name, a config schema, and `check`. */
 interface ConnectorBase<Config> {
   /** Connector name, as in `source-stripe`; used in logs and error messages. */
   name: string;
@@ -20,6 +21,7 @@ interface ConnectorBase<Config> {
   check(config: Config): Promise<AirbyteConnectionStatus>;
 }
 
+/** What `read` is given: the parsed config, the configured catalog, and the state to resume from. */
 export interface ReadInput<Config> {
   config: Config;
   /**
@@ -36,6 +38,7 @@ export interface ReadInput<Config> {
   legacyState?: Record<string, unknown>;
 }
 
+/** A source: `discover` its streams, `read` them (Airbyte protocol, "Actor Interface"). */
 export interface Source<Config = unknown> extends ConnectorBase<Config> {
   discover(config: Config): Promise<AirbyteCatalog>;
   /**
@@ -45,6 +48,7 @@ export interface Source<Config = unknown> extends ConnectorBase<Config> {
   read(input: ReadInput<Config>): AsyncIterable<AirbyteMessage>;
 }
 
+/** What `write` is given: the parsed config, the configured catalog, and the source's messages. */
 export interface WriteInput<Config> {
   config: Config;
   /** The config file exactly as given; see `ReadInput.rawConfig`. */
@@ -54,6 +58,7 @@ export interface WriteInput<Config> {
   messages: AsyncIterable<AirbyteMessage>;
 }
 
+/** A destination: `write` the messages of a source, acknowledging each STATE once committed. */
 export interface Destination<Config = unknown> extends ConnectorBase<Config> {
   supportedSyncModes: readonly DestinationSyncMode[];
   /**
@@ -64,8 +69,10 @@ export interface Destination<Config = unknown> extends ConnectorBase<Config> {
   write(input: WriteInput<Config>): AsyncIterable<AirbyteMessage>;
 }
 
+/** A source or a destination, as `main` takes it. */
 export type Connector<Config = unknown> = Source<Config> | Destination<Config>;
 
+/** True for a source (it has `read`), false for a destination. */
 export function isSource<Config>(connector: Connector<Config>): connector is Source<Config> {
   return 'read' in connector;
 }

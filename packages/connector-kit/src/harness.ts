@@ -31,6 +31,7 @@ import { abortableIo, InputAborted } from './input-abort.ts';
 import { catalogMessage, connectionStatus, errorTrace, log, specMessage } from './builders.ts';
 import { parseStateInput } from './state.ts';
 
+/** The process a command runs in: its arguments (without node and the script) and its three streams. */
 export interface HarnessIo {
   argv: readonly string[];
   stdin: Readable;
