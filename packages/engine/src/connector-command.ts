@@ -1,6 +1,6 @@
 /**
  * How a connector name becomes something to execute. The engine knows connectors only as executables
- * that speak the protocol (DESIGN.md, "The CLI contract"):
+ * that speak the protocol (docs/architecture.md, "Where things live"):
  *
  * 1. a built-in connector (the caller passes the table of built-ins: name → bin file, run with this Node);
  * 2. else `source-<name>` / `destination-<name>` found on PATH;

@@ -21,7 +21,7 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 }
 
 /**
- * The ink view needs a terminal to redraw: stderr a TTY, not CI (ENVIRONMENT.md), pretty logs (JSON
+ * The ink view needs a terminal to redraw: stderr a TTY, not CI (ink without a TTY prints only its final frame), pretty logs (JSON
  * lines and a redrawn view cannot share stderr), and no `--plain`.
  */
 function wantsInk(plain: boolean, format: LogFormat, env: NodeJS.ProcessEnv): boolean {
