@@ -149,7 +149,3 @@ export function castSql(column: TypedColumn, data = 'data'): string {
   }
 }
 
-/** Column DDL of a typed column: `"name" type`. */
-export function columnDdl(column: TypedColumn): string {
-  return `${quoteIdent(column.column)} ${column.type}`;
-}
