@@ -17,7 +17,7 @@ describe.each(MODES)('%s', (mode) => {
       expect(run.killConnector('source-stripe')).toHaveLength(1);
       const faulty = await run.outcome();
       expect(faulty.exitCode, faulty.stderr).toBe(1);
-      expect(faulty.error).toMatch(/^source-stripe was killed by SIGKILL/);
+      expect(faulty.error, faulty.stderr).toMatch(/^source-stripe was killed by SIGKILL/);
       await fault.expectStateNotAheadOfData(true);
 
       await fault.changeObjects();
@@ -38,7 +38,7 @@ describe.each(MODES)('%s', (mode) => {
       const faulty = await run.outcome();
       expect(faulty.exitCode, faulty.stderr).toBe(1);
       // The destination's death is the cause, not the source the engine stopped after it.
-      expect(faulty.error).toMatch(/^destination-postgres was killed by SIGKILL/);
+      expect(faulty.error, faulty.stderr).toMatch(/^destination-postgres was killed by SIGKILL/);
       await fault.expectStateNotAheadOfData(true);
 
       await fault.changeObjects();

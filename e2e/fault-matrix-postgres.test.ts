@@ -31,7 +31,7 @@ describe.each(MODES)('%s', (mode) => {
       const faulty = await run.outcome();
       expect(faulty.exitCode, faulty.stderr).toBe(1);
       // Whichever noticed first: the destination's lost connection, or the engine's lost run lock.
-      expect(faulty.error).toMatch(/^destination-postgres: lost the connection to Postgres at 127\.0\.0\.1:55513|lost its pipeline lock with its connection/);
+      expect(faulty.error, faulty.stderr).toMatch(/^destination-postgres: lost the connection to Postgres at 127\.0\.0\.1:55513|lost its pipeline lock with its connection/);
       await fault.expectStateNotAheadOfData(true);
 
       await fault.changeObjects();

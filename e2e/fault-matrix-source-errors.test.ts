@@ -20,7 +20,7 @@ describe.concurrent('the source sends a TRACE ERROR (500s on one stream until it
       fault.emulator.inject({ status: 500, count: 1_000_000, path: '/v1/balance_transactions' });
       const faulty = await run.outcome();
       expect(faulty.exitCode, faulty.stderr).toBe(1);
-      expect(faulty.error).toMatch(/^source-stripe: Stripe kept failing after \d+ attempts \(GET \/v1\/balance_transactions/);
+      expect(faulty.error, faulty.stderr).toMatch(/^source-stripe: Stripe kept failing after \d+ attempts \(GET \/v1\/balance_transactions/);
       // The destination heard of the failure (the engine forwarded the TRACE ERROR) rather than a clean end.
       expect(faulty.stderr).toMatch(/destination-postgres: \w+: input aborted: the source failed: Stripe kept failing/);
       await fault.expectStateNotAheadOfData(true);

@@ -55,7 +55,7 @@ describe.each(MODES)('%s', (mode) => {
       const faulty = await run.outcome();
       expect(stalled).toBeGreaterThan(0);
       expect(faulty.exitCode, faulty.stderr).toBe(1);
-      expect(faulty.error).toMatch(/^source-stripe sent nothing for 6s \(source idle timeout\)/);
+      expect(faulty.error, faulty.stderr).toMatch(/^source-stripe sent nothing for 6s \(source idle timeout\)/);
       await fault.expectStateNotAheadOfData(true);
 
       await fault.changeObjects();

@@ -97,16 +97,34 @@ export function connectError(url: string, cause: unknown): Error {
   );
 }
 
+/** Connections of the store that have `ignoreErrorEvent` as an 'error' listener. */
+const watched = new WeakSet<pg.PoolClient>();
+
 /**
- * A connection from `pool`.
+ * The pool listens for errors only on its idle connections. A connection checked out and dropped by
+ * the server between two queries (a restart, `pg_terminate_backend`) emits 'error' with no listener,
+ * and an unhandled 'error' event kills the process. Ignoring the event is safe: the next query on that
+ * connection fails, and its caller reports it.
+ */
+function ignoreErrorEvent(): void {}
+
+/**
+ * A connection from `pool`. It never crashes the process when the server drops it while checked out;
+ * the next query fails instead.
  * @throws Error "state store at host:port/db: cannot get a connection: …" (`where` names the database).
  */
 export async function connectFrom(pool: pg.Pool, where: string): Promise<pg.PoolClient> {
+  let client: pg.PoolClient;
   try {
-    return await pool.connect();
+    client = await pool.connect();
   } catch (error) {
     throw new Error(`state store at ${where}: cannot get a connection: ${(error as Error).message}`, { cause: error });
   }
+  if (!watched.has(client)) {
+    client.on('error', ignoreErrorEvent);
+    watched.add(client);
+  }
+  return client;
 }
 
 /**
