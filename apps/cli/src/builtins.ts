@@ -7,7 +7,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuiltinConnectors, ConnectorKind } from '@sync/engine';
+import type { BuiltinConnectors, ConnectorRole } from '@sync/engine';
 import { UserError } from './user-error.ts';
 
 function binOf(pkg: string, bin: string): string {
@@ -38,13 +38,13 @@ export interface ConfigContext {
  * @throws UserError when a required setting is missing from both.
  */
 export async function defaultConfig(
-  kind: ConnectorKind,
+  role: ConnectorRole,
   name: string,
   explicit: Record<string, unknown> | undefined,
   context: ConfigContext,
 ): Promise<Record<string, unknown>> {
   const given = explicit ?? {};
-  if (kind === 'source' && name === 'stripe') {
+  if (role === 'source' && name === 'stripe') {
     const apiKey = given.api_key ?? context.env.STRIPE_API_KEY;
     if (!apiKey) {
       throw new UserError(
@@ -54,7 +54,7 @@ export async function defaultConfig(
     const baseUrl = given.base_url ?? context.env.STRIPE_BASE_URL;
     return { ...given, api_key: apiKey, ...(baseUrl ? { base_url: baseUrl } : {}) };
   }
-  if (kind === 'destination' && name === 'postgres') {
+  if (role === 'destination' && name === 'postgres') {
     return { ...given, url: given.url ?? (await context.databaseUrl()) };
   }
   return given;

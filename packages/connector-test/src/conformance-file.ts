@@ -23,12 +23,13 @@
  * pattern.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { ConnectorRole } from '@sync/engine';
 import { dirname, join, resolve } from 'node:path';
 
 export interface ConformanceFile {
   /** Path of the file; commands in it run in its directory. */
   path: string;
-  kind: 'source' | 'destination';
+  kind: ConnectorRole;
   /** A server the connector needs, started before the suite and stopped after. */
   setup?: { command: string; ready: string };
   /** A config with which `check` succeeds and `read`/`write` work. */

@@ -1,35 +1,40 @@
 /**
- * Runs one connector command the way the engine does (argv, file paths for config/catalog/state,
- * messages on stdout, free text on stderr) and collects what it printed, so checks can judge it.
+ * One connector command as the suite runs it: started by the engine's `spawnConnector`, exactly as a
+ * sync run starts it (a process group of its own, the allow-listed environment, stdout lines capped at
+ * 64 MiB, the last stderr lines kept, a time limit), with its stdout kept line by line so checks can
+ * judge it against Airbyte's schema.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { spawnConnector, type ConnectorCommand, type ConnectorProcess } from '@sync/engine';
 
-/** One stdout line as the suite sees it: parsed JSON when it is JSON. */
+/** One non-blank stdout line as the suite sees it: parsed JSON when it is JSON. */
 export interface OutputLine {
-  /** 1-based line number. */
+  /** 1-based line number on stdout (blank lines count). */
   number: number;
   text: string;
   /** The parsed line, or undefined when it is not JSON. */
   json: unknown;
 }
 
-export interface RunResult {
+/** What a connector command printed and how it ended. */
+export interface CommandOutput {
   lines: OutputLine[];
-  stderr: string;
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  /** True when the command outlived its time limit and was killed. */
+  /** Why stdout stopped being read before its end (a line over the 64 MiB cap); the command was killed. */
+  stdoutError?: string;
+  /** The last stderr lines (at most 20, each cut at 8 KiB), oldest first. */
+  stderr: string[];
+  /** Exit code; undefined when killed by a signal. 127 or 126 when the command could not start. */
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** True when the command outlived the suite's time limit and was stopped. */
   timedOut: boolean;
 }
 
-/** A connector executable: its file and the arguments before the command (`python3 source.py`). */
-export interface ConnectorCommand {
-  file: string;
-  args: readonly string[];
+/** The connector under test: its command, and where and with what environment it runs. */
+export interface ConnectorUnderTest {
+  command: ConnectorCommand;
   cwd: string;
-  env?: NodeJS.ProcessEnv;
+  /** The connector's whole environment (the suite passes the allow-listed one a run would). */
+  env: NodeJS.ProcessEnv;
 }
 
 function parse(text: string): unknown {
@@ -41,125 +46,110 @@ function parse(text: string): unknown {
 }
 
 /**
- * A running connector: lines arrive in `lines` as they are printed; `write` feeds stdin, `waitFor`
- * resolves when a line matching the predicate arrives (or rejects when the process ends first).
+ * A running connector command: lines arrive in `lines` as they are printed; `write` feeds stdin,
+ * `waitFor` resolves when a line matching the predicate arrives (undefined when the command ends
+ * first), `done` when it has ended.
  */
-export class ConnectorProcess {
+export class ConnectorRun {
   readonly lines: OutputLine[] = [];
-  readonly done: Promise<RunResult>;
-  private readonly child: ChildProcess;
-  private stderr = '';
-  private timedOut = false;
-  private waiters: Array<() => void> = [];
-  private finished = false;
+  readonly done: Promise<CommandOutput>;
+  readonly #process: ConnectorProcess;
+  #waiters: Array<() => void> = [];
+  #finished = false;
 
-  constructor(command: ConnectorCommand, argv: readonly string[], timeoutMs: number) {
-    this.child = spawn(command.file, [...command.args, ...argv], {
-      cwd: command.cwd,
-      env: command.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.child.stdin!.on('error', () => {}); // a connector may exit without reading its stdin
-    this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      if (this.stderr.length < 64 * 1024) this.stderr += chunk;
-    });
-    const reader = createInterface({ input: this.child.stdout!, crlfDelay: Infinity });
-    reader.on('line', (text) => {
-      if (text.trim() === '') return;
-      this.lines.push({ number: this.lines.length + 1, text, json: parse(text) });
-      this.notify();
-    });
-    const timer = setTimeout(() => {
-      this.timedOut = true;
-      this.child.kill('SIGKILL');
-    }, timeoutMs);
-    const spawnError = new Promise<never>((_, reject) => this.child.once('error', reject));
-    this.done = Promise.race([
-      Promise.all([once(this.child, 'close'), once(reader, 'close')]).then(([[code, signal]]) => ({ code, signal })),
-      spawnError,
-    ])
-      .then(({ code, signal }) => ({
+  /** Starts `<connector> <argv…>`; past `timeoutMs` it is stopped and its output says `timedOut`. */
+  constructor(connector: ConnectorUnderTest, argv: readonly string[], timeoutMs: number) {
+    const child = spawnConnector(connector.command, { args: argv, stdin: 'pipe', cwd: connector.cwd, env: connector.env, timeoutMs });
+    this.#process = child;
+    const reading = (async (): Promise<string | undefined> => {
+      try {
+        for await (const { lineNumber, line } of child.rawLines) {
+          this.lines.push({ number: lineNumber, text: line, json: parse(line) });
+          this.#notify();
+        }
+        return undefined;
+      } catch (error) {
+        child.kill('SIGKILL');
+        return error instanceof Error ? error.message : String(error);
+      }
+    })();
+    this.done = (async (): Promise<CommandOutput> => {
+      const stdoutError = await reading;
+      const exit = await child.exited;
+      return {
         lines: this.lines,
-        stderr: this.stderr,
-        exitCode: code as number | null,
-        signal: signal as NodeJS.Signals | null,
-        timedOut: this.timedOut,
-      }))
-      .catch((error: Error) => ({
-        lines: this.lines,
-        stderr: `cannot start ${command.file}: ${error.message}`,
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-      }))
-      .finally(() => {
-        clearTimeout(timer);
-        this.finished = true;
-        this.notify();
-      });
+        ...(stdoutError ? { stdoutError } : {}),
+        stderr: child.stderrTail(),
+        exitCode: exit.exitCode,
+        signal: exit.signal,
+        timedOut: exit.timedOut,
+      };
+    })().finally(() => {
+      this.#finished = true;
+      this.#notify();
+    });
   }
 
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
     for (const wake of waiters) wake();
   }
 
-  /** Writes lines (without newlines) to stdin, waiting on `drain`; stops quietly once the process is gone. */
+  /** Writes lines (without newlines) to stdin, waiting on `drain`; stops quietly once the command is gone. */
   async write(lines: readonly string[]): Promise<void> {
-    const stdin = this.child.stdin!;
+    const stdin = this.#process.stdin!;
     for (const line of lines) {
       // A connector that exits without reading its stdin never drains it: stop writing then.
-      if (this.finished || stdin.destroyed) return;
-      if (!stdin.write(`${line}\n`)) await Promise.race([once(stdin, 'drain'), once(stdin, 'close'), this.done]);
+      if (this.#finished || stdin.destroyed) return;
+      if (!stdin.write(`${line}\n`)) {
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            stdin.off('drain', wake).off('close', wake);
+            resolve();
+          };
+          stdin.on('drain', wake).on('close', wake);
+          void this.done.then(wake);
+        });
+      }
     }
   }
 
+  /** Closes stdin: the end of the connector's input. */
   end(): void {
-    this.child.stdin!.end();
+    this.#process.stdin!.end();
   }
 
   /**
-   * Sends `signal` (default SIGKILL: no chance to clean up, as in a crash) and resolves when the
-   * process is gone. A process that already ended is left alone.
+   * Sends `signal` to the command's process group (default SIGKILL: no chance to clean up, as in a
+   * crash) and resolves when it is gone. A command that already ended is left alone.
    */
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<RunResult> {
-    if (!this.finished) this.child.kill(signal);
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<CommandOutput> {
+    this.#process.kill(signal);
     return this.done;
   }
 
-  /** Resolves with the first line (at or after `from`) matching `predicate`; undefined if it exits first. */
-  async waitFor(predicate: (line: OutputLine) => boolean, from = 0): Promise<OutputLine | undefined> {
+  /** Resolves with the first line after line number `after` matching `predicate`; undefined if the command ends first. */
+  async waitFor(predicate: (line: OutputLine) => boolean, after = 0): Promise<OutputLine | undefined> {
     for (;;) {
-      const found = this.lines.slice(from).find(predicate);
+      const found = this.lines.find((line) => line.number > after && predicate(line));
       if (found) return found;
-      if (this.finished) return undefined;
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      if (this.#finished) return undefined;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }
   }
 }
 
-/** Runs a connector command to the end with `stdin` (default: nothing) and returns what it printed. */
-export async function runConnectorCommand(
-  command: ConnectorCommand,
-  argv: readonly string[],
-  options: { timeoutMs: number; stdin?: readonly string[] },
-): Promise<RunResult> {
-  const process = new ConnectorProcess(command, argv, options.timeoutMs);
-  await process.write(options.stdin ?? []);
-  process.end();
-  return process.done;
-}
-
-/** `exit 0`, `exit 1`, `killed by SIGKILL`, `timed out`: how a run ended, for reports. */
-export function howItEnded(result: RunResult): string {
-  if (result.timedOut) return 'timed out (killed)';
-  if (result.signal) return `killed by ${result.signal}`;
-  return `exit ${result.exitCode}`;
+/** `exit 0`, `exit 1`, `killed by SIGKILL`, `timed out (killed)`: how a command ended, for reports. */
+export function howItEnded(output: CommandOutput): string {
+  if (output.stdoutError) return `killed by the suite: ${output.stdoutError}`;
+  if (output.timedOut) return 'timed out (killed)';
+  if (output.signal) return `killed by ${output.signal}`;
+  return `exit ${output.exitCode}`;
 }
 
 /** The last lines of stderr, indented, for a failure report. */
-export function stderrTail(result: RunResult, lines = 5): string {
-  const tail = result.stderr.trim().split('\n').slice(-lines).join('\n      ');
+export function stderrTail(output: CommandOutput, lines = 5): string {
+  const tail = output.stderr.slice(-lines).join('\n      ');
   return tail ? `\n      stderr: ${tail}` : '';
 }

@@ -16,10 +16,10 @@
  * Both write rows of their own (ids `d…` and `a…`), after the rest of the destination suite.
  */
 import { canonicalJson } from '@sync/protocol';
-import { ConnectorProcess, howItEnded, stderrTail, type RunResult } from './connector-run.ts';
+import { howItEnded, stderrTail, type CommandOutput, type ConnectorRun } from './connector-run.ts';
 import { readBack } from './read-back.ts';
 import type { CheckResult } from './report.ts';
-import type { SuiteContext } from './suite-context.ts';
+import { startCommand, type SuiteContext } from './suite-context.ts';
 import { EMITTED_AT, isStateLine, line, recordLine, stateLine, stateOf, widget, type Widget } from './test-stream.ts';
 
 const durable = [widget('d1', 'durable one', 1700000011), widget('d2', 'durable two', 1700000012), widget('d3', 'durable three', 1700000013)];
@@ -36,8 +36,8 @@ const upstreamFailure = line({
   trace: { type: 'ERROR', emitted_at: EMITTED_AT, error: { message: 'conformance: the source failed after the last STATE', failure_type: 'system_error' } },
 });
 
-function startWrite(context: SuiteContext, config: string, catalog: string): ConnectorProcess {
-  return new ConnectorProcess(context.command, ['write', '--config', config, '--catalog', catalog], context.timeoutMs);
+function startWrite(context: SuiteContext, config: string, catalog: string): ConnectorRun {
+  return startCommand(context, ['write', '--config', config, '--catalog', catalog]);
 }
 
 const shown = (rows: readonly string[]) => (rows.length === 0 ? 'none' : rows.join(' '));
@@ -52,7 +52,7 @@ async function missingRows(context: SuiteContext, expected: readonly Widget[], w
 }
 
 /** How a write that the suite killed ended, when it ended some other way first. */
-function endedBeforeKill(result: RunResult): string[] {
+function endedBeforeKill(result: CommandOutput): string[] {
   if (result.signal === 'SIGKILL' && !result.timedOut) return [];
   return [`write ended by itself (${howItEnded(result)}) before the suite killed it, with its input still open${stderrTail(result)}`];
 }

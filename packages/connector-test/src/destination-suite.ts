@@ -11,13 +11,13 @@
  * 4. durability and input abort (destination-durability.ts), with rows of their own.
  */
 import { canonicalJson } from '@sync/protocol';
-import { ConnectorProcess, howItEnded, stderrTail } from './connector-run.ts';
+import { howItEnded, stderrTail, type ConnectorRun } from './connector-run.ts';
 import { destinationDurability, inputAbort } from './destination-durability.ts';
 import { judgeLines, type WireMessage } from './messages.ts';
 import { readBack } from './read-back.ts';
 import type { CheckResult } from './report.ts';
 import { checkBadConfig, checkGoodConfig, specChecks } from './spec-check.ts';
-import { jsonFile, type SuiteContext } from './suite-context.ts';
+import { jsonFile, startCommand, type SuiteContext } from './suite-context.ts';
 import { EMITTED_AT, isStateLine, line, recordLine, stateLine, stateOf, TEST_STREAM, testCatalog, widget } from './test-stream.ts';
 
 const batch1 = [widget('w1', 'one', 1700000001), widget('w2', 'two', 1700000002), widget('w3', 'three', 1700000003)];
@@ -68,8 +68,8 @@ async function rowsProblems(context: SuiteContext, expected: readonly object[], 
 }
 
 /** Starts `write` with the config and catalog files given (their paths). */
-function startWrite(context: SuiteContext, config: string, catalog: string): ConnectorProcess {
-  return new ConnectorProcess(context.command, ['write', '--config', config, '--catalog', catalog], context.timeoutMs);
+function startWrite(context: SuiteContext, config: string, catalog: string): ConnectorRun {
+  return startCommand(context, ['write', '--config', config, '--catalog', catalog]);
 }
 
 export async function destinationSuite(context: SuiteContext): Promise<CheckResult[]> {

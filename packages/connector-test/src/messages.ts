@@ -4,7 +4,7 @@
  */
 import { snip } from '@sync/protocol';
 import { airbyteMessageProblem } from './airbyte-schema.ts';
-import type { OutputLine, RunResult } from './connector-run.ts';
+import type { CommandOutput, OutputLine } from './connector-run.ts';
 import { howItEnded, stderrTail } from './connector-run.ts';
 
 /** A stdout line that is a valid Airbyte message; `message` keeps the wire shape. */
@@ -35,7 +35,7 @@ export function judgeLines(lines: readonly OutputLine[]): { messages: WireMessag
 }
 
 /** Problems with how a command that should succeed ended: exit code, TRACE ERROR. */
-export function endedWell(result: RunResult, messages: readonly WireMessage[]): string[] {
+export function endedWell(result: CommandOutput, messages: readonly WireMessage[]): string[] {
   const problems: string[] = [];
   if (result.exitCode !== 0) problems.push(`the command should exit 0; it ended with ${howItEnded(result)}${stderrTail(result)}`);
   for (const m of messages) {

@@ -11,14 +11,14 @@ import type { SuiteContext } from './suite-context.ts';
 /** The rows `readBack` printed, each as canonical JSON, sorted; or why they could not be read. */
 export type ReadBack = { rows: string[] } | { problem: string };
 
-/** Runs `readBack` in the conformance file's directory, with the connector's environment, within the time limit. */
+/** Runs `readBack` in the conformance file's directory, with the caller's environment, within the time limit. */
 export async function readBack(context: SuiteContext): Promise<ReadBack> {
   const command = context.file.readBack;
   if (command === undefined) return { problem: 'the conformance file has no "readBack" command' };
   try {
     const { stdout } = await promisify(execFile)('/bin/sh', ['-c', command], {
       cwd: dirname(context.file.path),
-      env: context.command.env ?? process.env,
+      env: context.env,
       timeout: context.timeoutMs,
       maxBuffer: 16 * 1024 * 1024,
     });

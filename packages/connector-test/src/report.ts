@@ -1,4 +1,5 @@
 /** The outcome of a suite: one entry per check, printed as a report a person can act on. */
+import type { ConnectorRole } from '@sync/engine';
 
 export interface CheckResult {
   /** What was checked, e.g. `read: records match their stream's json_schema`. */
@@ -14,7 +15,8 @@ export interface CheckResult {
 
 export interface SuiteReport {
   connector: string;
-  kind: 'source' | 'destination';
+  /** What the connector is (the conformance file's `kind`). */
+  kind: ConnectorRole;
   checks: CheckResult[];
 }
 

@@ -15,11 +15,11 @@
  * must cover every primary key of the clean read, for every stream that has a primary key.
  */
 import { canonicalJson, type ConfiguredAirbyteCatalog } from '@sync/protocol';
-import { ConnectorProcess, howItEnded, type OutputLine } from './connector-run.ts';
+import { howItEnded, type OutputLine } from './connector-run.ts';
 import { endedWell, judgeLines, type WireMessage } from './messages.ts';
 import type { CheckResult } from './report.ts';
 import { stateFileOf, stateKey, type WireState } from './state-file.ts';
-import { jsonFile, run, type SuiteContext } from './suite-context.ts';
+import { jsonFile, runToEnd, startCommand, type SuiteContext } from './suite-context.ts';
 
 /** How many STATEs of the clean read the check stops after (at most). */
 export const DURABILITY_SAMPLES = 4;
@@ -107,7 +107,7 @@ const isStateOf = (key: string) => (line: OutputLine) => {
  *   one it printed (a source may checkpoint less often on a faster run).
  */
 async function readUntil(context: SuiteContext, catalog: ConfiguredAirbyteCatalog, checkpoint: Checkpoint): Promise<{ messages: WireMessage[] } | { problem: string }> {
-  const source = new ConnectorProcess(context.command, await readArgv(context, catalog), context.timeoutMs);
+  const source = startCommand(context, await readArgv(context, catalog));
   let cut: OutputLine | undefined;
   for (let seen = 0; seen < checkpoint.occurrence; seen++) {
     const line = await source.waitFor(isStateOf(checkpoint.key), cut?.number ?? 0);
@@ -149,7 +149,7 @@ export async function sourceDurability(context: SuiteContext, catalog: Configure
       continue;
     }
     const states = before.messages.filter((m) => m.type === 'STATE').map((m) => m.message.state as WireState);
-    const resumed = await run(context, await readArgv(context, catalog, stateFileOf(states)));
+    const resumed = await runToEnd(context, await readArgv(context, catalog, stateFileOf(states)));
     const judged = judgeLines(resumed.lines);
     for (const problem of [...judged.problems, ...endedWell(resumed, judged.messages)]) problems.push(`${what}: ${problem}`);
     const got = keysOf([...before.messages, ...judged.messages], primaryKeys);

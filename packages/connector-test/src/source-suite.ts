@@ -11,10 +11,10 @@ import type { CheckResult } from './report.ts';
 import { readArgv, sourceDurability } from './source-durability.ts';
 import { checkBadConfig, checkGoodConfig, specChecks } from './spec-check.ts';
 import { stateFileOf } from './state-file.ts';
-import { jsonFile, run, type SuiteContext } from './suite-context.ts';
+import { jsonFile, runToEnd, type SuiteContext } from './suite-context.ts';
 
 async function discover(context: SuiteContext): Promise<{ check: CheckResult; catalog?: AirbyteCatalog }> {
-  const result = await run(context, ['discover', '--config', await jsonFile(context, 'config', context.file.config)]);
+  const result = await runToEnd(context, ['discover', '--config', await jsonFile(context, 'config', context.file.config)]);
   const { messages, problems } = judgeLines(result.lines);
   problems.push(...endedWell(result, messages));
   const catalogs = payloads<AirbyteCatalog>(messages, 'CATALOG', 'catalog');
@@ -34,7 +34,7 @@ async function discover(context: SuiteContext): Promise<{ check: CheckResult; ca
 }
 
 async function read(context: SuiteContext, catalog: ConfiguredAirbyteCatalog, state?: unknown) {
-  const result = await run(context, await readArgv(context, catalog, state));
+  const result = await runToEnd(context, await readArgv(context, catalog, state));
   const { messages, problems } = judgeLines(result.lines);
   problems.push(...endedWell(result, messages));
   return { problems, messages, analysis: analyzeRead(messages, catalog) };

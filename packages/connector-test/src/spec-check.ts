@@ -7,10 +7,10 @@ import { compileSchema, describeErrors } from './airbyte-schema.ts';
 import { howItEnded, stderrTail } from './connector-run.ts';
 import { endedWell, judgeLines, payloads } from './messages.ts';
 import type { CheckResult } from './report.ts';
-import { jsonFile, run, type SuiteContext } from './suite-context.ts';
+import { jsonFile, runToEnd, type SuiteContext } from './suite-context.ts';
 
 export async function specChecks(context: SuiteContext): Promise<CheckResult> {
-  const result = await run(context, ['spec']);
+  const result = await runToEnd(context, ['spec']);
   const { messages, problems } = judgeLines(result.lines);
   problems.push(...endedWell(result, messages));
   const specs = payloads<{ connectionSpecification: unknown; supported_destination_sync_modes?: string[] }>(messages, 'SPEC', 'spec');
@@ -30,7 +30,7 @@ export async function specChecks(context: SuiteContext): Promise<CheckResult> {
 }
 
 export async function checkGoodConfig(context: SuiteContext): Promise<CheckResult> {
-  const result = await run(context, ['check', '--config', await jsonFile(context, 'config', context.file.config)]);
+  const result = await runToEnd(context, ['check', '--config', await jsonFile(context, 'config', context.file.config)]);
   const { messages, problems } = judgeLines(result.lines);
   problems.push(...endedWell(result, messages));
   const statuses = payloads<{ status: string; message?: string }>(messages, 'CONNECTION_STATUS', 'connectionStatus');
@@ -42,7 +42,7 @@ export async function checkGoodConfig(context: SuiteContext): Promise<CheckResul
 }
 
 export async function checkBadConfig(context: SuiteContext): Promise<CheckResult> {
-  const result = await run(context, ['check', '--config', await jsonFile(context, 'bad-config', context.file.badConfig)]);
+  const result = await runToEnd(context, ['check', '--config', await jsonFile(context, 'bad-config', context.file.badConfig)]);
   const { messages, problems } = judgeLines(result.lines);
   if (result.timedOut || result.signal || result.exitCode === null) {
     problems.push(`check with the bad config should end by itself; it ${howItEnded(result)}${stderrTail(result)}`);

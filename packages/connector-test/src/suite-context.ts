@@ -1,15 +1,18 @@
-/** What both suites share: the connector command, its test configs, and a private dir for files. */
+/** What both suites share: the connector under test, its test configs, and a private dir for files. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConformanceFile } from './conformance-file.ts';
-import { runConnectorCommand, type ConnectorCommand, type RunResult } from './connector-run.ts';
+import { ConnectorRun, type CommandOutput, type ConnectorUnderTest } from './connector-run.ts';
 
 export interface SuiteContext {
-  command: ConnectorCommand;
+  connector: ConnectorUnderTest;
+  /** The environment of the conformance file's own commands (`readBack`, `teardown`): the caller's. */
+  env: NodeJS.ProcessEnv;
   /** The conformance file with its placeholders filled in. */
   file: ConformanceFile;
   /** A private directory (0700) for config, catalog and state files. */
   dir: string;
+  /** Longest any one command may run, in ms (the file's `timeoutSeconds`). */
   timeoutMs: number;
 }
 
@@ -22,7 +25,15 @@ export async function jsonFile(context: SuiteContext, name: string, value: unkno
   return path;
 }
 
-/** Runs `<connector> <argv…>` to the end. */
-export function run(context: SuiteContext, argv: readonly string[], stdin?: readonly string[]): Promise<RunResult> {
-  return runConnectorCommand(context.command, argv, { timeoutMs: context.timeoutMs, ...(stdin ? { stdin } : {}) });
+/** Starts `<connector> <argv…>` (input on stdin, when it reads any, is the caller's to write and end). */
+export function startCommand(context: SuiteContext, argv: readonly string[]): ConnectorRun {
+  return new ConnectorRun(context.connector, argv, context.timeoutMs);
+}
+
+/** Runs `<connector> <argv…>` to the end, with `stdin` lines as its input (default: none). */
+export async function runToEnd(context: SuiteContext, argv: readonly string[], stdin: readonly string[] = []): Promise<CommandOutput> {
+  const command = startCommand(context, argv);
+  await command.write(stdin);
+  command.end();
+  return command.done;
 }

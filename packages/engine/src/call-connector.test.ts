@@ -60,7 +60,7 @@ describe('callConnector', () => {
 
   it('stops a command that runs past its timeout, naming the command and the flag that raises it', async () => {
     const connector = await script('stuck', 'setInterval(() => {}, 1000);');
-    const error = await callConnector(connector, ['discover', '--config', '/dev/null'], undefined, undefined, { timeoutMs: 50 }).catch((e: unknown) => e);
+    const error = await callConnector(connector, ['discover', '--config', '/dev/null'], { timeoutMs: 50 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectorFailure);
     expect(error).toMatchObject({
       message: 'stuck: `discover` did not finish within 50ms (connector command timeout; raise it with --command-timeout)',
@@ -71,7 +71,7 @@ describe('callConnector', () => {
   it('stops a command when the signal aborts', async () => {
     const connector = await script('stuck-too', 'console.log(JSON.stringify({ type: "LOG", log: { level: "INFO", message: "started" } })); setInterval(() => {}, 1000);');
     const abort = new AbortController();
-    const call = callConnector(connector, ['check'], undefined, undefined, { timeoutMs: 0, signal: abort.signal });
+    const call = callConnector(connector, ['check'], { timeoutMs: 0, signal: abort.signal });
     abort.abort();
     await expect(call).rejects.toThrow('stuck-too: `check` was interrupted');
   });
@@ -79,7 +79,7 @@ describe('callConnector', () => {
   it('stops reading a command that prints more than it may', async () => {
     const log = JSON.stringify({ type: 'LOG', log: { level: 'INFO', message: 'x'.repeat(1000) } });
     const connector = await script('looping', `const line = ${JSON.stringify(log)} + '\\n'; for (;;) if (!process.stdout.write(line)) await new Promise((r) => process.stdout.once('drain', r));`);
-    await expect(callConnector(connector, ['spec'], undefined, undefined, { maxOutputBytes: 100_000 })).rejects.toThrow(
+    await expect(callConnector(connector, ['spec'], { maxOutputBytes: 100_000 })).rejects.toThrow(
       'looping: `spec` printed more than 100000 bytes of messages; the engine stopped reading it (is it stuck in a loop?)',
     );
   });

@@ -27,8 +27,12 @@ export class ConnectorFailure extends Error {
   }
 }
 
-/** Bounds on one connector call; every field optional. */
-export interface CallLimits {
+/** How to run one connector call; every field optional. */
+export interface CallOptions {
+  /** The connector's environment; default the allow-listed variables of this process's (connector-env.ts). */
+  env?: NodeJS.ProcessEnv;
+  /** Receives the connector's stderr lines as they come. */
+  onStderr?: (line: string) => void;
   /** Longest the command may run, in ms; default `DEFAULT_COMMAND_TIMEOUT_MS`; 0: no limit. */
   timeoutMs?: number;
   /** Most bytes of message lines kept; default `DEFAULT_MAX_OUTPUT_BYTES`. */
@@ -38,47 +42,33 @@ export interface CallLimits {
 }
 
 /**
- * Runs `command` with `args` to completion and returns the messages it printed. `onStderr` receives
- * the connector's stderr lines as they come.
+ * Runs `command` with `args` (`['spec']`, `['check', '--config', FILE]`, …) to completion and returns
+ * the messages it printed.
  *
  * @throws ConnectorFailure with the connector's own TRACE ERROR message when it sent one, else with its
  *   exit status and last stderr line; also when its output is not valid protocol, when it runs longer
- *   than `limits.timeoutMs` (transient_error, naming the command and the limit), when it prints more
- *   than `limits.maxOutputBytes`, or when `limits.signal` aborts.
+ *   than `options.timeoutMs` (transient_error, naming the command and the limit), when it prints more
+ *   than `options.maxOutputBytes`, or when `options.signal` aborts.
  */
-export async function callConnector(
-  command: ConnectorCommand,
-  args: readonly string[],
-  env?: NodeJS.ProcessEnv,
-  onStderr?: (line: string) => void,
-  limits: CallLimits = {},
-): Promise<AirbyteMessage[]> {
+export async function callConnector(command: ConnectorCommand, args: readonly string[], options: CallOptions = {}): Promise<AirbyteMessage[]> {
   const what = args[0] ?? 'command';
-  const timeoutMs = limits.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-  const maxOutputBytes = limits.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  const child = spawnConnector(command, { args, stdin: 'ignore', ...(env ? { env } : {}), ...(onStderr ? { onStderr } : {}) });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const child = spawnConnector(command, {
+    args,
+    stdin: 'ignore',
+    timeoutMs,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.onStderr ? { onStderr: options.onStderr } : {}),
+  });
   let stopped: ConnectorFailure | undefined;
   const stop = (failure: ConnectorFailure) => {
     stopped ??= failure;
     child.kill();
   };
-  const timer =
-    timeoutMs > 0
-      ? setTimeout(
-          () =>
-            stop(
-              new ConnectorFailure(
-                command.name,
-                `\`${what}\` did not finish within ${formatDuration(timeoutMs)} (connector command timeout; raise it with --command-timeout)`,
-                'transient_error',
-              ),
-            ),
-          timeoutMs,
-        )
-      : undefined;
   const onAbort = () => stop(new ConnectorFailure(command.name, `\`${what}\` was interrupted`, 'transient_error'));
-  if (limits.signal?.aborted) onAbort();
-  else limits.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const messages: AirbyteMessage[] = [];
   let kept = 0;
@@ -99,11 +89,17 @@ export async function callConnector(
   } catch (error) {
     stop(new ConnectorFailure(command.name, errorMessage(error).replace(`${command.name}: `, '')));
   } finally {
-    clearTimeout(timer);
-    limits.signal?.removeEventListener('abort', onAbort);
+    options.signal?.removeEventListener('abort', onAbort);
   }
   const exit = await child.exited;
   if (stopped) throw stopped;
+  if (exit.timedOut) {
+    throw new ConnectorFailure(
+      command.name,
+      `\`${what}\` did not finish within ${formatDuration(timeoutMs)} (connector command timeout; raise it with --command-timeout)`,
+      'transient_error',
+    );
+  }
   const error = messages.find((m) => m.type === 'TRACE' && m.trace.type === 'ERROR');
   if (error?.type === 'TRACE' && error.trace.error) {
     throw new ConnectorFailure(command.name, error.trace.error.message, error.trace.error.failure_type);
@@ -116,14 +112,8 @@ export async function callConnector(
 }
 
 /** Runs `discover --config FILE` and returns the catalog. Throws as `callConnector` does. */
-export async function discoverCatalog(
-  command: ConnectorCommand,
-  configPath: string,
-  env?: NodeJS.ProcessEnv,
-  onStderr?: (line: string) => void,
-  limits: CallLimits = {},
-): Promise<AirbyteCatalog> {
-  const messages = await callConnector(command, ['discover', '--config', configPath], env, onStderr, limits);
+export async function discoverCatalog(command: ConnectorCommand, configPath: string, options: CallOptions = {}): Promise<AirbyteCatalog> {
+  const messages = await callConnector(command, ['discover', '--config', configPath], options);
   const catalog = messages.find((m) => m.type === 'CATALOG');
   if (catalog?.type !== 'CATALOG') throw new ConnectorFailure(command.name, 'discover printed no CATALOG message');
   return catalog.catalog;

@@ -1,6 +1,6 @@
 /**
  * How a connector name becomes something to execute. The engine knows connectors only as executables
- * that speak the protocol (docs/architecture.md, "Where things live"):
+ * that speak the Airbyte protocol (docs/architecture.md, "Connector resolution"):
  *
  * 1. a built-in connector (the caller passes the table of built-ins: name → bin file, run with this Node);
  * 2. else `source-<name>` / `destination-<name>` found on PATH;
@@ -10,7 +10,8 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { parseCommandString } from 'execa';
 
-export type ConnectorKind = 'source' | 'destination';
+/** The part a connector plays in a sync: it reads (`source`) or it writes (`destination`). */
+export type ConnectorRole = 'source' | 'destination';
 
 export interface ConnectorCommand {
   /** Name for messages and logs, e.g. `source-stripe` or `python3 my_source.py`. */
@@ -22,7 +23,7 @@ export interface ConnectorCommand {
 }
 
 /** Built-in connectors: short name (`stripe`) → absolute path of the connector's JavaScript bin file. */
-export type BuiltinConnectors = Readonly<Record<ConnectorKind, Readonly<Record<string, string>>>>;
+export type BuiltinConnectors = Readonly<Record<ConnectorRole, Readonly<Record<string, string>>>>;
 
 function onPath(executable: string, path = process.env.PATH ?? ''): string | undefined {
   for (const dir of path.split(delimiter)) {
@@ -43,14 +44,14 @@ function onPath(executable: string, path = process.env.PATH ?? ''): string | und
  *
  * @throws Error when `name` is empty.
  */
-export function resolveConnector(kind: ConnectorKind, name: string, builtins: BuiltinConnectors): ConnectorCommand {
+export function resolveConnector(role: ConnectorRole, name: string, builtins: BuiltinConnectors): ConnectorCommand {
   const trimmed = name.trim();
-  if (!trimmed) throw new Error(`no ${kind} given`);
-  const builtin = builtins[kind][trimmed];
-  if (builtin) return { name: `${kind}-${trimmed}`, file: process.execPath, args: [builtin] };
+  if (!trimmed) throw new Error(`no ${role} given`);
+  const builtin = builtins[role][trimmed];
+  if (builtin) return { name: `${role}-${trimmed}`, file: process.execPath, args: [builtin] };
   if (/^[\w.-]+$/.test(trimmed)) {
-    const found = onPath(`${kind}-${trimmed}`);
-    if (found) return { name: `${kind}-${trimmed}`, file: found, args: [] };
+    const found = onPath(`${role}-${trimmed}`);
+    if (found) return { name: `${role}-${trimmed}`, file: found, args: [] };
   }
   const [file, ...args] = parseCommandString(trimmed);
   return { name: trimmed, file: file!, args };

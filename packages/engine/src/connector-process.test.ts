@@ -49,7 +49,7 @@ describe('spawnConnector process groups', () => {
     const grandchild = Number(first!.line);
     expect(running(grandchild)).toBe(true);
     child.kill();
-    expect(await child.exited).toEqual({ exitCode: undefined, signal: 'SIGTERM' });
+    expect(await child.exited).toEqual({ exitCode: undefined, signal: 'SIGTERM', timedOut: false });
     await vi.waitFor(() => expect(running(grandchild)).toBe(false));
   });
 
@@ -58,8 +58,41 @@ describe('spawnConnector process groups', () => {
     const shell = await connector('leaky-source', 'leaves.sh', 'sleep 300 &\necho "$!"\nexit 0\n', 'bash');
     const child = spawnConnector(shell, { args: ['read'], stdin: 'ignore' });
     const lines = await read(child.lines);
-    expect(await child.exited).toEqual({ exitCode: 0, signal: undefined });
+    expect(await child.exited).toEqual({ exitCode: 0, signal: undefined, timedOut: false });
     await vi.waitFor(() => expect(running(Number(lines[0]!.line))).toBe(false));
+  });
+});
+
+describe('spawnConnector time limit, working directory and raw lines', () => {
+  it('stops a connector that outlives its time limit, with what it started, and says so', async () => {
+    const shell = await connector('slow-source', 'slow.sh', 'sleep 300 &\necho "$!"\nwait\n', 'bash');
+    // Long enough for bash to start and print on a loaded machine; the sleep would outlast any test.
+    const child = spawnConnector(shell, { args: ['read'], stdin: 'ignore', timeoutMs: 2_000 });
+    const lines = await read(child.lines);
+    expect(await child.exited).toEqual({ exitCode: undefined, signal: 'SIGTERM', timedOut: true });
+    await vi.waitFor(() => expect(running(Number(lines[0]!.line))).toBe(false));
+  });
+
+  it('runs in the given directory and hands over stdout lines undecoded', async () => {
+    const shell = await connector('raw-source', 'raw.sh', 'pwd\necho "{not json"\necho\necho "{}"\n', 'bash');
+    const child = spawnConnector(shell, { args: [], stdin: 'ignore', cwd: dir });
+    const lines = [];
+    for await (const line of child.rawLines) lines.push(line);
+    expect(lines).toEqual([
+      { lineNumber: 1, line: dir },
+      { lineNumber: 2, line: '{not json' },
+      { lineNumber: 4, line: '{}' },
+    ]);
+    expect(await child.exited).toEqual({ exitCode: 0, signal: undefined, timedOut: false });
+  });
+
+  it('reports a command that cannot start as a shell would: exit 127 and why on stderr', async () => {
+    const seen: string[] = [];
+    const child = spawnConnector({ name: 'missing', file: join(dir, 'no-such-connector'), args: [] }, { args: ['spec'], stdin: 'ignore', onStderr: (line) => seen.push(line) });
+    await read(child.lines);
+    expect(await child.exited).toEqual({ exitCode: 127, signal: undefined, timedOut: false });
+    expect(seen).toEqual([expect.stringMatching(/^cannot start .*no-such-connector: .*ENOENT/)]);
+    expect(child.stderrTail()).toEqual(seen);
   });
 });
 

@@ -1,7 +1,10 @@
 /**
  * A running connector: spawned with execa in a process group of its own, its stdout decoded as
  * protocol messages, its stderr kept as tagged free text (Airbyte protocol: only stdout carries
- * messages; stderr is free text the engine captures and tags).
+ * messages; stderr is free text the engine captures and tags). The one way this repository starts a
+ * connector: the engine's runs, its one-shot calls (call-connector.ts) and the conformance suite
+ * (`@sync/connector-test`) all go through `spawnConnector`, so the same environment allow-list,
+ * process groups, output caps and time limit apply to each.
  *
  * Untrusted output costs bounded memory: a stdout line longer than `maxLineBytes` (default 64 MiB)
  * fails with a ProtocolError naming the connector and line number; a stderr line is cut at
@@ -15,12 +18,16 @@ import type { ConnectorCommand } from './connector-command.ts';
 import { signalGroup, trackGroup } from './process-groups.ts';
 import { connectorEnvironment } from './connector-env.ts';
 
-/** One protocol message as read from a connector's stdout. */
-export interface ConnectorLine {
-  /** 1-based line number on the connector's stdout. */
+/** One non-blank line of a connector's stdout, as received. */
+export interface StdoutLine {
+  /** 1-based line number on the connector's stdout (blank lines count). */
   lineNumber: number;
   /** The line as received, without its newline, for forwarding unchanged. */
   line: string;
+}
+
+/** One protocol message as read from a connector's stdout. */
+export interface ConnectorLine extends StdoutLine {
   message: AirbyteMessage;
 }
 
@@ -37,6 +44,8 @@ export interface ConnectorExit {
   /** Exit code, or undefined when killed by a signal. */
   exitCode: number | undefined;
   signal: string | undefined;
+  /** True when the process outlived `SpawnOptions.timeoutMs` and was killed for it. */
+  timedOut: boolean;
 }
 
 export interface ConnectorProcess {
@@ -45,12 +54,21 @@ export interface ConnectorProcess {
    * Messages from stdout, in order. Iterating pulls from the pipe, so a slow consumer slows the
    * connector. A line that is not JSON at all comes as an INFO LOG (see `isNonProtocolLine`); a line
    * that looks like JSON but is not a valid message throws ProtocolError (connector name, line number,
-   * snippet).
+   * snippet); so does a line longer than `maxLineBytes`.
    */
   lines: AsyncIterable<ConnectorLine>;
+  /**
+   * The same stdout lines, not decoded, for a caller that judges them itself (the conformance suite
+   * checks them against Airbyte's schema). Iterate `lines` or `rawLines`, never both: they read one
+   * pipe. A line longer than `maxLineBytes` throws ProtocolError.
+   */
+  rawLines: AsyncIterable<StdoutLine>;
   /** The connector's stdin, when it was opened with `stdin: 'pipe'`. */
   stdin: Writable | undefined;
-  /** Resolves when the process has exited; never rejects. */
+  /**
+   * Resolves when the process has exited and its stderr has been read; never rejects. A command that
+   * cannot be started at all (no such file) exits with code 127 or 126, a line on stderr saying why.
+   */
   exited: Promise<ConnectorExit>;
   /** The last stderr lines (at most 20, each at most `maxStderrLineBytes` plus a marker), oldest first. */
   stderrTail(): string[];
@@ -65,6 +83,8 @@ export interface SpawnOptions {
   /** Connector command and its options, e.g. `['read', '--config', '/tmp/…/config.json', …]`. */
   args: readonly string[];
   stdin: 'pipe' | 'ignore';
+  /** Working directory; default this process's. */
+  cwd?: string;
   /**
    * The connector's whole environment, nothing of this process's added; default the allow-listed
    * variables of this process's (`connector-env.ts`), so no caller hands a connector DATABASE_URL by
@@ -77,16 +97,25 @@ export interface SpawnOptions {
   maxLineBytes?: number;
   /** Longest stderr line kept, in bytes, before it is cut with a marker; default 8 KiB. */
   maxStderrLineBytes?: number;
+  /**
+   * Longest the process may run, in ms; past it the process group is stopped as by `kill()` and
+   * `exited` says `timedOut`. Default 0: no limit (a run bounds its connectors with idle timers).
+   */
+  timeoutMs?: number;
 }
 
 const STDERR_TAIL = 20;
 /** How long a connector may take to exit after SIGTERM before its group gets SIGKILL, in ms. */
 export const KILL_AFTER_MS = 5_000;
 
-/** Spawns a connector. The caller must consume `lines` (or kill the process). */
+/**
+ * Spawns a connector. The caller must consume `lines` or `rawLines` (or kill the process), else a
+ * connector that fills its stdout pipe blocks.
+ */
 export function spawnConnector(command: ConnectorCommand, options: SpawnOptions): ConnectorProcess {
   const child = execa(command.file, [...command.args, ...options.args], {
     stdin: options.stdin,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdout: 'pipe',
     stderr: 'pipe',
     buffer: false,
@@ -104,9 +133,26 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
   const pid = child.pid;
   const untrack = pid === undefined ? () => {} : trackGroup(pid);
   let forceKill: NodeJS.Timeout | undefined;
+  let timedOut = false;
   const node = child.nodeChildProcess;
+  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (node.exitCode !== null || node.signalCode !== null) return;
+    if (pid === undefined || !signalGroup(pid, signal)) child.kill(signal);
+    if (signal !== 'SIGKILL' && !forceKill && pid !== undefined) {
+      forceKill = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_AFTER_MS);
+      forceKill.unref();
+    }
+  };
+  const deadline =
+    options.timeoutMs && options.timeoutMs > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          kill();
+        }, options.timeoutMs)
+      : undefined;
   node.once('exit', () => {
     untrack();
+    clearTimeout(deadline);
     if (forceKill) clearTimeout(forceKill);
     // Whatever the connector started and left behind (a grandchild holding its pipes open) goes too.
     if (pid !== undefined) signalGroup(pid, 'SIGKILL');
@@ -130,12 +176,20 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
   const exited = (async (): Promise<ConnectorExit> => {
     const result = await child;
     await stderrDone;
-    return { exitCode: result.exitCode, signal: result.signal };
+    clearTimeout(deadline);
+    if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+      // Never started (no such file, not executable): said the way a shell says it, 127 or 126.
+      const line = `cannot start ${command.file}: ${result.originalMessage}`;
+      tail.push(line);
+      options.onStderr?.(line);
+      return { exitCode: result.code === 'EACCES' ? 126 : 127, signal: undefined, timedOut };
+    }
+    return { exitCode: result.exitCode, signal: result.signal, timedOut };
   })();
 
+  const rawLines = readLines(child.stdout!, { connector: command.name, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
   async function* lines(): AsyncGenerator<ConnectorLine> {
-    const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    for await (const { lineNumber, line } of readLines(child.stdout!, { connector: command.name, maxLineBytes })) {
+    for await (const { lineNumber, line } of rawLines) {
       const message: AirbyteMessage = isNonProtocolLine(line)
         ? { type: 'LOG', log: { level: 'INFO', message: line } }
         : parseMessage(line, lineNumber, command.name);
@@ -143,25 +197,11 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
     }
   }
 
-  return {
-    command,
-    lines: lines(),
-    stdin: child.stdin ?? undefined,
-    exited,
-    stderrTail: () => [...tail],
-    kill: (signal = 'SIGTERM') => {
-      if (node.exitCode !== null || node.signalCode !== null) return;
-      if (pid === undefined || !signalGroup(pid, signal)) child.kill(signal);
-      if (signal !== 'SIGKILL' && !forceKill && pid !== undefined) {
-        forceKill = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_AFTER_MS);
-        forceKill.unref();
-      }
-    },
-  };
+  return { command, lines: lines(), rawLines, stdin: child.stdin ?? undefined, exited, stderrTail: () => [...tail], kill };
 }
 
-/** "exited with code 3", "was killed by SIGKILL". */
+/** "exited with code 3", "was killed by SIGKILL", "was killed by SIGTERM after its time limit". */
 export function describeExit(exit: ConnectorExit): string {
-  if (exit.signal) return `was killed by ${exit.signal}`;
-  return `exited with code ${exit.exitCode}`;
+  if (exit.signal) return `was killed by ${exit.signal}${exit.timedOut ? ' after its time limit' : ''}`;
+  return `exited with code ${exit.exitCode}${exit.timedOut ? ' after its time limit' : ''}`;
 }

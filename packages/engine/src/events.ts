@@ -2,9 +2,8 @@
  * What the engine tells its caller while a sync runs, and what it returns at the end. The CLI renders
  * events as progress lines; the HTTP API can stream them.
  */
-import type { AirbyteStateMessage, AirbyteStreamStatus, ConfiguredAirbyteCatalog, FailureType, LogLevel } from '@sync/protocol';
-
-export type ConnectorRole = 'source' | 'destination';
+import type { AirbyteStreamStatus, ConfiguredAirbyteCatalog, FailureType, LogLevel } from '@sync/protocol';
+import type { ConnectorRole } from './connector-command.ts';
 
 export type SyncEvent =
   /** The run was recorded in the store; sent before discovery, so early messages can carry the run id. */
@@ -70,43 +69,4 @@ export interface SyncResult {
   mismatches: string[];
   /** Wall time of the run in milliseconds. */
   durationMs: number;
-}
-
-/**
- * Where the engine keeps runs and acknowledged states. `@sync/state-postgres`'s StateStore implements
- * it; the engine needs only this much.
- */
-export interface RunStore {
-  ensurePipeline(pipeline: { id: string; source: string; destination: string }): Promise<void>;
-  startRun(pipelineId: string): Promise<{ id: string }>;
-  /**
-   * Persists one acknowledged STATE, with the records the engine forwarded for it; must throw when it
-   * cannot.
-   */
-  commitState(runId: string, pipelineId: string, state: AirbyteStateMessage, options?: { recordsForwarded?: number }): Promise<void>;
-  /**
-   * The generation of each stream (Airbyte `generation_id`), one more for each stream already known
-   * when `refresh` (a full refresh reads its data again on purpose).
-   */
-  streamGenerations(pipelineId: string, streams: readonly string[], options?: { refresh?: boolean }): Promise<Record<string, number>>;
-  /** Last acknowledged states, in the shape `read --state FILE` takes. */
-  loadState(pipelineId: string): Promise<AirbyteStateMessage[]>;
-  finishRun(
-    runId: string,
-    result: {
-      status: 'succeeded' | 'failed';
-      error?: string;
-      streams: Record<string, { recordsRead: number; recordsCommitted: number; status?: string; countMismatches?: number }>;
-    },
-  ): Promise<void>;
-  /** Keeps config keys a connector changed with a CONTROL message. */
-  saveConfigUpdate(
-    pipelineId: string,
-    role: ConnectorRole,
-    update: { connector: string; changes: Record<string, unknown>; runId?: string },
-  ): Promise<void>;
-  /** Config keys saved for a pipeline's connectors, laid over the given config at the start of a run. */
-  loadConfigUpdates(
-    pipelineId: string,
-  ): Promise<Partial<Record<ConnectorRole, { connector: string; changes: Record<string, unknown>; updatedAt: Date }>>>;
 }

@@ -1,12 +1,22 @@
-export { resolveConnector, type BuiltinConnectors, type ConnectorCommand, type ConnectorKind } from './connector-command.ts';
-export { spawnConnector, describeExit, isNonProtocolLine, type ConnectorProcess, type ConnectorLine, type ConnectorExit } from './connector-process.ts';
-export { callConnector, discoverCatalog, ConnectorFailure, type CallLimits } from './call-connector.ts';
+export { resolveConnector, type BuiltinConnectors, type ConnectorCommand, type ConnectorRole } from './connector-command.ts';
+export {
+  spawnConnector,
+  describeExit,
+  isNonProtocolLine,
+  type ConnectorProcess,
+  type ConnectorLine,
+  type ConnectorExit,
+  type SpawnOptions,
+  type StdoutLine,
+} from './connector-process.ts';
+export { callConnector, discoverCatalog, ConnectorFailure, type CallOptions } from './call-connector.ts';
 export { createPrivateDir, removeStaleDirs, type PrivateDir } from './private-dir.ts';
 export { runSync, type SyncOptions } from './run-sync.ts';
 export { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
 export { formatDuration, parseDuration } from './duration.ts';
 export { errorMessage } from './errors.ts';
-export type { ConnectorRole, RunStore, StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
+export type { StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
+export type { ConfigUpdateRecord, RunOutcome, RunStore, RunStreamStats } from './run-store.ts';
 export { CheckpointLedger, type Acknowledgement } from './checkpoint-ledger.ts';
 export { stateFileContent } from './state-file.ts';
 export { changedKeys } from './config-updates.ts';

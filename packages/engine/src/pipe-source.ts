@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { ProtocolError, type FailureType, type AirbyteStateMessage } from '@sync/protocol';
 import type { ConnectorLine } from './connector-process.ts';
 import type { StreamResult } from './events.ts';
-import { errorTraceOf, handleInfo, type RunContext } from './run-context.ts';
+import { errorTraceOf, handleLogOrControl, type RunContext } from './run-context.ts';
 
 /** Least time between two `records_read` events of one stream, in ms. */
 export const READ_PROGRESS_INTERVAL_MS = 250;
@@ -66,7 +66,7 @@ export async function pipeSource(
         idle.source.disarm();
       }
       if (next.done) return;
-      await handle(next.value);
+      await route(next.value);
     }
   } finally {
     // Leaving early (the destination is gone, a bad line): close the source's stdout, so the source
@@ -74,7 +74,8 @@ export async function pipeSource(
     await lines.return?.();
   }
 
-  async function handle({ lineNumber, line, message }: ConnectorLine): Promise<void> {
+  /** Counts, forwards or keeps one message of the source, by its type. */
+  async function route({ lineNumber, line, message }: ConnectorLine): Promise<void> {
     switch (message.type) {
       case 'RECORD': {
         const counts = streams[message.record.stream];
@@ -120,7 +121,7 @@ export async function pipeSource(
         break;
       }
       default:
-        await handleInfo(context, 'source', message);
+        await handleLogOrControl(context, 'source', message);
     }
   }
 }

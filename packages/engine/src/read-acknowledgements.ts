@@ -5,7 +5,7 @@
  */
 import { parseCheckpointMissing, type FailureType } from '@sync/protocol';
 import { errorMessage } from './errors.ts';
-import { errorTraceOf, handleInfo, type RunContext } from './run-context.ts';
+import { errorTraceOf, handleLogOrControl, type RunContext } from './run-context.ts';
 
 /** Thrown when the state store cannot persist an acknowledged STATE. */
 export class CheckpointNotSaved extends Error {}
@@ -42,7 +42,7 @@ export async function readAcknowledgements(context: RunContext, onError: (error:
       if (error) {
         const missing = message.type === 'TRACE' ? parseCheckpointMissing(message.trace) : undefined;
         onError({ ...error, ...(missing ? { missing } : {}) });
-      } else await handleInfo(context, 'destination', message);
+      } else await handleLogOrControl(context, 'destination', message);
       continue;
     }
     const acknowledgement = ledger.acknowledged(message.state);

@@ -5,7 +5,9 @@ import type { AirbyteMessage, FailureType } from '@sync/protocol';
 import type { CheckpointLedger } from './checkpoint-ledger.ts';
 import { changedKeys } from './config-updates.ts';
 import type { ConnectorProcess } from './connector-process.ts';
-import type { ConnectorRole, RunStore, StreamResult, SyncEvent, SyncFailure } from './events.ts';
+import type { ConnectorRole } from './connector-command.ts';
+import type { StreamResult, SyncEvent, SyncFailure } from './events.ts';
+import type { RunStore } from './run-store.ts';
 import type { IdleTimer } from './idle-timer.ts';
 
 /** Keeps the first failure seen; later ones are consequences of it (a killed peer, a closed pipe). */
@@ -40,12 +42,12 @@ export function errorTraceOf(message: AirbyteMessage): { message: string; failur
 
 /**
  * Handles the messages both connectors may send that are for the engine alone: LOG becomes a log
- * event; CONTROL config changes are saved for the next runs (and announced). A TRACE ERROR is not
- * echoed: it becomes the run's failure, reported once.
+ * event; CONTROL config changes are saved for the next runs (and announced). Any other message is
+ * ignored here (a TRACE ERROR is not echoed: the caller makes it the run's failure, reported once).
  *
  * @throws Error from the store when a config change cannot be saved.
  */
-export async function handleInfo(context: RunContext, role: ConnectorRole, message: AirbyteMessage): Promise<void> {
+export async function handleLogOrControl(context: RunContext, role: ConnectorRole, message: AirbyteMessage): Promise<void> {
   const connector = (role === 'source' ? context.source : context.destination).command.name;
   if (message.type === 'LOG') {
     context.emit({ type: 'log', role, connector, level: message.log.level, message: message.log.message });

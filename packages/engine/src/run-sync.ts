@@ -14,12 +14,13 @@
 import { configureCatalog, type ConfiguredAirbyteCatalog, type DestinationSyncMode } from '@sync/protocol';
 import { errorMessage, RunConfigError } from './errors.ts';
 import { ConnectorFailure, discoverCatalog } from './call-connector.ts';
-import type { ConnectorCommand } from './connector-command.ts';
+import type { ConnectorCommand, ConnectorRole } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
-import type { ConnectorRole, RunStore, StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
+import type { StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
 import { createPrivateDir } from './private-dir.ts';
 import { planResume } from './resume-plan.ts';
 import { runAttempt } from './run-attempt.ts';
+import type { RunStore } from './run-store.ts';
 import { RunSecrets } from './secrets.ts';
 import { stateFileContent } from './state-file.ts';
 import { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
@@ -83,7 +84,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const dir = await createPrivateDir('sync-run-');
   let failure: SyncFailure | undefined;
   try {
-    failure = await execute({ ...options, env, onEvent: emit }, secrets, run.id, dir.writeJson, streams, mismatches);
+    failure = await discoverAndRead({ ...options, env, onEvent: emit }, secrets, run.id, dir.writeJson, streams, mismatches);
   } catch (error) {
     const fromConnector = error instanceof ConnectorFailure;
     failure = {
@@ -146,7 +147,17 @@ async function effectiveConfigs(
   return configs;
 }
 
-async function execute(
+/**
+ * The body of a run, between recording it and finishing it: reads the connectors' specs (for
+ * masking), discovers and configures the catalog, loads the saved states and generations, then reads
+ * the source into the destination: once, or twice when the destination says it lost what saved
+ * states claim (those streams are read again from the beginning).
+ *
+ * @returns the run's failure, undefined when it succeeded; `streams` and `mismatches` are filled in.
+ * @throws ConnectorFailure from spec or discover, ConfigError for a catalog that cannot be configured,
+ *   Error from the store.
+ */
+async function discoverAndRead(
   options: SyncOptions,
   secrets: RunSecrets,
   runId: string,
@@ -166,13 +177,12 @@ async function execute(
   );
   const sourceConfigPath = await writeJson('source-config.json', configs.source);
   const destinationConfigPath = await writeJson('destination-config.json', configs.destination);
-  const discovered = await discoverCatalog(
-    options.source,
-    sourceConfigPath,
-    env,
-    (line) => emit({ type: 'stderr', role: 'source', connector: options.source.name, line }),
-    { timeoutMs: timeouts.commandMs, ...(options.signal ? { signal: options.signal } : {}) },
-  );
+  const discovered = await discoverCatalog(options.source, sourceConfigPath, {
+    ...(env ? { env } : {}),
+    onStderr: (line) => emit({ type: 'stderr', role: 'source', connector: options.source.name, line }),
+    timeoutMs: timeouts.commandMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   let catalog: ConfiguredAirbyteCatalog;
   try {
     catalog = configureCatalog(discovered, {

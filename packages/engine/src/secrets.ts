@@ -10,21 +10,22 @@
  * environment variables).
  */
 import { errorMessage } from './errors.ts';
-import { callConnector, type CallLimits } from './call-connector.ts';
+import { callConnector, type CallOptions } from './call-connector.ts';
 import type { ConnectorCommand } from './connector-command.ts';
-import type { ConnectorRole, SyncEvent } from './events.ts';
+import type { ConnectorRole } from './connector-command.ts';
+import type { SyncEvent } from './events.ts';
 import { createRedactor, redactDeep, type Redact } from './redactor.ts';
 import { secretValues, stringValues, urlSecretsIn } from './secret-values.ts';
 
 /**
  * Runs `spec` on a connector and returns its `connectionSpecification`.
  *
- * @param limits time limit and abort signal of the call (see `callConnector`).
+ * @param options environment, time limit and abort signal of the call (see `callConnector`).
  * @throws ConnectorFailure when the connector fails, times out or is interrupted; Error when it prints
  *   no SPEC message.
  */
-export async function connectionSpecification(command: ConnectorCommand, env?: NodeJS.ProcessEnv, limits: CallLimits = {}): Promise<unknown> {
-  const messages = await callConnector(command, ['spec'], env, undefined, limits);
+export async function connectionSpecification(command: ConnectorCommand, options: CallOptions = {}): Promise<unknown> {
+  const messages = await callConnector(command, ['spec'], options);
   const spec = messages.find((m) => m.type === 'SPEC');
   if (spec?.type !== 'SPEC') throw new Error(`${command.name}: spec printed no SPEC message`);
   return spec.spec.connectionSpecification;
@@ -59,13 +60,13 @@ export class RunSecrets {
     connectors: Record<ConnectorRole, SecretSource>,
     env: NodeJS.ProcessEnv,
     onWarning: (role: ConnectorRole, connector: string, message: string) => void,
-    limits: CallLimits = {},
+    limits: Pick<CallOptions, 'timeoutMs' | 'signal'> = {},
   ): Promise<void> {
     const failures: { role: ConnectorRole; connector: string; error: unknown }[] = [];
     await Promise.all(
       (Object.entries(connectors) as [ConnectorRole, SecretSource][]).map(async ([role, { command, config }]) => {
         try {
-          this.#schemas.set(role, await connectionSpecification(command, env, limits));
+          this.#schemas.set(role, await connectionSpecification(command, { ...limits, env }));
         } catch (error) {
           this.#schemas.set(role, UNKNOWN);
           failures.push({ role, connector: command.name, error });

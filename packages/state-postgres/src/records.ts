@@ -1,21 +1,11 @@
 /**
  * What the state store returns about runs and checkpoints (camelCase here, snake_case in the
- * tables), and the mapping from table rows.
+ * tables), and the mapping from table rows. The per-stream counts (`RunStreamStats`) are the engine's
+ * (`@sync/engine` run-store.ts), since the engine writes them.
  */
+import type { RunStreamStats } from '@sync/engine';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed';
-
-/** Counts of one stream in one run. */
-export interface RunStreamStats {
-  /** Records the source emitted for this stream in this run. */
-  recordsRead: number;
-  /** Records the destination acknowledged as committed for this stream in this run. */
-  recordsCommitted: number;
-  /** Last stream status seen (Airbyte STREAM_STATUS: STARTED, RUNNING, COMPLETE, INCOMPLETE), if any. */
-  status?: string;
-  /** Checkpoints whose source, engine and destination counts disagreed; absent when none did. */
-  countMismatches?: number;
-}
 
 /** One run of a pipeline, as stored in `runs`. */
 export interface RunRecord {
@@ -103,13 +93,4 @@ export function checkpointFromRow(row: CheckpointRow): CheckpointRecord {
     ...(row.records_forwarded !== null ? { recordsForwarded: Number(row.records_forwarded) } : {}),
     committedAt: row.committed_at,
   };
-}
-
-/** Config values a connector asked to persist (CONTROL message), as `loadConfigUpdates` returns them. */
-export interface ConfigUpdateRecord {
-  /** The connector that asked, e.g. `destination-google-sheets`. */
-  connector: string;
-  /** Only the keys it changed, with their new values. */
-  changes: Record<string, unknown>;
-  updatedAt: Date;
 }

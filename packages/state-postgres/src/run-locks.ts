@@ -13,6 +13,9 @@ import type pg from 'pg';
 /** The error of a run whose process ended before it finished the run (see `RunLocks.acquire`). */
 export const INTERRUPTED_RUN_ERROR = 'interrupted: the process running it ended before the run finished; the next run resumed from its last checkpoint';
 
+/** Longest `releaseAll` waits for the server to unlock a pipeline before dropping the connection, in ms. */
+const UNLOCK_WAIT_MS = 2_000;
+
 /**
  * The advisory lock key of a pipeline's runs: the first 8 bytes of sha256(`<schema>.runs/<pipelineId>`)
  * as a signed 64-bit integer (Postgres `bigint`), so two pipelines share a lock only by a 2^-64 chance
@@ -165,12 +168,28 @@ export class RunLocks {
     }
   }
 
-  /** Destroys the connections of runs never finished: their locks go with them. */
-  releaseAll(): void {
-    for (const { client, onError } of this.#held.values()) {
-      client.off('error', onError);
-      client.release(true);
-    }
+  /**
+   * Unlocks the pipelines of runs never finished and destroys their connections. The runs stay
+   * `running` until the next run of each pipeline marks them interrupted. Unlocking first, rather than
+   * leaving it to the connection's end, frees each lock before this resolves: the server ends a
+   * session (and drops its locks) a moment after its client has gone, so a run started right after
+   * `close()` could otherwise find its pipeline still locked. A server that does not answer within
+   * `UNLOCK_WAIT_MS` is not waited for: the lock then goes with the connection, as when a process dies.
+   */
+  async releaseAll(): Promise<void> {
+    const held = [...this.#held.values()];
     this.#held.clear();
+    await Promise.all(
+      held.map(async ({ client, onError, key, lost }) => {
+        client.off('error', onError);
+        if (!lost) {
+          let timer: NodeJS.Timeout | undefined;
+          const unlock = client.query('SELECT pg_advisory_unlock($1::bigint)', [String(key)]).catch(() => {});
+          await Promise.race([unlock, new Promise<void>((resolve) => (timer = setTimeout(resolve, UNLOCK_WAIT_MS)))]);
+          clearTimeout(timer);
+        }
+        client.release(true);
+      }),
+    );
   }
 }

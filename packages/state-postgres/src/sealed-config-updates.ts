@@ -9,12 +9,10 @@
  * rotate-key`).
  */
 import type pg from 'pg';
+import type { ConfigUpdateRecord, ConnectorRole } from '@sync/engine';
 import { inTransaction } from './connection.ts';
-import type { ConfigUpdateRecord } from './records.ts';
 import { SecretKeyError, type SecretKeyring } from './secret-box.ts';
 import type { SecretKeySource } from './secret-key.ts';
-
-export type ConnectorRole = 'source' | 'destination';
 
 interface ConfigUpdateRow {
   pipeline_id: string;

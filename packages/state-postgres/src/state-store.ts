@@ -9,19 +9,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import type { ConfigUpdateRecord, ConnectorRole, RunOutcome, RunStore } from '@sync/engine';
 import type { AirbyteStateMessage } from '@sync/protocol';
 import { connectError, connectFrom, describeDatabase, inTransaction, poolConfig, type ConnectionTimeouts } from './connection.ts';
 import { DEFAULT_SCHEMA, assertSchemaName, migrate } from './migrate.ts';
-import {
-  checkpointFromRow,
-  runFromRow,
-  type CheckpointRecord,
-  type CheckpointRow,
-  type RunRecord,
-  type RunRow,
-  type ConfigUpdateRecord,
-  type RunStreamStats,
-} from './records.ts';
+import { checkpointFromRow, runFromRow, type CheckpointRecord, type CheckpointRow, type RunRecord, type RunRow } from './records.ts';
 import { INTERRUPTED_RUN_ERROR, RunLocks } from './run-locks.ts';
 import type { SecretKeyring } from './secret-box.ts';
 import type { SecretKeySource } from './secret-key.ts';
@@ -53,16 +45,8 @@ export interface StateStoreOptions extends ConnectionTimeouts {
   secretKeys?: SecretKeySource;
 }
 
-/** What `finishRun` records. */
-export interface RunResult {
-  status: 'succeeded' | 'failed';
-  /** Why the run failed, for a user; only with status `failed`. */
-  error?: string;
-  /** Final counts per stream name; they replace what `commitState` accumulated for those streams. */
-  streams: Record<string, RunStreamStats>;
-}
-
-export class StateStore {
+/** The engine's `RunStore` in Postgres, plus what the CLI reads and manages (run history, resets, secrets). */
+export class StateStore implements RunStore {
   readonly #pool: pg.Pool;
   readonly #schema: string;
   readonly #where: string;
@@ -254,9 +238,9 @@ export class StateStore {
    *
    * @throws Error when the run does not exist or has already finished.
    */
-  async finishRun(runId: string, result: RunResult): Promise<void> {
+  async finishRun(runId: string, outcome: RunOutcome): Promise<void> {
     const streams: Record<string, { records_read: number; records_committed: number; status?: string; count_mismatches?: number }> = {};
-    for (const [name, s] of Object.entries(result.streams)) {
+    for (const [name, s] of Object.entries(outcome.streams)) {
       streams[name] = {
         records_read: s.recordsRead,
         records_committed: s.recordsCommitted,
@@ -270,7 +254,7 @@ export class StateStore {
         `UPDATE ${this.#schema}.runs
          SET status = $2, error = $3, finished_at = clock_timestamp(), streams = streams || $4::jsonb
          WHERE id = $1 AND status = 'running'`,
-        [runId, result.status, result.error ?? null, JSON.stringify(streams)],
+        [runId, outcome.status, outcome.error ?? null, JSON.stringify(streams)],
       );
     } finally {
       await this.#runLocks.release(runId);
@@ -378,7 +362,7 @@ export class StateStore {
    */
   async saveConfigUpdate(
     pipelineId: string,
-    role: 'source' | 'destination',
+    role: ConnectorRole,
     update: { connector: string; changes: Record<string, unknown>; runId?: string },
   ): Promise<void> {
     await saveConfigUpdate(this.#pool, this.#schema, this.#where, this.#secretKeys, pipelineId, role, update);
@@ -389,7 +373,7 @@ export class StateStore {
    *
    * @throws SecretKeyError when a saved change is encrypted with a key the store does not have.
    */
-  async loadConfigUpdates(pipelineId: string): Promise<Partial<Record<'source' | 'destination', ConfigUpdateRecord>>> {
+  async loadConfigUpdates(pipelineId: string): Promise<Partial<Record<ConnectorRole, ConfigUpdateRecord>>> {
     return loadConfigUpdates(this.#pool, this.#schema, this.#secretKeys, pipelineId);
   }
 
@@ -404,14 +388,14 @@ export class StateStore {
   }
 
   /** Deletes the saved config of a pipeline (both roles, or one): the way out when its key is lost. */
-  async forgetConfigUpdates(pipelineId: string, role?: 'source' | 'destination'): Promise<number> {
+  async forgetConfigUpdates(pipelineId: string, role?: ConnectorRole): Promise<number> {
     return forgetConfigUpdates(this.#pool, this.#schema, pipelineId, role);
   }
 
   /** Closes every connection. The store is unusable afterwards. */
   async close(): Promise<void> {
-    // Runs never finished lose their locks with their connections; the next run marks them interrupted.
-    this.#runLocks.releaseAll();
+    // Runs never finished give up their locks; the next run of each pipeline marks them interrupted.
+    await this.#runLocks.releaseAll();
     await this.#pool.end();
   }
 }

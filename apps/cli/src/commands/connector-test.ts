@@ -1,11 +1,13 @@
 /**
- * `sync connector test [--file F] -- <command…>`: the conformance suite against any connector
- * executable (docs/connectors.md, "Testing a connector"). Prints the report on stdout; exits 1 when a
- * check fails.
+ * `sync connector test [--file F] [--pass-env NAME] -- <command…>`: the conformance suite against any
+ * connector executable (docs/connectors.md, "Testing a connector"). The connector runs as `sync run`
+ * runs it (allow-listed environment, process group, output caps). Prints the report on stdout; exits 1
+ * when a check fails.
  */
 import { defineCommand } from 'citty';
 import { formatReport, passed, testConnector } from '@sync/connector-test';
 import { UserError } from '../user-error.ts';
+import { passEnvNames } from './run.ts';
 
 /** The words after `--`, else the positionals: the connector's command line. */
 function commandWords(rawArgs: readonly string[], positionals: readonly string[]): string[] {
@@ -23,13 +25,20 @@ export const connectorCommand = defineCommand({
       },
       args: {
         file: { type: 'string', description: 'The conformance file (default: conformance.json next to the command)' },
+        'pass-env': {
+          type: 'string',
+          description: 'Also pass this variable of your environment to the connector (repeatable, or A,B), as sync run --pass-env does',
+          valueHint: 'NAME',
+        },
       },
       async run({ args, rawArgs }) {
         const command = commandWords(rawArgs, args._);
         if (command.length === 0) throw new UserError('usage: sync connector test [--file conformance.json] -- <command…>');
+        const dashes = rawArgs.indexOf('--');
+        const passEnv = passEnvNames(dashes === -1 ? rawArgs : rawArgs.slice(0, dashes));
         let report;
         try {
-          report = await testConnector({ command, ...(args.file ? { file: args.file } : {}) });
+          report = await testConnector({ command, passEnv, ...(args.file ? { file: args.file } : {}) });
         } catch (error) {
           throw new UserError((error as Error).message);
         }

@@ -2,34 +2,38 @@
  * `sync source <name> <command…>` and `sync dest <name> <command…>`: run a connector's own command
  * (spec, check, discover, read, write) with stdio passed straight through, so connectors can be piped
  * by hand: `sync source stripe read … | sync dest postgres write …`.
+ *
+ * Not through the engine's `spawnConnector` on purpose (docs/decisions/0010): this is the user running
+ * a program in their terminal, so it keeps their environment and the terminal's process group (Ctrl-C
+ * stops it), where a sync gives a connector an allow-listed environment and a group of its own.
  */
 import { defineCommand } from 'citty';
 import { execa } from 'execa';
-import { resolveConnector, type ConnectorKind } from '@sync/engine';
+import { resolveConnector, type ConnectorRole } from '@sync/engine';
 import { builtinConnectors } from '../builtins.ts';
 import { UserError } from '../user-error.ts';
 
 /** Runs the connector with the remaining arguments; resolves to its exit code. */
-export async function passThrough(kind: ConnectorKind, rawArgs: readonly string[]): Promise<number> {
+export async function passThrough(role: ConnectorRole, rawArgs: readonly string[]): Promise<number> {
   const [name, ...rest] = rawArgs;
   if (!name || name.startsWith('-')) {
-    const builtins = Object.keys(builtinConnectors[kind]).join(', ');
-    throw new UserError(`usage: sync ${kind === 'source' ? 'source' : 'dest'} <name> <spec|check|${kind === 'source' ? 'discover|read' : 'write'}> [options] (built-in: ${builtins})`);
+    const builtins = Object.keys(builtinConnectors[role]).join(', ');
+    throw new UserError(`usage: sync ${role === 'source' ? 'source' : 'dest'} <name> <spec|check|${role === 'source' ? 'discover|read' : 'write'}> [options] (built-in: ${builtins})`);
   }
-  const command = resolveConnector(kind, name, builtinConnectors);
+  const command = resolveConnector(role, name, builtinConnectors);
   const result = await execa(command.file, [...command.args, ...rest], { stdio: 'inherit', reject: false });
   if (result.signal) return 128 + 1;
   return result.exitCode ?? 1;
 }
 
-function connectorCommand(kind: ConnectorKind, name: string, description: string) {
+function connectorCommand(role: ConnectorRole, name: string, description: string) {
   return defineCommand({
     meta: { name, description },
     args: {
-      name: { type: 'positional', description: `${kind} name (${Object.keys(builtinConnectors[kind]).join(', ')}, or a command)`, required: true },
+      name: { type: 'positional', description: `${role} name (${Object.keys(builtinConnectors[role]).join(', ')}, or a command)`, required: true },
     },
     async run({ rawArgs }) {
-      process.exitCode = await passThrough(kind, rawArgs);
+      process.exitCode = await passThrough(role, rawArgs);
     },
   });
 }

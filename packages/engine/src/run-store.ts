@@ -1,0 +1,74 @@
+/**
+ * What the engine needs from the place it keeps runs and acknowledged states, across runs and
+ * crashes. `@sync/state-postgres`'s `StateStore` implements it (in Postgres); the engine knows no
+ * more of the store than this, and never opens a database itself.
+ */
+import type { AirbyteStateMessage } from '@sync/protocol';
+import type { ConnectorRole } from './connector-command.ts';
+
+/** Counts of one stream in one run. */
+export interface RunStreamStats {
+  /** Records the source emitted for this stream in this run. */
+  recordsRead: number;
+  /** Records the destination acknowledged as committed for this stream in this run. */
+  recordsCommitted: number;
+  /** Last stream status seen, lower-cased (Airbyte STREAM_STATUS), or `incomplete` for a failed run. */
+  status?: string;
+  /** Checkpoints whose source, engine and destination counts disagreed; absent or 0 when none did. */
+  countMismatches?: number;
+}
+
+/** How a run ended, as `RunStore.finishRun` records it. */
+export interface RunOutcome {
+  status: 'succeeded' | 'failed';
+  /** Why the run failed, one line for a user (secrets masked); only with status `failed`. */
+  error?: string;
+  /** Final counts per stream name; they replace what `commitState` accumulated for those streams. */
+  streams: Record<string, RunStreamStats>;
+}
+
+/**
+ * Config values a connector asked to persist with a CONTROL message (Airbyte protocol,
+ * AirbyteControlConnectorConfigMessage), as saved for its pipeline and role.
+ */
+export interface ConfigUpdateRecord {
+  /** The connector that asked, e.g. `destination-google-sheets`. */
+  connector: string;
+  /** Only the keys it changed, with their new values. May hold secrets (a refreshed token). */
+  changes: Record<string, unknown>;
+  updatedAt: Date;
+}
+
+/** The engine's state store. Every method throws when the store cannot do what it says. */
+export interface RunStore {
+  /** Creates the pipeline, or updates its source and destination names when they changed. */
+  ensurePipeline(pipeline: { id: string; source: string; destination: string }): Promise<void>;
+  /**
+   * Records a new run (`running`) and holds it as the only run of the pipeline until `finishRun`.
+   *
+   * @throws Error naming the running run when another run of the pipeline holds it.
+   */
+  startRun(pipelineId: string): Promise<{ id: string }>;
+  /**
+   * Persists one acknowledged STATE (the source's copy), with the records the engine forwarded for
+   * it, atomically; throws when it cannot, and the engine then fails the run.
+   */
+  commitState(runId: string, pipelineId: string, state: AirbyteStateMessage, options?: { recordsForwarded?: number }): Promise<void>;
+  /**
+   * The generation of each stream (Airbyte `generation_id`), one more for each stream already known
+   * when `refresh` (a full refresh reads its data again on purpose).
+   */
+  streamGenerations(pipelineId: string, streams: readonly string[], options?: { refresh?: boolean }): Promise<Record<string, number>>;
+  /** Last acknowledged states, in the shape `read --state FILE` takes. */
+  loadState(pipelineId: string): Promise<AirbyteStateMessage[]>;
+  /** Marks the run finished with its outcome, and lets the pipeline's next run start. */
+  finishRun(runId: string, outcome: RunOutcome): Promise<void>;
+  /** Keeps config keys a connector changed with a CONTROL message. */
+  saveConfigUpdate(
+    pipelineId: string,
+    role: ConnectorRole,
+    update: { connector: string; changes: Record<string, unknown>; runId?: string },
+  ): Promise<void>;
+  /** Config keys saved for a pipeline's connectors, laid over the given config at the start of a run. */
+  loadConfigUpdates(pipelineId: string): Promise<Partial<Record<ConnectorRole, ConfigUpdateRecord>>>;
+}
