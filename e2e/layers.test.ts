@@ -8,7 +8,8 @@
  * - `connector-kit` (the connector SDK) depends only on protocol.
  * - Connectors depend at run time only on protocol and connector-kit (their tests may use emulators);
  *   sources and destinations never touch each other.
- * - The engine depends on protocol and never on connector-kit, and imports no connector.
+ * - The engine depends on protocol and never on connector-kit, and imports no connector; it knows the
+ *   state store only as its `RunStore` interface (no store package, no embedded Postgres).
  * - Every package's external run-time dependencies are on its allow-list below, and every import, of a
  *   workspace package or an external one, is declared in its package.json.
  */
@@ -224,6 +225,12 @@ describe('layer rules', () => {
     const engine = byName('@sync/engine');
     expect(uses(engine).has('@sync/protocol')).toBe(true);
     expect(touches(engine).has('@sync/connector-kit')).toBe(false);
+  });
+
+  it('the engine knows the state store only as RunStore: it depends on no store and starts no database', () => {
+    const engine = byName('@sync/engine');
+    const stores = [...touches(engine)].filter((d) => d === '@sync/state-postgres' || d === '@sync/embedded-postgres');
+    expect(stores, `@sync/engine touches ${stores.join(', ')}`).toEqual([]);
   });
 
   it('the engine and the state store import no connector', () => {
