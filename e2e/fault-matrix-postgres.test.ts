@@ -30,8 +30,11 @@ describe.each(MODES)('%s', (mode) => {
       await cluster.restart();
       const faulty = await run.outcome();
       expect(faulty.exitCode, faulty.stderr).toBe(1);
-      // Whichever noticed first: the destination's lost connection, or the engine's lost run lock.
-      expect(faulty.error, faulty.stderr).toMatch(/^destination-postgres: lost the connection to Postgres at 127\.0\.0\.1:55513|lost its pipeline lock with its connection/);
+      // Whichever noticed first: the destination's lost connection, the engine's lost run lock, or its
+      // checkpoint that could not be saved.
+      expect(faulty.error, faulty.stderr).toMatch(
+        /^(destination-postgres: lost the connection to Postgres at 127\.0\.0\.1:55513|could not save a checkpoint to the state store|.*lost its pipeline lock with its connection)/,
+      );
       await fault.expectStateNotAheadOfData(true);
 
       await fault.changeObjects();
