@@ -6,24 +6,16 @@
  * tokens. With a request log, a per-minute request quota answered by 429, injectable faults, and
  * Sheets' cell limits.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import {
-  ApiError,
-  appendRows,
-  applyRequest,
-  assertCellLimit,
-  readRange,
-  resolveRange,
-  sheetProperties,
-  snapshot,
-  writeRange,
-  type Limits,
-  type Spreadsheet,
-} from './workbook.ts';
+import { getRequestListener } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { Hono, type Context } from 'hono';
+import { ApiError, assertCellLimit, readRange, type Limits, type Spreadsheet } from './workbook.ts';
 import { looksLikeJwt, parseServiceAccountKeys, SHEETS_SCOPE, verifyServiceAccountJwt } from './service-account.ts';
 import { faultAnswer, FaultQueue, quotaError, type FaultAnswer, type SheetsFault } from './faults.ts';
+import { googleJson, sheetsRoutes, unknownRequest, type SheetsEnv } from './routes.ts';
 
 export type { SheetsFault, SheetsFaultTarget } from './faults.ts';
 
@@ -152,90 +144,10 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
     return spreadsheet;
   }
 
-  function resource(spreadsheet: Spreadsheet): Record<string, unknown> {
-    return {
-      spreadsheetId: spreadsheet.spreadsheetId,
-      properties: { title: spreadsheet.title, locale: 'en_US', timeZone: 'Etc/GMT' },
-      sheets: spreadsheet.sheets.map((s, i) => ({ properties: sheetProperties(s, i) })),
-      spreadsheetUrl: `https://docs.google.com/spreadsheets/d/${spreadsheet.spreadsheetId}/edit`,
-    };
-  }
-
   function find(id: string): Spreadsheet {
     const spreadsheet = spreadsheets.get(id);
     if (!spreadsheet) throw new ApiError(404, 'NOT_FOUND', 'Requested entity was not found.');
     return spreadsheet;
-  }
-
-  /** Routes one authenticated API request. */
-  function route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>): unknown {
-    if (method === 'POST' && path === '/v4/spreadsheets') {
-      const props = (body.properties ?? {}) as { title?: string };
-      const sheets = ((body.sheets ?? []) as { properties?: { title?: string; gridProperties?: { rowCount?: number; columnCount?: number } } }[]).map((s) => ({
-        ...(s.properties?.title !== undefined ? { title: s.properties.title } : {}),
-        ...(s.properties?.gridProperties?.rowCount !== undefined ? { rowCount: s.properties.gridProperties.rowCount } : {}),
-        ...(s.properties?.gridProperties?.columnCount !== undefined ? { columnCount: s.properties.gridProperties.columnCount } : {}),
-      }));
-      return resource(newSpreadsheet(props.title ?? 'Untitled spreadsheet', sheets));
-    }
-    const match = /^\/v4\/spreadsheets\/([^/:]+)(.*)$/.exec(path);
-    if (!match) throw new ApiError(404, 'NOT_FOUND', `Unknown path ${path}`);
-    const spreadsheet = find(match[1]!);
-    const rest = match[2]!;
-    if (method === 'GET' && rest === '') return resource(spreadsheet);
-    if (method === 'POST' && rest === ':batchUpdate') {
-      const before = snapshot(spreadsheet);
-      try {
-        const replies = ((body.requests ?? []) as Record<string, unknown>[]).map((r) => applyRequest(spreadsheet, r, limits));
-        return { spreadsheetId: spreadsheet.spreadsheetId, replies };
-      } catch (error) {
-        spreadsheet.sheets = before.sheets;
-        spreadsheet.nextSheetId = before.nextSheetId;
-        throw error;
-      }
-    }
-    if (method === 'POST' && rest === '/values:batchUpdate') {
-      const data = (body.data ?? []) as { range: string; values: unknown }[];
-      // Validate every range first: a batch is applied whole or not at all.
-      const targets = data.map((d) => ({ ...resolveRange(spreadsheet, d.range), values: d.values }));
-      for (const t of targets) {
-        const rows = Array.isArray(t.values) ? t.values.length : 0;
-        const width = Array.isArray(t.values) ? (t.values as unknown[][]).reduce((w, r) => Math.max(w, Array.isArray(r) ? r.length : 0), 0) : 0;
-        if (t.range.startRow + rows > t.sheet.rowCount || t.range.startColumn + width > t.sheet.columnCount) {
-          writeRange(t.sheet, t.range, t.values, limits); // throws the grid-limit error
-        }
-      }
-      const responses = targets.map((t) => {
-        const w = writeRange(t.sheet, t.range, t.values, limits);
-        return { spreadsheetId: spreadsheet.spreadsheetId, updatedRange: w.a1, updatedRows: w.rows, updatedColumns: w.columns, updatedCells: w.cells };
-      });
-      return {
-        spreadsheetId: spreadsheet.spreadsheetId,
-        totalUpdatedRows: responses.reduce((n, r) => n + r.updatedRows, 0),
-        totalUpdatedCells: responses.reduce((n, r) => n + r.updatedCells, 0),
-        responses,
-      };
-    }
-    const values = /^\/values\/(.+?)(:append)?$/.exec(rest);
-    if (values) {
-      const { sheet, range } = resolveRange(spreadsheet, values[1]!);
-      if (method === 'GET' && !values[2]) {
-        const read = readRange(sheet, range, query.get('valueRenderOption') !== 'UNFORMATTED_VALUE');
-        return { range: read.a1, majorDimension: 'ROWS', ...(read.values.length > 0 ? { values: read.values } : {}) };
-      }
-      if (method === 'PUT' && !values[2]) {
-        const w = writeRange(sheet, range, body.values, limits);
-        return { spreadsheetId: spreadsheet.spreadsheetId, updatedRange: w.a1, updatedRows: w.rows, updatedColumns: w.columns, updatedCells: w.cells };
-      }
-      if (method === 'POST' && values[2]) {
-        const w = appendRows(spreadsheet, sheet, range, body.values, limits);
-        return {
-          spreadsheetId: spreadsheet.spreadsheetId,
-          updates: { spreadsheetId: spreadsheet.spreadsheetId, updatedRange: w.a1, updatedRows: w.rows, updatedColumns: w.columns, updatedCells: w.cells },
-        };
-      }
-    }
-    throw new ApiError(404, 'NOT_FOUND', `Unknown method ${method} ${path}`);
   }
 
   function token(body: URLSearchParams): { status: number; body: unknown } {
@@ -261,79 +173,93 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
     return verdict.ok ? undefined : `${message} (emulator: ${verdict.reason})`;
   }
 
-  /** The answer to an API request, as the API would give it. */
-  function serve(method: string, path: string, query: URLSearchParams, authorization: string | undefined, raw: string): { status: number; body: unknown } {
+  /**
+   * Why the API would refuse a request before any method runs: over the quota (429), no accepted
+   * token (401), or a body that is not JSON (400). Undefined when it is admitted; `body` is then set.
+   */
+  function refusal(c: Context<ServerEnv>): Response | undefined {
     if (quota !== undefined) {
       const now = Date.now();
       recent = recent.filter((t) => t > now - quotaWindowMs);
-      if (recent.length >= quota) return quotaError();
+      if (recent.length >= quota) {
+        const { status, body } = quotaError();
+        return googleJson(status, body);
+      }
       recent.push(now);
     }
-    const refusal = authenticate(authorization);
-    if (refusal !== undefined) return { status: 401, body: { error: { code: 401, message: refusal, status: 'UNAUTHENTICATED' } } };
+    const unauthenticated = authenticate(c.req.header('authorization'));
+    if (unauthenticated !== undefined) return googleJson(401, { error: { code: 401, message: unauthenticated, status: 'UNAUTHENTICATED' } });
+    const raw = c.var.raw;
     let body: Record<string, unknown> = {};
     if (raw !== '') {
       try {
         body = JSON.parse(raw) as Record<string, unknown>;
       } catch {
-        return { status: 400, body: { error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' } } };
+        return googleJson(400, { error: { code: 400, message: 'Invalid JSON payload received.', status: 'INVALID_ARGUMENT' } });
       }
     }
+    c.set('body', body);
+    return undefined;
+  }
+
+  /** What the client gets for a faulted request: an error status, a dropped connection or no answer. */
+  function faulted(c: Context<ServerEnv>, answer: FaultAnswer): Response {
+    if (answer.kind === 'status') return googleJson(answer.status, answer.body, answer.headers);
+    if (answer.kind === 'drop') c.env.incoming.socket.destroy();
+    // 'hang': no answer; the socket closes when the client gives up or the emulator closes.
+    return RESPONSE_ALREADY_SENT;
+  }
+
+  const app = new Hono<ServerEnv>();
+  // The path as logged and as faults match it (decoded), and the body, read up to MAX_BODY_BYTES.
+  app.use(async (c, next) => {
+    const url = new URL(c.req.url);
+    let path: string;
     try {
-      return { status: 200, body: route(method, path, query, body) };
-    } catch (error) {
-      if (error instanceof ApiError) return { status: error.code, body: { error: { code: error.code, message: error.message, status: error.status } } };
-      throw error;
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      path = url.pathname;
     }
-  }
-
-  /** Serves a request unless a fault takes it; an `applied` fault serves it first, then fails. */
-  function answer(method: string, path: string, query: URLSearchParams, authorization: string | undefined, raw: string): { fault?: SheetsFault; answer: FaultAnswer } {
-    const fault = faults.take(method, path, raw);
-    if (fault === undefined) return { answer: { kind: 'status', ...serve(method, path, query, authorization, raw) } };
-    if (fault.applied) serve(method, path, query, authorization, raw);
-    return { fault, answer: faultAnswer(fault) };
-  }
-
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://emulator');
-      const method = req.method ?? 'GET';
-      const raw = Buffer.concat(chunks).toString('utf8');
-      let result: { fault?: SheetsFault; answer: FaultAnswer };
-      let path: string;
-      try {
-        path = decodeURIComponent(url.pathname);
-      } catch {
-        path = url.pathname;
-      }
-      if (size > MAX_BODY_BYTES) {
-        result = { answer: { kind: 'status', status: 413, body: { error: { code: 413, message: 'Request payload size exceeds the limit.', status: 'INVALID_ARGUMENT' } } } };
-      } else if (method === 'POST' && path === '/token') {
-        const granted = token(new URLSearchParams(raw));
-        res.writeHead(granted.status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(granted.body));
-        return;
-      } else {
-        result = answer(method, path, url.searchParams, req.headers.authorization, raw);
-      }
-      const { answer: reply, fault } = result;
-      logRequest({ method, path, status: reply.kind === 'status' ? reply.status : 0, time: Date.now(), ...(fault ? { fault } : {}) });
-      if (reply.kind === 'drop') {
-        req.socket.destroy();
-      } else if (reply.kind === 'status') {
-        res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8', ...reply.headers });
-        res.end(JSON.stringify(reply.body));
-      }
-      // 'hang': no answer; the socket closes when the client gives up or the emulator closes.
-    });
+    const { text, size } = await readBody(c.req.raw.body, MAX_BODY_BYTES);
+    c.set('path', path);
+    c.set('raw', text);
+    if (size > MAX_BODY_BYTES) {
+      logRequest({ method: c.req.method, path, status: 413, time: Date.now() });
+      return googleJson(413, { error: { code: 413, message: 'Request payload size exceeds the limit.', status: 'INVALID_ARGUMENT' } });
+    }
+    await next();
   });
+  // The OAuth2 token endpoint: not an API request (no fault, quota or log).
+  app.post('/token', (c) => {
+    const granted = token(new URLSearchParams(c.var.raw));
+    return new Response(JSON.stringify(granted.body), { status: granted.status, headers: { 'content-type': 'application/json' } });
+  });
+  // Every API request: an injected fault, or the API's answer; an `applied` fault serves the request
+  // first, then fails it. Each is logged with the status the client saw.
+  app.use(async (c, next) => {
+    const { path, raw } = c.var;
+    const method = c.req.method;
+    const fault = faults.take(method, path, raw);
+    if (fault === undefined || fault.applied) {
+      const refused = refusal(c);
+      if (refused) c.res = refused;
+      else await next();
+    }
+    const failure = fault && faultAnswer(fault);
+    const status = failure === undefined ? c.res.status : failure.kind === 'status' ? failure.status : 0;
+    logRequest({ method, path, status, time: Date.now(), ...(fault ? { fault } : {}) });
+    if (failure) {
+      c.res = undefined; // replaces the answer instead of merging its headers into the failure's
+      c.res = faulted(c, failure);
+    }
+  });
+  app.route('/', sheetsRoutes({ limits, newSpreadsheet, find }));
+  app.notFound((c) => googleError(unknownRequest(find, c.req.method, c.var.path)));
+  app.onError((error) => googleError(error));
+
+  // overrideGlobalObjects: false: starting an emulator inside a test must not replace the process's
+  // global Request and Response.
+  const server = createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -397,4 +323,32 @@ export async function startSheetsEmulator(options: SheetsEmulatorOptions = {}): 
       });
     },
   };
+}
+
+/** The server's Hono environment: the routes' plus the raw request, as the first middleware read it. */
+type ServerEnv = SheetsEnv & {
+  Variables: {
+    /** Decoded path (the raw one when it does not decode), as logged and as faults match it. */
+    path: string;
+    /** The body as text, at most MAX_BODY_BYTES of it. */
+    raw: string;
+  };
+};
+
+/** Google's error body for an `ApiError`; any other error is a bug of the emulator, answered 500 INTERNAL with its message. */
+function googleError(error: Error): Response {
+  if (error instanceof ApiError) return googleJson(error.code, { error: { code: error.code, message: error.message, status: error.status } });
+  return googleJson(500, { error: { code: 500, message: `emulator: ${error.message}`, status: 'INTERNAL' } });
+}
+
+/** Reads a body as UTF-8 text, keeping at most `max` bytes of it; `size` is its whole length. */
+async function readBody(body: ReadableStream<Uint8Array> | null, max: number): Promise<{ text: string; size: number }> {
+  if (!body) return { text: '', size: 0 };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size <= max) chunks.push(chunk);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), size };
 }
