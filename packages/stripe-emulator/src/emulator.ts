@@ -3,47 +3,42 @@
  * counters, injectable faults, latency, a rate limit, and objects that change while it runs: what
  * tests, benchmarks and the demo need to exercise a Stripe source without reaching Stripe.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Dataset, CREATED_FROM, type DatasetOptions } from './dataset.ts';
-import { listItems, listObjects, type ListQuirks } from './list.ts';
+import { getRequestListener } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { Hono, type Context } from 'hono';
+import { Dataset, type DatasetOptions } from './dataset.ts';
+import type { ListQuirks } from './list.ts';
 import type { EmulatorCounters, EmulatorFault, EmulatorRequest, StripeEmulator, StripeEmulatorOptions } from './emulator-types.ts';
-import { Mutations, parseForm } from './mutations.ts';
+import { Mutations } from './mutations.ts';
+import { Pauses } from './pauses.ts';
 import { ServerRateLimit } from './rate-limit.ts';
 import { Random } from './random.ts';
-import { readFileSync } from 'node:fs';
-import {
-  featureNotEnabled,
-  injectedFault,
-  invalidApiKey,
-  invalidBody,
-  noSuchObject,
-  permissionDenied,
-  unrecognizedUrl,
-  type StripeErrorResponse,
-} from './errors.ts';
+import { injectedFault, invalidApiKey, invalidBody, unrecognizedUrl, type StripeErrorResponse } from './errors.ts';
+import { stripeRoutes, type Answer, type StripeEnv } from './routes.ts';
 import type { StripeObject } from './resources.ts';
 
 const MAX_LOGGED_REQUESTS = 100_000;
 
-/** The account behind the key: `GET /v1/account`. Created before every generated object. */
-const ACCOUNT = (() => {
-  const examples = JSON.parse(readFileSync(new URL('../fixtures/stripe-objects.json', import.meta.url), 'utf8')) as Record<string, StripeObject>;
-  return { ...examples.account!, id: 'acct_emulator', created: CREATED_FROM - 30 * 86_400, email: 'owner@example.com', livemode: false };
-})();
-
-interface Answer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-  /** Extra delay, ms. */
+/** What an injected fault adds to an answer: a delay before it, and a stall half way through its body (ms). */
+interface FaultExtras {
   delayMs?: number;
-  /** Stall between the two halves of the body, ms. */
   stallBodyMs?: number;
 }
 
-/** Starts an emulator and resolves once it listens. */
+/**
+ * Starts an emulator and resolves once it listens.
+ *
+ * Every request goes through the same steps, in this order: `GET /_emulator/counters` is answered at
+ * once; then an injected fault that matches (an error status, or a delay or stall added to the real
+ * answer); then, for `GET /v1/…`, the rate limit (429) and the failure rate (500); then the API key
+ * (401); then the route (`routes.ts`). Every answer but the counters' is counted, logged, and sent
+ * after the latency.
+ *
+ * @throws Error when `unavailable` names an unknown resource, or the port is taken.
+ */
 export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
   const datasetOptions: DatasetOptions = {
     objects: options.objects ?? 10_000,
@@ -65,15 +60,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
   let requests: EmulatorRequest[] = [];
   let counters: EmulatorCounters = { requests: 0, byStatus: {}, rateLimited: 0, failed: 0, maxInFlight: 0 };
   const faults: EmulatorFault[] = [];
-  const waiting = new Set<NodeJS.Timeout>();
-  const byPath = new Map(dataset.names.map((name) => [dataset.definition(name).path, name]));
+  const pauses = new Pauses();
+  let inFlight = 0;
 
   for (const name of unavailable.keys()) if (!dataset.has(name)) throw new Error(`unknown resource ${name} in unavailable`);
-
-  function count(status: number): void {
-    counters.requests++;
-    counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
-  }
 
   function takeFault(method: string, path: string, query: Record<string, string>): EmulatorFault | undefined {
     const index = faults.findIndex((f) => (f.path === undefined || path === f.path || path.startsWith(`${f.path}/`)) && (!f.when || f.when({ method, path, query })));
@@ -83,118 +73,86 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     return fault;
   }
 
-  /** The answer to a request, decided when it arrives. */
-  function answer(method: string, path: string, query: Record<string, string>, authorization: string | undefined, body: string): Answer {
-    const fault = takeFault(method, path, query);
+  /** Counts and logs an answer, waits the latency (plus a fault's delay), then sends it. */
+  async function send(c: Context<StripeEnv>, answer: Answer, extras: FaultExtras = {}): Promise<Response> {
+    const { method, path, query } = c.var.request;
+    counters.requests++;
+    counters.byStatus[answer.status] = (counters.byStatus[answer.status] ?? 0) + 1;
+    const version = c.req.header('stripe-version');
+    requests.push({ method, path, query, status: answer.status, time: Date.now(), ...(version !== undefined ? { stripeVersion: version } : {}) });
+    if (requests.length > MAX_LOGGED_REQUESTS) requests = requests.slice(-MAX_LOGGED_REQUESTS / 2);
+    const wait = latencyMs + (extras.delayMs ?? 0);
+    if (wait > 0 && !(await pauses.wait(wait))) return RESPONSE_ALREADY_SENT;
+    return respond(c.env.outgoing, answer, extras.stallBodyMs);
+  }
+
+  /** Writes an answer with Stripe's headers; with `stallBodyMs`, the second half of the body that much later. */
+  function respond(outgoing: ServerResponse, answer: Answer, stallBodyMs?: number): Response {
+    if (outgoing.destroyed) return RESPONSE_ALREADY_SENT;
+    const body = JSON.stringify(answer.body);
+    const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'request-id': `req_${randomBytes(7).toString('hex')}`, ...answer.headers };
+    if (!stallBodyMs) return new Response(body, { status: answer.status, headers });
+    // A stall needs the raw response: headers and the first half now, the rest later.
+    const bytes = Buffer.from(body);
+    const half = Math.floor(bytes.length / 2);
+    outgoing.writeHead(answer.status, headers);
+    outgoing.write(bytes.subarray(0, half));
+    void pauses.wait(stallBodyMs).then((elapsed) => {
+      if (elapsed && !outgoing.destroyed) outgoing.end(bytes.subarray(half));
+    });
+    return RESPONSE_ALREADY_SENT;
+  }
+
+  const app = new Hono<StripeEnv>();
+  app.use(async (c, next) => {
+    inFlight++;
+    counters.maxInFlight = Math.max(counters.maxInFlight, inFlight);
+    c.env.outgoing.once('close', () => inFlight--);
+    await next();
+  });
+  app.all('/_emulator/counters', (c) => respond(c.env.outgoing, { status: 200, body: counters }));
+  app.use(async (c, next) => {
+    const url = new URL(c.req.url);
+    const request = { method: c.req.method, path: url.pathname, query: Object.fromEntries(url.searchParams) };
+    c.set('request', request);
+    const fault = takeFault(request.method, request.path, request.query);
     if (fault?.status) {
       counters.failed++;
-      return { ...injectedFault(fault.status, fault.retryAfterSeconds), ...(fault.delayMs ? { delayMs: fault.delayMs } : {}) };
+      return send(c, injectedFault(fault.status, fault.retryAfterSeconds), fault.delayMs ? { delayMs: fault.delayMs } : {});
     }
-    const extra = { ...(fault?.delayMs ? { delayMs: fault.delayMs } : {}), ...(fault?.stallBodyMs ? { stallBodyMs: fault.stallBodyMs } : {}) };
-    if (method === 'GET' && path.startsWith('/v1/')) {
+    const extras = { ...(fault?.delayMs ? { delayMs: fault.delayMs } : {}), ...(fault?.stallBodyMs ? { stallBodyMs: fault.stallBodyMs } : {}) };
+    if (request.method === 'GET' && request.path.startsWith('/v1/')) {
       if (limiter && !limiter.allow()) {
         counters.rateLimited++;
-        return { ...injectedFault(429, 1), ...extra };
+        return send(c, injectedFault(429, 1), extras);
       }
       if (failureRate > 0 && failures.chance(failureRate)) {
         counters.failed++;
-        return { ...injectedFault(500, undefined), ...extra };
+        return send(c, injectedFault(500, undefined), extras);
       }
     }
-    const key = keyOf(authorization);
-    if (key !== apiKey) return invalidApiKey(key);
-    return { ...route(method, path, query, key, body), ...extra };
-  }
-
-  function route(method: string, path: string, query: Record<string, string>, key: string, body: string): Answer {
-    if (path === '/v1/account' && method === 'GET') return { status: 200, body: ACCOUNT };
-    if (path === '/v1/subscription_items' && method === 'GET' && query.subscription !== undefined) {
-      const { subscription, ...rest } = query;
-      const items = dataset.nestedItems('subscriptions', subscription);
-      if (!items) return noSuchObject(400, 'subscription', subscription, 'subscription');
-      return ok(listItems(items, '/v1/subscription_items', rest));
-    }
-    // `/v1/<resource path>[/<id>[/<nested list>]]`, the resource path itself may have slashes.
-    const segments = path.split('/');
-    for (let tail = 0; tail <= 2; tail++) {
-      const resource = byPath.get(segments.slice(0, segments.length - tail).join('/'));
-      if (!resource) continue;
-      const [id, nested] = segments.slice(segments.length - tail);
-      const off = unavailable.get(resource);
-      if (off === 'not_enabled') return featureNotEnabled(dataset.definition(resource).path);
-      if (off === 'forbidden') return permissionDenied(key, path);
-      const object = dataset.definition(resource).object;
-      if (tail === 0) {
-        if (method === 'GET') return ok(listObjects(dataset, resource, query, quirks));
-        if (method === 'POST') return { status: 200, body: mutations.create(resource, parseForm(body)) };
-      }
-      if (tail === 1 && id) {
-        const found = method === 'GET' ? dataset.objectById(resource, id) : method === 'POST' ? mutations.update(resource, id, parseForm(body)) : method === 'DELETE' ? mutations.remove(resource, id) : undefined;
-        if (method === 'GET' || method === 'POST' || method === 'DELETE') return found ? { status: 200, body: found } : noSuchObject(404, object, id, 'id');
-      }
-      if (tail === 2 && id && nested && method === 'GET' && dataset.definition(resource).nested?.property === nested) {
-        const items = dataset.nestedItems(resource, id);
-        if (!items) return noSuchObject(404, object, id, 'id');
-        return ok(listItems(items, dataset.definition(resource).nested!.url(id), query));
-      }
-      break;
-    }
-    return unrecognizedUrl(method, path);
-  }
-
-  /** Keeps a timer so that `close()` can drop it. */
-  function later(ms: number, run: () => void): void {
-    const timer = setTimeout(() => {
-      waiting.delete(timer);
-      run();
-    }, ms);
-    waiting.add(timer);
-  }
-
-  function send(res: ServerResponse, result: Answer): void {
-    if (res.destroyed) return;
-    const body = JSON.stringify(result.body);
-    res.writeHead(result.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'request-id': `req_${randomBytes(7).toString('hex')}`, ...result.headers });
-    if (!result.stallBodyMs) return void res.end(body);
-    const half = Buffer.from(body).subarray(0, Math.floor(Buffer.byteLength(body) / 2));
-    res.write(half);
-    later(result.stallBodyMs, () => {
-      if (!res.destroyed) res.end(Buffer.from(body).subarray(half.length));
-    });
-  }
-
-  function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const method = req.method ?? 'GET';
-    if (url.pathname === '/_emulator/counters') {
-      send(res, { status: 200, body: counters });
-      return;
-    }
-    const query = Object.fromEntries(url.searchParams);
-    let result: Answer;
-    try {
-      result = answer(method, url.pathname, query, req.headers.authorization, body);
-    } catch (error) {
-      result = { ...invalidBody(error instanceof Error ? error.message : String(error)) };
-    }
-    count(result.status);
-    const version = req.headers['stripe-version'];
-    requests.push({ method, path: url.pathname, query, status: result.status, time: Date.now(), ...(typeof version === 'string' ? { stripeVersion: version } : {}) });
-    if (requests.length > MAX_LOGGED_REQUESTS) requests = requests.slice(-MAX_LOGGED_REQUESTS / 2);
-    const wait = latencyMs + (result.delayMs ?? 0);
-    if (wait <= 0) return send(res, result);
-    later(wait, () => send(res, result));
-  }
-
-  let inFlight = 0;
-  const server = createServer((req, res) => {
-    inFlight++;
-    counters.maxInFlight = Math.max(counters.maxInFlight, inFlight);
-    res.once('close', () => inFlight--);
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+    const key = keyOf(c.req.header('authorization'));
+    if (key !== apiKey) return send(c, invalidApiKey(key));
+    c.set('key', key);
+    c.set('send', (answer) => send(c, answer, extras));
+    await next();
   });
+  app.route(
+    '/',
+    stripeRoutes({
+      dataset,
+      mutations,
+      quirks: () => quirks,
+      unavailable: (resource) => unavailable.get(resource),
+    }),
+  );
+  app.notFound((c) => c.var.send(unrecognizedUrl(c.var.request.method, c.var.request.path)));
+  // A form body that cannot be read, or fields an object does not take.
+  app.onError((error, c) => send(c, invalidBody(error.message)));
+
+  // overrideGlobalObjects: false: starting an emulator inside a test must not replace the process's
+  // global Request and Response.
+  const server = createServer(getRequestListener(app.fetch, { overrideGlobalObjects: false }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -259,18 +217,13 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
       else unavailable.delete(resource);
     },
     close() {
-      for (const timer of waiting) clearTimeout(timer);
-      waiting.clear();
       return new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
+        pauses.cancelAll();
       });
     },
   };
-}
-
-function ok(page: ReturnType<typeof listObjects>): Answer {
-  return 'object' in page ? { status: 200, body: page } : page;
 }
 
 /** The API key of a request: `Authorization: Bearer KEY`, or basic auth with the key as user name. */
