@@ -1,5 +1,9 @@
+/**
+ * `sync emulator`: local API servers for tests, benchmarks and demos. The emulators are dev tools, so
+ * each is imported only when its command runs: `sync run`, `sync --help` and the other commands
+ * never load them (checked by emulators-load-lazily.test.ts).
+ */
 import { defineCommand } from 'citty';
-import { startStripeEmulator } from '@sync/stripe-emulator';
 import { UserError } from '../user-error.ts';
 
 function integer(flag: string, value: string | undefined, fallback: number): number {
@@ -44,6 +48,7 @@ export const emulatorCommand = defineCommand({
           ignoreCreatedFilter: args['ignore-created-filter'] === true,
           ignoreStartingAfter: args['ignore-starting-after'] === true,
         };
+        const { startStripeEmulator } = await import('@sync/stripe-emulator');
         const emulator = await startStripeEmulator({
           port: integer('--port', args.port, 12111),
           objects: integer('--objects', args.objects, 10_000),
