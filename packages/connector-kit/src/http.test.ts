@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearerAuth, oauth2RefreshAuth } from './auth.ts';
 import { createHttpClient } from './http.ts';
-import { parseRetryAfter } from './retry.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 const servers: Array<{ close(): void }> = [];
@@ -24,29 +23,51 @@ const json = (res: ServerResponse, status: number, value: unknown, headers: Reco
 };
 
 describe('retry', () => {
-  it('parses Retry-After as seconds or an HTTP date', () => {
-    expect(parseRetryAfter('3')).toBe(3000);
-    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
-    expect(parseRetryAfter('soon')).toBeUndefined();
-  });
-
   it('retries 429 and 5xx, waiting what Retry-After asks', async () => {
     const statuses = [429, 503, 200];
     const url = await serve((_req, res) => {
       const status = statuses.shift()!;
-      json(res, status, status === 200 ? { ok: true } : { error: 'busy' }, status === 429 ? { 'retry-after': '7' } : {});
+      json(res, status, status === 200 ? { ok: true } : { error: 'busy' }, status === 429 ? { 'retry-after': '1' } : {});
     });
     const waits: number[] = [];
-    const http = createHttpClient({ baseUrl: url, retry: { baseDelayMs: 10, sleep: async (ms) => void waits.push(ms) } });
+    const http = createHttpClient({ baseUrl: url, retry: { baseDelayMs: 10, onRetry: ({ delayMs }) => waits.push(delayMs) } });
     expect(await http.getJson('/things')).toEqual({ ok: true });
-    expect(waits[0]).toBe(7000);
+    expect(waits[0]).toBe(1000);
     expect(waits).toHaveLength(2);
   });
 
   it('gives up with a transient_error when retries run out', async () => {
-    const url = await serve((_req, res) => json(res, 500, {}));
-    const http = createHttpClient({ baseUrl: url, retry: { maxAttempts: 2, sleep: async () => {} } });
-    await expect(http.getJson('/x')).rejects.toMatchObject({ failureType: 'transient_error' });
+    let seen = 0;
+    const url = await serve((_req, res) => json(res, 500, { seen: ++seen }));
+    const http = createHttpClient({ baseUrl: url, retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    await expect(http.getJson('/x')).rejects.toMatchObject({ failureType: 'transient_error', message: 'GET /x: HTTP 500 (gave up after 2 attempts; try again later)' });
+    expect(seen).toBe(2);
+  });
+
+  it('retries a server it cannot reach, then says which', async () => {
+    // A port nothing listens on any more.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const http = createHttpClient({ baseUrl: `http://127.0.0.1:${port}`, retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    await expect(http.getJson('/x')).rejects.toMatchObject({ failureType: 'transient_error', message: expect.stringMatching(/^cannot reach http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*gave up after 2 attempts/) });
+  });
+
+  it('does not retry other statuses', async () => {
+    let seen = 0;
+    const url = await serve((_req, res) => json(res, 400, { seen: ++seen }));
+    await expect(createHttpClient({ baseUrl: url, retry: { baseDelayMs: 1 } }).getJson('/x')).rejects.toMatchObject({ failureType: 'system_error' });
+    expect(seen).toBe(1);
+  });
+
+  it('sends every attempt through its pacer', async () => {
+    const statuses = [503, 200];
+    const url = await serve((_req, res) => json(res, statuses.shift()!, {}));
+    let paced = 0;
+    const pacer = { run: <T>(request: () => Promise<T>) => (paced++, request()), stop: async () => {} };
+    await createHttpClient({ baseUrl: url, pacer, retry: { baseDelayMs: 1 } }).getJson('/x');
+    expect(paced).toBe(2);
   });
 });
 
@@ -70,7 +91,7 @@ describe('auth', () => {
     const api = await serve((req, res) => json(res, req.headers.authorization === 'Bearer at-2' ? 200 : 401, { ok: true }));
     const rotated: string[] = [];
     const auth = oauth2RefreshAuth({ tokenUrl, clientId: 'cid', clientSecret: 'secret', refreshToken: 'rt-0', onRefreshToken: (t) => rotated.push(t) });
-    expect(await createHttpClient({ baseUrl: api, auth, retry: { sleep: async () => {} } }).getJson('/')).toEqual({ ok: true });
+    expect(await createHttpClient({ baseUrl: api, auth, retry: { baseDelayMs: 1 } }).getJson('/')).toEqual({ ok: true });
     expect(grants).toEqual(['refresh_token:rt-0:cid', 'refresh_token:rt-1:cid']);
     expect(rotated).toEqual(['rt-1', 'rt-2']);
   });

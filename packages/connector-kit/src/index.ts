@@ -14,4 +14,6 @@ export { defineSource, type SourceDefinition, type StreamDefinition, type PageRe
 export { cursorPagination, pageNumberPagination, offsetPagination, type Pagination, type PagePosition } from './pagination.ts';
 export { bearerAuth, oauth2RefreshAuth, type Auth, type OAuth2RefreshOptions } from './auth.ts';
 export { createHttpClient, type HttpClient, type HttpClientOptions, type Query } from './http.ts';
-export { withRetry, parseRetryAfter, RetryableError, type RetryOptions } from './retry.ts';
+// Every connector: retries and pacing.
+export { withRetry, parseRetryAfter, type RetryOptions, type RetryPolicy, type RetryDecision, type FailedAttempt } from './retry.ts';
+export { createPacer, type Pacer, type PacingOptions } from './pacing.ts';

@@ -1,7 +1,7 @@
 /**
- * The Sheets API calls the destination makes, each paced (requests per minute), bounded by a timeout,
- * and retried according to whether it is safe to repeat. Built on `@googleapis/sheets` with `rootUrl`
- * from the config.
+ * The Sheets API calls the destination makes, each paced (requests per minute, the connector kit's
+ * pacer), bounded by a timeout, and retried (the kit's retry loop, under retry.ts's policy) according
+ * to whether it is safe to repeat. Built on `@googleapis/sheets` with `rootUrl` from the config.
  *
  * Safe to repeat (idempotent): reads, and `values.batchUpdate` of fixed cells; they are retried on
  * 429, 5xx, timeouts and network errors. Not safe (`values.append`, `batchUpdate` requests that add
@@ -11,8 +11,8 @@
  */
 import { sheets, type sheets_v4 } from '@googleapis/sheets';
 import type { OAuth2Client } from 'google-auth-library';
-import { ConfigError, ConnectorError, errorMessage } from '@sync/connector-kit';
-import { isAmbiguous, isNotApplied, isRetryable, Pacer, statusOf, withRetry, type RetryOptions } from './retry.ts';
+import { ConfigError, ConnectorError, createPacer, errorMessage, withRetry, type Pacer } from '@sync/connector-kit';
+import { isAmbiguous, isNotApplied, isRetryable, sheetsRetry, statusOf, type SheetsRetrySettings } from './retry.ts';
 import { AmbiguousWriteError } from './write-once.ts';
 
 export type CellValue = string | number | boolean;
@@ -27,8 +27,9 @@ export interface SheetInfo {
 export interface SheetsApiOptions {
   rootUrl: string;
   auth: OAuth2Client;
+  /** Requests started per minute: Sheets' quota is counted per minute, so a minute's worth may start at once after an idle minute. */
   requestsPerMinute: number;
-  retry: RetryOptions;
+  retry: SheetsRetrySettings;
   /** Time a request may take before the client gives up on it, in ms (a timed-out write is ambiguous). */
   timeoutMs: number;
 }
@@ -48,26 +49,26 @@ export class SheetsApi {
   readonly #api: sheets_v4.Sheets;
   readonly #pacer: Pacer;
   /** The retry policy, also used by `writeOnce` for resends after a read-back. */
-  readonly retry: RetryOptions;
+  readonly retry: SheetsRetrySettings;
   /** Requests sent, including retries. */
   requests = 0;
 
   constructor(options: SheetsApiOptions) {
     this.#api = sheets({ version: 'v4', auth: options.auth, rootUrl: options.rootUrl, retry: false, timeout: options.timeoutMs });
-    this.#pacer = new Pacer(options.requestsPerMinute);
+    // https://developers.google.com/sheets/api/limits: a quota per minute; the pacer's bucket holds a minute's worth.
+    this.#pacer = createPacer({ requestsPerSecond: options.requestsPerMinute / 60, burst: options.requestsPerMinute });
     this.retry = options.retry;
   }
 
   async #call<T>(what: string, idempotent: boolean, call: () => Promise<{ data: T }>): Promise<T> {
     try {
       return await withRetry(
-        async () => {
-          await this.#pacer.wait();
-          this.requests++;
-          return (await call()).data;
-        },
-        this.retry,
-        idempotent ? isRetryable : isNotApplied,
+        () =>
+          this.#pacer.run(async () => {
+            this.requests++;
+            return (await call()).data;
+          }),
+        sheetsRetry(this.retry, idempotent ? isRetryable : isNotApplied),
       );
     } catch (error) {
       if (!idempotent && isAmbiguous(error)) throw new AmbiguousWriteError(what, error);

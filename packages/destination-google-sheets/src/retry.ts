@@ -1,6 +1,6 @@
 /**
- * Retrying Sheets API calls: 429 (quota), 5xx and network failures are retried with truncated
- * exponential backoff and jitter, as Google advises
+ * Google Sheets' retry policy, for the connector kit's retry loop (`withRetry`): 429 (quota), 5xx
+ * and network failures are retried with exponential backoff and jitter, as Google advises
  * (https://developers.google.com/sheets/api/limits#exponential-backoff), waiting at least what a
  * `Retry-After` header asks.
  *
@@ -9,13 +9,17 @@
  * after an *ambiguous* one (5xx, a timeout, a connection lost mid-request) it may have been carried
  * out, so it is resent only once a read-back shows it was not (see write-once.ts).
  */
+import { parseRetryAfter, type RetryOptions } from '@sync/connector-kit';
 
-export interface RetryOptions {
+/** How hard the destination retries, from its config (`max_retries`, `retry_base_ms`). */
+export interface SheetsRetrySettings {
+  /** Retries after the first attempt. */
   maxRetries: number;
-  /** First delay in ms; doubled each retry, capped at `maxDelayMs`. */
+  /** Backoff before the first retry, in ms; doubled each retry (times 1 to 2 for jitter), capped at `maxDelayMs`. */
   baseMs: number;
+  /** Longest backoff, in ms. Default 64 000 (Google's advice). */
   maxDelayMs?: number;
-  /** Called before each wait, e.g. to log. */
+  /** Called before each wait, e.g. to log: the retry's number (from 1), the wait in ms, the failure. */
   onRetry?: (attempt: number, delayMs: number, error: unknown) => void;
 }
 
@@ -84,56 +88,27 @@ export function retryAfterMs(error: unknown, now = Date.now()): number | undefin
   const get = (headers as { get?: unknown })?.get;
   if (typeof get === 'function') value = (get as (name: string) => unknown).call(headers, 'retry-after');
   else if (headers && typeof headers === 'object') value = (headers as Record<string, unknown>)['retry-after'];
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return typeof value === 'string' ? parseRetryAfter(value, now) : undefined;
 }
 
 /**
- * The wait before retry number `attempt` (0-based): `baseMs · 2^attempt`, capped at `maxDelayMs`,
- * with jitter (50-100 %); at least what the response's `Retry-After` asks (up to
- * `MAX_RETRY_AFTER_MS`).
+ * The kit's retry options for a Sheets request, retrying the failures `retryable` accepts
+ * (`isRetryable` for a request safe to repeat, `isNotApplied` for one that is not), waiting at least
+ * what their `Retry-After` asks (up to `MAX_RETRY_AFTER_MS`). When retries run out, the last failure
+ * is thrown.
  */
-export function backoffMs(attempt: number, options: RetryOptions, error?: unknown): number {
-  const backoff = Math.min(options.maxDelayMs ?? 64_000, options.baseMs * 2 ** attempt) * (0.5 + Math.random() / 2);
-  return Math.max(backoff, Math.min(retryAfterMs(error) ?? 0, MAX_RETRY_AFTER_MS));
-}
-
-/**
- * Runs `call`, retrying failures `retryable` accepts (default `isRetryable`); rethrows the last
- * error when retries run out or a failure is not retryable.
- */
-export async function withRetry<T>(call: () => Promise<T>, options: RetryOptions, retryable: (error: unknown) => boolean = isRetryable): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (attempt >= options.maxRetries || !retryable(error)) throw error;
-      await pause(attempt, error, options);
-    }
-  }
-}
-
-/** Waits before retry `attempt + 1`, telling `onRetry` first. */
-export async function pause(attempt: number, error: unknown, options: RetryOptions): Promise<void> {
-  const delay = backoffMs(attempt, options, error);
-  options.onRetry?.(attempt + 1, delay, error);
-  await new Promise((resolve) => setTimeout(resolve, delay));
-}
-
-/** Spaces calls so that at most `perMinute` start in any minute (a token bucket of one minute). */
-export class Pacer {
-  readonly #intervalMs: number;
-  #next = 0;
-  constructor(perMinute: number) {
-    this.#intervalMs = 60_000 / perMinute;
-  }
-  async wait(): Promise<void> {
-    const now = Date.now();
-    // Allow a burst of one minute's worth after idling, then steady pacing.
-    const start = Math.max(this.#next, now - 60_000 + this.#intervalMs);
-    this.#next = start + this.#intervalMs;
-    if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
-  }
+export function sheetsRetry(settings: SheetsRetrySettings, retryable: (error: unknown) => boolean): RetryOptions {
+  const { onRetry } = settings;
+  return {
+    policy: ({ error }) => {
+      if (!retryable(error)) return { retry: false };
+      const wait = retryAfterMs(error);
+      return wait === undefined ? { retry: true } : { retry: true, retryAfterMs: wait };
+    },
+    maxAttempts: settings.maxRetries + 1,
+    baseDelayMs: settings.baseMs,
+    maxDelayMs: settings.maxDelayMs ?? 64_000,
+    maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+    ...(onRetry ? { onRetry: ({ attempt, delayMs, error }) => onRetry(attempt, delayMs, error) } : {}),
+  };
 }

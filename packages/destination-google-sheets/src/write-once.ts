@@ -5,8 +5,8 @@
  * request fails ambiguously (5xx, timeout, connection lost: see `isAmbiguous`), the caller reads the
  * tab back to learn whether it was applied, and only resends it when it was not.
  */
-import { ConnectorError, errorMessage } from '@sync/connector-kit';
-import { pause, statusOf, type RetryOptions } from './retry.ts';
+import { ConnectorError, errorMessage, withRetry } from '@sync/connector-kit';
+import { sheetsRetry, statusOf, type SheetsRetrySettings } from './retry.ts';
 
 /**
  * A non-idempotent request failed in a way that leaves open whether it was carried out.
@@ -32,24 +32,33 @@ export type Reconciled<T> = { applied: true; result: T } | { applied: false };
  * Sends a non-idempotent write and makes sure it takes effect once.
  *
  * `send` throws `AmbiguousWriteError` after an ambiguous failure (`SheetsApi` does, for the requests
- * it knows are not idempotent). Then, after a backoff, `reconcile` reads the sheet back: when it finds
- * the write applied, its result is returned; otherwise `send` runs again (so `send` should compute
- * what is still missing from what the caller knows, which `reconcile` may update). At most
- * `retry.maxRetries` resends.
+ * it knows are not idempotent). Then, after a backoff (the kit's retry loop, honouring the failed
+ * answer's `Retry-After`), `reconcile` reads the sheet back: when it finds the write applied, its
+ * result is returned; otherwise `send` runs again (so `send` should compute what is still missing
+ * from what the caller knows, which `reconcile` may update). At most `retry.maxRetries` resends.
  *
  * @throws the last AmbiguousWriteError when resends run out; whatever `send` or `reconcile` throw
  *   otherwise (e.g. ConnectorError when the tab holds neither the before nor the after of the write).
  */
-export async function writeOnce<T>(send: () => Promise<T>, reconcile: () => Promise<Reconciled<T>>, retry: RetryOptions): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await send();
-    } catch (error) {
-      if (!(error instanceof AmbiguousWriteError) || attempt >= retry.maxRetries) throw error;
-      // The server was failing: give it the usual backoff before reading from it.
-      await pause(attempt, new Error(`${error.what} Reading the sheet back before sending it again.`, { cause: error }), retry);
-      const found = await reconcile();
-      if (found.applied) return found.result;
-    }
-  }
+export async function writeOnce<T>(send: () => Promise<T>, reconcile: () => Promise<Reconciled<T>>, retry: SheetsRetrySettings): Promise<T> {
+  const { onRetry } = retry;
+  return withRetry(
+    async (attempt) => {
+      // The server was failing: the loop gave it the usual backoff before this read.
+      if (attempt > 1) {
+        const found = await reconcile();
+        if (found.applied) return found.result;
+      }
+      return send();
+    },
+    sheetsRetry(
+      {
+        ...retry,
+        ...(onRetry
+          ? { onRetry: (n, delayMs, error) => onRetry(n, delayMs, new Error(`${(error as AmbiguousWriteError).what} Reading the sheet back before sending it again.`, { cause: error })) }
+          : {}),
+      },
+      (error) => error instanceof AmbiguousWriteError,
+    ),
+  );
 }

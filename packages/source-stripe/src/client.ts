@@ -1,19 +1,19 @@
 /**
  * The HTTP client of the source: `GET` requests to Stripe's API through the official `stripe` SDK
  * (`rawRequest`, so one code path serves every stream the OpenAPI spec lists), with the key, the API
- * version of the bundled spec (`Stripe-Version`), the shared rate limit and concurrency cap, and
- * retries (retry.ts). The SDK's own retries are off: they ignore `Retry-After` and never retry a 429
- * (https://docs.stripe.com/rate-limits), so retry.ts owns them. Every request has a deadline,
+ * version of the bundled spec (`Stripe-Version`), the connector kit's pacer (the request rate and
+ * concurrency cap, shared by all streams) and its retry loop under Stripe's policy (retry.ts). The
+ * SDK's own retries are off: they ignore `Retry-After` and never retry a 429
+ * (https://docs.stripe.com/rate-limits), so the kit's loop owns them. Every request has a deadline,
  * `request_timeout_ms`, and its socket TCP keepalive (http-client.ts); a request past its deadline
  * is retried like a connection reset.
  */
 import Stripe from 'stripe';
-import { ConfigError } from '@sync/connector-kit';
+import { ConfigError, createPacer, withRetry } from '@sync/connector-kit';
 import { requestsPerSecond, type StripeSourceConfig } from './config.ts';
 import { specApiVersion } from './openapi.ts';
 import { DeadlineHttpClient } from './http-client.ts';
-import { Semaphore, TokenBucket } from './rate-limit.ts';
-import { DEFAULT_RETRY_POLICY, StripeHttpError, withRetries, type RetryPolicy } from './retry.ts';
+import { DEFAULT_STRIPE_RETRY, StripeHttpError, stripeRetry, type StripeRetryOptions } from './retry.ts';
 
 export type StripeObject = Record<string, unknown>;
 
@@ -27,7 +27,7 @@ export interface ListPage {
 export type Query = Readonly<Record<string, string | number | undefined>>;
 
 export interface StripeClient {
-  /** `GET path?query` (`path` may carry a query of its own), retried as `RetryPolicy` says. */
+  /** `GET path?query` (`path` may carry a query of its own), paced, and retried as Stripe's policy says (retry.ts). */
   get<T = unknown>(path: string, query?: Query, stream?: string): Promise<T>;
   /** One page of a list endpoint. */
   list(path: string, query: Query, stream?: string): Promise<ListPage>;
@@ -41,7 +41,8 @@ export interface StripeClient {
 }
 
 export interface ClientOptions {
-  retry?: RetryPolicy;
+  /** Attempts and backoff; default DEFAULT_STRIPE_RETRY. */
+  retry?: StripeRetryOptions;
   /** Overrides the config's request rate (tests). */
   requestsPerSecond?: number;
 }
@@ -54,10 +55,10 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
   if (base.pathname !== '/' || base.search) {
     throw new ConfigError(`base_url ${config.base_url} must be just scheme, host and port (such as https://api.stripe.com)`);
   }
-  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  const retry = options.retry ?? DEFAULT_STRIPE_RETRY;
   const rate = options.requestsPerSecond ?? requestsPerSecond(config);
-  const bucket = new TokenBucket(rate);
-  const inFlight = new Semaphore(config.max_concurrency);
+  // Evenly spaced at the rate (no burst: Stripe answers bursts with 429s), at most max_concurrency in flight.
+  const pacer = createPacer({ requestsPerSecond: rate, maxConcurrent: config.max_concurrency });
   const stripe = new Stripe(config.api_key, {
     host: base.hostname,
     ...(base.port ? { port: Number(base.port) } : {}),
@@ -73,10 +74,9 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
   /** Moving average of the time requests take once sent, ms. */
   let latencyMs: number | undefined;
 
-  async function once(url: URL): Promise<unknown> {
-    await inFlight.acquire();
-    try {
-      await bucket.take();
+  /** One attempt of a request, once the pacer lets it go. */
+  function send(url: URL): Promise<unknown> {
+    return pacer.run(async () => {
       requestCount++;
       const sent = performance.now();
       try {
@@ -87,9 +87,7 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
         const took = performance.now() - sent;
         latencyMs = latencyMs === undefined ? took : latencyMs * 0.8 + took * 0.2;
       }
-    } finally {
-      inFlight.release();
-    }
+    });
   }
 
   const client: StripeClient = {
@@ -97,7 +95,7 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
       const url = new URL(path, base.origin);
       for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
       const what = `GET ${url.pathname}`;
-      return withRetries(() => once(url), { what, baseUrl: base.origin, ...(stream ? { stream } : {}) }, policy) as Promise<T>;
+      return withRetry(() => send(url), stripeRetry({ what, baseUrl: base.origin, ...(stream ? { stream } : {}) }, retry)) as Promise<T>;
     },
     list(path, query, stream) {
       return client.get<ListPage>(path, query, stream);
@@ -115,7 +113,7 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
 
 /**
  * The SDK's error as retry.ts classifies errors: an HTTP answer becomes a StripeHttpError (status,
- * Stripe's error type, code and param, `Retry-After`); a connection failure keeps its socket error
+ * Stripe's error type, code and param, `Retry-After`, `Stripe-Should-Retry`); a connection failure keeps its socket error
  * code (ECONNREFUSED, ENOTFOUND, …), ETIMEDOUT for a request past its deadline (`timeoutMs`).
  */
 function fromSdkError(error: unknown, timeoutMs: number): unknown {
@@ -135,6 +133,6 @@ function fromSdkError(error: unknown, timeoutMs: number): unknown {
       message: error.message,
       ...(raw?.param ? { param: raw.param } : {}),
     },
-    error.headers?.['retry-after'] ?? null,
+    { retryAfter: error.headers?.['retry-after'] ?? null, shouldRetry: error.headers?.['stripe-should-retry'] ?? null },
   );
 }

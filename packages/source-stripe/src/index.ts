@@ -1,7 +1,7 @@
 export { createStripeSource, stripeSource, stripeCatalog, type StripeSourceOptions } from './source.ts';
 export { StripeSourceConfig, DEFAULT_BASE_URL, STRIPE_READ_LIMITS, requestsPerSecond } from './config.ts';
 export { StripeStreamState, MAX_BOUNDARY_IDS, parseStreamState } from './state.ts';
-export { DEFAULT_RETRY_POLICY, withRetries, backoffMs, type RetryPolicy } from './retry.ts';
+export { DEFAULT_STRIPE_RETRY, type StripeRetryOptions } from './retry.ts';
 export { createStripeClient, type StripeClient } from './client.ts';
 export { stripeStreams, incrementalMode, type StreamDefinition } from './streams.ts';
 export { specApiVersion } from './openapi.ts';

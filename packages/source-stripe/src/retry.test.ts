@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectorError } from '@sync/connector-kit';
 import { createStripeClient } from './client.ts';
-import { backoffMs, DEFAULT_RETRY_POLICY, StreamUnavailableError, StripeRequestError } from './retry.ts';
+import { StreamUnavailableError, StripeRequestError } from './retry.ts';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -20,6 +20,20 @@ async function flakyServer(resets: number): Promise<string> {
 }
 
 const policy = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 10, unreachableAttempts: 2 };
+
+let seen = 0;
+const urlOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+
+/** A server answering each request with the next status and headers of `answers` (an empty list at 200), counting them in `seen`. */
+async function answerInTurn(answers: Array<[number, Record<string, string>]>): Promise<void> {
+  seen = 0;
+  server = createServer((req, res) => {
+    const [status, headers] = answers[Math.min(seen++, answers.length - 1)]!;
+    const body = status === 200 ? { object: 'list', data: [], has_more: false, url: req.url } : { error: { type: 'api_error', message: `status ${status}` } };
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+}
 const config = (base_url: string) => ({ api_key: 'sk_test_x', base_url, page_size: 10, max_concurrency: 4, request_timeout_ms: 60_000, webhook_tolerance_seconds: 300, requests_per_second: 1000 });
 
 describe('retries', () => {
@@ -35,16 +49,19 @@ describe('retries', () => {
     expect(error).toMatchObject({ failureType: 'transient_error', stream: 'customers' });
   });
 
-  it('backs off exponentially with jitter, never below Retry-After nor above the cap', () => {
-    for (let attempt = 1; attempt <= 5; attempt++) {
-      const ms = backoffMs(DEFAULT_RETRY_POLICY, attempt);
-      const full = DEFAULT_RETRY_POLICY.baseDelayMs * 2 ** (attempt - 1);
-      expect(ms).toBeGreaterThanOrEqual(full / 2);
-      expect(ms).toBeLessThanOrEqual(full);
-    }
-    expect(backoffMs(DEFAULT_RETRY_POLICY, 1, 5_000)).toBe(5_000);
-    expect(backoffMs(DEFAULT_RETRY_POLICY, 30)).toBeLessThanOrEqual(DEFAULT_RETRY_POLICY.maxDelayMs);
-    expect(backoffMs(DEFAULT_RETRY_POLICY, 1, 3_600_000)).toBe(DEFAULT_RETRY_POLICY.maxDelayMs);
+  it('backs off exponentially with jitter, never below Retry-After nor above the cap', async () => {
+    const answers: Array<[number, Record<string, string>]> = [[500, {}], [500, {}], [429, { 'retry-after': '1' }], [429, { 'retry-after': '3600' }], [200, {}]];
+    await answerInTurn(answers);
+    const waits: number[] = [];
+    const client = createStripeClient(config(urlOf(server!)), { retry: { maxAttempts: 5, baseDelayMs: 8, maxDelayMs: 1_000, unreachableAttempts: 2, onRetry: ({ delayMs }) => waits.push(delayMs) } });
+    await expect(client.list('/v1/customers', { limit: 10 })).resolves.toMatchObject({ has_more: false });
+    expect(waits).toHaveLength(4);
+    expect(waits[0]).toBeGreaterThanOrEqual(8);
+    expect(waits[0]).toBeLessThanOrEqual(16);
+    expect(waits[1]).toBeGreaterThanOrEqual(16);
+    expect(waits[1]).toBeLessThanOrEqual(32);
+    // Retry-After is longer than the backoff: it wins, up to the cap.
+    expect(waits.slice(2)).toEqual([1_000, 1_000]);
   });
 
   it('tells a feature the account lacks (403, or a 400 naming no parameter) from a bad request', async () => {
@@ -71,6 +88,26 @@ describe('retries', () => {
   });
 });
 
+describe('Stripe-Should-Retry', () => {
+  it('retries an answer Stripe says to retry, whatever its status', async () => {
+    await answerInTurn([[409, { 'stripe-should-retry': 'true' }], [200, {}]]);
+    const client = createStripeClient(config(urlOf(server!)), { retry: policy });
+    await expect(client.list('/v1/customers', { limit: 10 })).resolves.toMatchObject({ has_more: false });
+    expect(seen).toBe(2);
+  });
+
+  it('does not retry a 5xx Stripe says not to retry: a transient_error at once', async () => {
+    await answerInTurn([[503, { 'stripe-should-retry': 'false' }], [200, {}]]);
+    const client = createStripeClient(config(urlOf(server!)), { retry: policy });
+    await expect(client.list('/v1/customers', { limit: 10 }, 'customers')).rejects.toMatchObject({
+      failureType: 'transient_error',
+      stream: 'customers',
+      message: expect.stringMatching(/Stripe-Should-Retry: false/),
+    });
+    expect(seen).toBe(1);
+  });
+});
+
 describe('Retry-After', () => {
   it('waits as long as a Retry-After given as an HTTP date asks', async () => {
     let seen = 0;
@@ -85,7 +122,7 @@ describe('Retry-After', () => {
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const waits: number[] = [];
     const client = createStripeClient(config(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), {
-      retry: { ...policy, maxDelayMs: 60_000, sleep: async (ms) => void waits.push(ms) },
+      retry: { ...policy, maxDelayMs: 60_000, onRetry: ({ delayMs }) => waits.push(delayMs) },
     });
     await expect(client.list('/v1/customers', { limit: 10 })).resolves.toMatchObject({ has_more: false });
     // An HTTP date has one-second precision: the wait is at least one second, at most two.

@@ -1,25 +1,27 @@
 /**
- * Retrying Stripe requests. Stripe asks clients to back off exponentially on 429 and to retry 5xx
- * and network failures (https://docs.stripe.com/rate-limits,
- * https://docs.stripe.com/error-low-level#server-errors); a `Retry-After` header sets the least wait.
+ * Stripe's retry policy, for the connector kit's retry loop (`withRetry`). Stripe asks clients to
+ * back off exponentially on 429 and to retry 5xx and network failures
+ * (https://docs.stripe.com/rate-limits, https://docs.stripe.com/error-low-level#server-errors); an
+ * answer's `Stripe-Should-Retry` header overrides that guess either way (Stripe's own libraries obey
+ * it: https://docs.stripe.com/error-low-level), and its `Retry-After` sets the least wait.
  */
-import { RetryableError, parseRetryAfter, withRetry } from '@sync/connector-kit';
-import { ConfigError, ConnectorError, errorMessage } from '@sync/connector-kit';
+import { ConfigError, ConnectorError, errorMessage, parseRetryAfter, type FailedAttempt, type RetryDecision, type RetryOptions } from '@sync/connector-kit';
 
-export interface RetryPolicy {
+/** How hard the source retries a request; every field but `onRetry` is required. */
+export interface StripeRetryOptions {
   /** Attempts in all, the first included. */
   maxAttempts: number;
-  /** First backoff, ms; doubles each attempt, with full jitter. */
+  /** Backoff before the first retry, ms (the kit's: doubled each retry, times 1 to 2 for jitter). */
   baseDelayMs: number;
   /** Longest backoff, ms; a longer `Retry-After` is capped to this too. */
   maxDelayMs: number;
   /** Attempts in all when the base URL cannot be reached at all (refused, unknown host): a typo should fail fast. */
   unreachableAttempts: number;
-  /** Waits `ms`; tests may replace it. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Told before each wait (tests record the waits). */
+  onRetry?: RetryOptions['onRetry'];
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+export const DEFAULT_STRIPE_RETRY: StripeRetryOptions = {
   maxAttempts: 8,
   baseDelayMs: 500,
   maxDelayMs: 30_000,
@@ -32,19 +34,24 @@ export class StripeHttpError extends Error {
   readonly type: string | undefined;
   readonly code: string | undefined;
   readonly param: string | undefined;
-  /** `Retry-After`, seconds, when the answer had one. */
-  readonly retryAfterSeconds: number | undefined;
+  /** `Retry-After`, ms, when the answer had one (seconds or an HTTP date, RFC 9110 §10.2.3). */
+  readonly retryAfterMs: number | undefined;
+  /** `Stripe-Should-Retry`: true or false when the answer said, undefined when it did not. */
+  readonly shouldRetry: boolean | undefined;
 
-  constructor(status: number, body: { type?: string; code?: string; message?: string; param?: string } | undefined, retryAfter: string | null) {
+  constructor(
+    status: number,
+    body: { type?: string; code?: string; message?: string; param?: string } | undefined,
+    headers: { retryAfter?: string | null; shouldRetry?: string | null } = {},
+  ) {
     super(body?.message ?? `HTTP ${status}`);
     this.name = 'StripeHttpError';
     this.status = status;
     this.type = body?.type;
     this.code = body?.code;
     this.param = body?.param;
-    // Seconds or an HTTP date (RFC 9110 §10.2.3).
-    const ms = parseRetryAfter(retryAfter);
-    this.retryAfterSeconds = ms === undefined ? undefined : ms / 1000;
+    this.retryAfterMs = parseRetryAfter(headers.retryAfter);
+    this.shouldRetry = headers.shouldRetry === 'true' ? true : headers.shouldRetry === 'false' ? false : undefined;
   }
 }
 
@@ -83,6 +90,7 @@ type Failure =
   | { kind: 'unavailable' }
   | { kind: 'unreachable'; code: string }
   | { kind: 'retryable'; retryAfterMs?: number }
+  | { kind: 'not-to-retry' }
   | { kind: 'fatal' };
 
 function networkCode(error: unknown): string | undefined {
@@ -94,7 +102,9 @@ function classify(error: unknown): Failure {
   if (error instanceof StripeHttpError) {
     const { status } = error;
     if (status === 401) return { kind: 'auth' };
-    if (status === 429 || status >= 500) return { kind: 'retryable', ...(error.retryAfterSeconds !== undefined ? { retryAfterMs: error.retryAfterSeconds * 1000 } : {}) };
+    const retryable: Failure = { kind: 'retryable', ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) };
+    if (error.shouldRetry === true) return retryable;
+    if (status === 429 || status >= 500) return error.shouldRetry === false ? { kind: 'not-to-retry' } : retryable;
     if (status === 403 || status === 404) return { kind: 'unavailable' };
     // "Your account is not set up to use Issuing": a 400 that names no parameter.
     if (status === 400 && error.param === undefined && error.code !== 'resource_missing') return { kind: 'unavailable' };
@@ -106,14 +116,6 @@ function classify(error: unknown): Failure {
   return { kind: 'retryable' };
 }
 
-/** Full-jitter exponential backoff (attempt 1 = first retry), never shorter than `Retry-After`. */
-export function backoffMs(policy: RetryPolicy, attempt: number, retryAfterMs?: number): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  const jittered = exponential / 2 + Math.random() * (exponential / 2);
-  return Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
-}
-
-
 export interface RequestContext {
   /** Names the request in messages, e.g. "GET /v1/customers". */
   what: string;
@@ -122,42 +124,46 @@ export interface RequestContext {
 }
 
 /**
- * Runs `request` until it succeeds, retrying rate limits, 5xx and network failures.
- * @throws ConfigError on 401 or when `baseUrl` cannot be reached; StreamUnavailableError on 403,
- *   404 and a 400 that names no parameter; ConnectorError `transient_error` once the retries are
- *   spent; StripeRequestError (`system_error`) for any other API error.
+ * The kit's retry options for one Stripe request: `options`' attempts and backoff, Stripe's policy,
+ * and the errors a request ends with:
+ * - ConfigError on 401, or when `baseUrl` cannot be reached in `unreachableAttempts` attempts;
+ * - StreamUnavailableError on 403, 404 and a 400 that names no parameter;
+ * - ConnectorError `transient_error` once the attempts are spent on 429, 5xx or network failures,
+ *   or at once when Stripe answers one of those with `Stripe-Should-Retry: false`;
+ * - StripeRequestError (`system_error`) for any other API error.
  */
-export async function withRetries<T>(request: () => Promise<T>, context: RequestContext, policy: RetryPolicy = DEFAULT_RETRY_POLICY): Promise<T> {
+export function stripeRetry(context: RequestContext, options: StripeRetryOptions = DEFAULT_STRIPE_RETRY): RetryOptions {
   const stream = context.stream ? { stream: context.stream } : {};
-  // The connector kit's retry loop; this function decides, per failure, whether to try again and after
-  // how long (a RetryableError carrying the wait), or what to give up with.
-  return withRetry(
-    async (attempt) => {
-      try {
-        return await request();
-      } catch (error) {
-        const failure = classify(error);
-        const detail = `${context.what}: ${errorMessage(error)}`;
-        switch (failure.kind) {
-          case 'auth':
-            throw new ConfigError(`Stripe rejected the API key (${errorMessage(error)}); check api_key / STRIPE_API_KEY.`, { ...stream, cause: error });
-          case 'unavailable':
-            throw new StreamUnavailableError(`Stripe refused ${detail} (HTTP ${(error as StripeHttpError).status}); the account may not have this feature enabled, or the key may lack read access to it.`, { ...stream, cause: error });
-          case 'unreachable':
-            if (attempt >= policy.unreachableAttempts) {
-              throw new ConfigError(`cannot reach Stripe at ${context.baseUrl} (${failure.code}); check base_url / STRIPE_BASE_URL.`, { ...stream, cause: error });
-            }
-            throw new RetryableError(detail, { retryAfterMs: Math.min(backoffMs(policy, attempt), 1_000), cause: error });
-          case 'retryable':
-            if (attempt >= policy.maxAttempts) {
-              throw new ConnectorError(`Stripe kept failing after ${attempt} attempts (${detail}); try again later.`, { failureType: 'transient_error', ...stream, cause: error });
-            }
-            throw new RetryableError(detail, { retryAfterMs: backoffMs(policy, attempt, failure.retryAfterMs), cause: error });
-          case 'fatal':
-            throw new StripeRequestError(`Stripe refused ${detail}`, error as StripeHttpError, context.stream);
-        }
+  const policy = ({ error, attempt }: FailedAttempt): RetryDecision => {
+    const failure = classify(error);
+    const detail = `${context.what}: ${errorMessage(error)}`;
+    switch (failure.kind) {
+      case 'auth':
+        return { retry: false, error: new ConfigError(`Stripe rejected the API key (${errorMessage(error)}); check api_key / STRIPE_API_KEY.`, { ...stream, cause: error }) };
+      case 'unavailable': {
+        const message = `Stripe refused ${detail} (HTTP ${(error as StripeHttpError).status}); the account may not have this feature enabled, or the key may lack read access to it.`;
+        return { retry: false, error: new StreamUnavailableError(message, { ...stream, cause: error }) };
       }
-    },
-    { maxAttempts: Number.POSITIVE_INFINITY, maxDelayMs: policy.maxDelayMs, ...(policy.sleep ? { sleep: policy.sleep } : {}) },
-  );
+      case 'unreachable':
+        if (attempt < options.unreachableAttempts) return { retry: true };
+        return { retry: false, error: new ConfigError(`cannot reach Stripe at ${context.baseUrl} (${failure.code}); check base_url / STRIPE_BASE_URL.`, { ...stream, cause: error }) };
+      case 'retryable':
+        return failure.retryAfterMs === undefined ? { retry: true } : { retry: true, retryAfterMs: failure.retryAfterMs };
+      case 'not-to-retry': {
+        const message = `Stripe failed ${detail} (HTTP ${(error as StripeHttpError).status}) and answered that retrying would not help (Stripe-Should-Retry: false); try again later.`;
+        return { retry: false, error: new ConnectorError(message, { failureType: 'transient_error', ...stream, cause: error }) };
+      }
+      case 'fatal':
+        return { retry: false, error: new StripeRequestError(`Stripe refused ${detail}`, error as StripeHttpError, context.stream) };
+    }
+  };
+  return {
+    policy,
+    maxAttempts: options.maxAttempts,
+    baseDelayMs: options.baseDelayMs,
+    maxDelayMs: options.maxDelayMs,
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    giveUp: ({ error, attempt }) =>
+      new ConnectorError(`Stripe kept failing after ${attempt} attempts (${context.what}: ${errorMessage(error)}); try again later.`, { failureType: 'transient_error', ...stream, cause: error }),
+  };
 }

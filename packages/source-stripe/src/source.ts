@@ -4,14 +4,14 @@ import { errorMessage, type Source } from '@sync/connector-kit';
 import { createStripeClient, type ClientOptions } from './client.ts';
 import { StripeSourceConfig } from './config.ts';
 import { readStreams, type Clock } from './read.ts';
-import { StreamUnavailableError, type RetryPolicy } from './retry.ts';
+import { StreamUnavailableError, type StripeRetryOptions } from './retry.ts';
 import { recordSchema } from './schema.ts';
 import { incrementalMode, stripeStreams } from './streams.ts';
 import { readWebhooks } from './webhooks.ts';
 
 export interface StripeSourceOptions {
-  /** How requests are retried; tests shorten the delays. Default DEFAULT_RETRY_POLICY. */
-  retry?: RetryPolicy;
+  /** How requests are retried; tests shorten the delays. Default DEFAULT_STRIPE_RETRY. */
+  retry?: StripeRetryOptions;
   /** Overrides the request rate of every config (tests). */
   requestsPerSecond?: number;
   /**
