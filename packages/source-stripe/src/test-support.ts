@@ -62,6 +62,9 @@ export function catalogOf(streams?: readonly string[], fullRefresh = false) {
  * already emitted. What a checkpoint must never claim of a record not yet emitted.
  */
 export function passClaims(pass: PassState, object: Record<string, unknown>): boolean {
+  // A pass without ranges pages a list without a `created` filter: its progress is a position in the
+  // list (`after`), which one object alone cannot be placed against (see claimedBy). Claim nothing.
+  if (pass.todo === undefined) return false;
   const created = object.created as number;
   const id = object.id as string;
   return !(pass.todo ?? []).some((r) => {
@@ -70,11 +73,29 @@ export function passClaims(pass: PassState, object: Record<string, unknown>): bo
   });
 }
 
-/** Whether a stream state claims `object` emitted: by its pass under way, else by its cursor (and cursor ids). */
+/**
+ * Whether a stream state claims `object` emitted: by its pass under way, else by its cursor (and
+ * cursor ids), else, for a stream kept current by events whose list has no `created` filter (its
+ * state is the event cursor alone), by its completed backfill: every object there was.
+ */
 export function stateClaims(state: StripeStreamState, object: Record<string, unknown>): boolean {
   if (state.pass) return passClaims(state.pass, object);
+  if (state.cursor === undefined) return state.events !== undefined;
   const created = object.created as number;
-  return state.cursor !== undefined && (created < state.cursor || (created === state.cursor && (state.cursor_ids ?? []).includes(object.id as string)));
+  return created < state.cursor || (created === state.cursor && (state.cursor_ids ?? []).includes(object.id as string));
+}
+
+/**
+ * The ids of `served` (a stream's objects in list order, newest first, as the emulator serves them)
+ * that a stream state claims emitted: `stateClaims`, and for a pass down a list without a `created`
+ * filter, every object up to and including its `after`.
+ */
+export function claimedBy(state: StripeStreamState, served: ReadonlyArray<Record<string, unknown>>): Set<string> {
+  if (state.pass && state.pass.todo === undefined) {
+    const at = state.pass.after === undefined ? -1 : served.findIndex((o) => o.id === state.pass!.after);
+    return new Set(served.slice(0, at + 1).map((o) => String(o.id)));
+  }
+  return new Set(served.filter((o) => stateClaims(state, o)).map((o) => String(o.id)));
 }
 
 export function recordsOf(messages: readonly AirbyteMessage[], stream?: string): Array<Record<string, unknown>> {
