@@ -16,9 +16,8 @@ import { Mutations } from './mutations.ts';
 import { Pauses } from './pauses.ts';
 import { ServerRateLimit } from './rate-limit.ts';
 import { Random } from './random.ts';
-import { injectedFault, invalidApiKey, invalidBody, unrecognizedUrl, type StripeErrorResponse } from './errors.ts';
+import { injectedFault, invalidApiKey, invalidBody, unrecognizedUrl } from './errors.ts';
 import { stripeRoutes, type Answer, type StripeEnv } from './routes.ts';
-import type { StripeObject } from './resources.ts';
 
 const MAX_LOGGED_REQUESTS = 100_000;
 
@@ -235,5 +234,4 @@ function keyOf(authorization: string | undefined): string | undefined {
   return undefined;
 }
 
-export type { StripeObject, StripeErrorResponse };
 export type { EmulatorCounters, EmulatorFault, EmulatorRequest, StripeEmulator, StripeEmulatorOptions, Unavailability } from './emulator-types.ts';

@@ -51,10 +51,6 @@ export function invalidApiKey(key: string | undefined): StripeErrorResponse {
   return error(401, 'invalid_request_error', `Invalid API Key provided: ${masked}`, { code: 'api_key_invalid' });
 }
 
-export function methodNotAllowed(method: string, path: string): StripeErrorResponse {
-  return { ...unrecognizedUrl(method, path), status: 405 };
-}
-
 /** The response of an injected fault: Stripe's 429 `rate_limit`, or an `api_error` for 5xx. */
 export function injectedFault(status: number, retryAfterSeconds: number | undefined): StripeErrorResponse {
   if (status === 429) {
