@@ -6,8 +6,9 @@
  * docs/reliability.md:
  *
  * - right after the faulty run, the saved state is never ahead of the data: every object a saved
- *   STATE claims (`stateClaims` of the Stripe source) is in the table; in `append`, no record is
- *   committed that no acknowledged STATE covers; a failed `overwrite` leaves the previous table;
+ *   STATE claims (`claimedBy` of the Stripe source's test support) is in the table; in `append`, no
+ *   record is committed that no acknowledged STATE covers; a failed `overwrite` leaves the previous
+ *   table;
  * - after the next clean run, the tables equal the emulator: by id with the served `_raw_data` and
  *   `_deleted` false (`append_dedup`, `overwrite`), or in `append` one row per record version: the
  *   distinct (id, `_raw_data`) are the current objects plus the older versions served, none twice.
@@ -20,7 +21,7 @@ import { expect, vi } from 'vitest';
 import { canonicalJson } from '@sync/protocol';
 import type { StripeStreamState } from '@sync/source-stripe';
 import type { StripeEmulator } from '@sync/stripe-emulator';
-import { stateClaims } from '../../packages/source-stripe/src/test-support.ts';
+import { claimedBy } from '../../packages/source-stripe/src/test-support.ts';
 import { cliEnv, repoRoot, startCli } from './cli.ts';
 import { freshSchema } from './database.ts';
 import { descendantsMatching } from './processes.ts';
@@ -305,9 +306,9 @@ export class FaultCase {
     for (const stream of STREAMS) {
       const state = states.get(stream);
       if (!state) continue;
-      const claimed = this.emulator.objects(stream).filter((object) => stateClaims(state, object));
+      const claimed = claimedBy(state, this.emulator.objects(stream));
       const ids = new Set((await this.#rows(stream)).map((row) => row.id));
-      expect(claimed.filter((object) => !ids.has(object.id as string)).map((object) => object.id), `${stream}: claimed by the saved state, missing from the table`).toEqual([]);
+      expect([...claimed].filter((id) => !ids.has(id)), `${stream}: claimed by the saved state, missing from the table`).toEqual([]);
     }
     if (!failed) return;
     if (this.mode === 'append') {
@@ -334,7 +335,9 @@ export class FaultCase {
    */
   async changeObjects(): Promise<void> {
     const state = (await this.savedStates()).get('customers');
-    const customers = this.emulator.objects('customers').filter((object) => this.mode === 'overwrite' || (state !== undefined && stateClaims(state, object)));
+    const served = this.emulator.objects('customers');
+    const claimed = state ? claimedBy(state, served) : new Set<string>();
+    const customers = served.filter((object) => this.mode === 'overwrite' || claimed.has(object.id as string));
     const chosen = customers.slice(-2);
     for (const [index, customer] of chosen.entries()) {
       const older = this.#olderVersions.get('customers') ?? [];
