@@ -38,6 +38,12 @@ export const emulatorCommand = defineCommand({
         'ignore-starting-after': { type: 'boolean', description: 'Accept starting_after on lists and ignore it (answer from the top)', default: false },
       },
       async run({ args }) {
+        // Listen for the stop signal before anything else, so that one arriving while the emulator
+        // starts (or right after its banner) stops it cleanly instead of killing the process.
+        const stopped = new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
         const latencyMs = integer('--latency-ms', args['latency-ms'], 0);
         const rateLimit = integer('--rate-limit', args['rate-limit'], 0);
         const failureRate = share('--failure-rate', args['failure-rate']);
@@ -79,10 +85,7 @@ export const emulatorCommand = defineCommand({
             '',
           ].join('\n'),
         );
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-        });
+        await stopped;
         await emulator.close();
       },
     }),
