@@ -110,7 +110,7 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
           throw error;
         }
         if (replay) {
-          yield log('INFO', `${identity.stream || 'global'} state already committed (a replay after a crash): its ${identity.recordCount} records were not applied again`);
+          yield log('INFO', `${identity.stream || 'global'} checkpoint already committed (the source sent the same records and state again, as after a crash): its ${identity.recordCount} records were not applied again`);
         } else {
           total += identity.recordCount;
         }
