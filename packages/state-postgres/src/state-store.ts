@@ -13,7 +13,8 @@ import type { ConfigUpdateRecord, ConnectorRole, RunOutcome, RunStore } from '@s
 import type { AirbyteStateMessage } from '@sync/protocol';
 import { connectError, connectFrom, describeDatabase, inTransaction, poolConfig, type ConnectionTimeouts } from './connection.ts';
 import { DEFAULT_SCHEMA, assertSchemaName, migrate } from './migrate.ts';
-import { checkpointFromRow, runFromRow, type CheckpointRecord, type CheckpointRow, type RunRecord, type RunRow } from './records.ts';
+import type { CheckpointRecord, RunRecord } from './records.ts';
+import { getRun, listCheckpoints, listRuns } from './run-history.ts';
 import { INTERRUPTED_RUN_ERROR, RunLocks } from './run-locks.ts';
 import type { SecretKeyring } from './secret-box.ts';
 import type { SecretKeySource } from './secret-key.ts';
@@ -318,9 +319,7 @@ export class StateStore implements RunStore {
 
   /** One run, or undefined when there is no run with that id. */
   async getRun(runId: string): Promise<RunRecord | undefined> {
-    const result = await this.#pool.query<RunRow>(`SELECT * FROM ${this.#schema}.runs WHERE id = $1`, [runId]);
-    const row = result.rows[0];
-    return row ? runFromRow(row) : undefined;
+    return getRun(this.#pool, this.#schema, runId);
   }
 
   /**
@@ -329,26 +328,12 @@ export class StateStore implements RunStore {
    * @param options.limit at most this many; default 50.
    */
   async listRuns(options: { pipelineId?: string; limit?: number } = {}): Promise<RunRecord[]> {
-    const limit = options.limit ?? 50;
-    const result = options.pipelineId
-      ? await this.#pool.query<RunRow>(
-          `SELECT * FROM ${this.#schema}.runs WHERE pipeline_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`,
-          [options.pipelineId, limit],
-        )
-      : await this.#pool.query<RunRow>(
-          `SELECT * FROM ${this.#schema}.runs ORDER BY started_at DESC, id DESC LIMIT $1`,
-          [limit],
-        );
-    return result.rows.map(runFromRow);
+    return listRuns(this.#pool, this.#schema, options);
   }
 
   /** The checkpoints (acknowledged STATEs) of a run, in commit order. */
   async listCheckpoints(runId: string): Promise<CheckpointRecord[]> {
-    const result = await this.#pool.query<CheckpointRow>(
-      `SELECT * FROM ${this.#schema}.checkpoints WHERE run_id = $1 ORDER BY id`,
-      [runId],
-    );
-    return result.rows.map(checkpointFromRow);
+    return listCheckpoints(this.#pool, this.#schema, runId);
   }
 
   /**
