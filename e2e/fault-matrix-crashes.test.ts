@@ -5,13 +5,12 @@
  * leaves the tables equal to the emulator, with no record version twice.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { databaseUrl } from './support/database.ts';
-import { CASE_TIMEOUT_MS, FaultCase, MODES, running } from './support/faults.ts';
+import { running } from './support/case-run.ts';
+import { CASE_TIMEOUT_MS, MODES, withFaultCase } from './support/faults.ts';
 
 describe.each(MODES)('%s', (mode) => {
   it('the source SIGKILLed mid-run', async () => {
-    const fault = await FaultCase.start(mode, databaseUrl(), `source-kill-${mode}`);
-    try {
+    await withFaultCase(mode, `source-kill-${mode}`, async (fault) => {
       const run = fault.startRun();
       await run.midway();
       expect(run.killConnector('source-stripe')).toHaveLength(1);
@@ -20,18 +19,12 @@ describe.each(MODES)('%s', (mode) => {
       expect(faulty.error, faulty.stderr).toMatch(/^source-stripe was killed by SIGKILL/);
       await fault.expectStateNotAheadOfData(true);
 
-      await fault.changeObjects();
-      const clean = await fault.cleanRun();
-      expect(clean.exitCode, clean.stderr).toBe(0);
-      await fault.expectTablesEqualEmulator();
-    } finally {
-      await fault.close();
-    }
+      await fault.recover();
+    });
   }, CASE_TIMEOUT_MS);
 
   it('the destination SIGKILLed mid-run', async () => {
-    const fault = await FaultCase.start(mode, databaseUrl(), `destination-kill-${mode}`);
-    try {
+    await withFaultCase(mode, `destination-kill-${mode}`, async (fault) => {
       const run = fault.startRun();
       await run.midway();
       expect(run.killConnector('destination-postgres')).toHaveLength(1);
@@ -41,18 +34,12 @@ describe.each(MODES)('%s', (mode) => {
       expect(faulty.error, faulty.stderr).toMatch(/^destination-postgres was killed by SIGKILL/);
       await fault.expectStateNotAheadOfData(true);
 
-      await fault.changeObjects();
-      const clean = await fault.cleanRun();
-      expect(clean.exitCode, clean.stderr).toBe(0);
-      await fault.expectTablesEqualEmulator();
-    } finally {
-      await fault.close();
-    }
+      await fault.recover();
+    });
   }, CASE_TIMEOUT_MS);
 
   it('the engine (the sync CLI) SIGKILLed while the destination commits: its connectors stop without committing past the last acknowledged STATE', async () => {
-    const fault = await FaultCase.start(mode, databaseUrl(), `engine-kill-${mode}`);
-    try {
+    await withFaultCase(mode, `engine-kill-${mode}`, async (fault) => {
       const run = fault.startRun();
       await run.midway();
       // The engine dies while the destination is in the middle of a commit: once it goes through, the
@@ -70,15 +57,10 @@ describe.each(MODES)('%s', (mode) => {
       await vi.waitFor(() => expect(connectors.filter(running)).toEqual([]), { timeout: 30_000, interval: 50 });
       await fault.expectStateNotAheadOfData(true);
 
-      await fault.changeObjects();
-      const clean = await fault.cleanRun();
-      expect(clean.exitCode, clean.stderr).toBe(0);
-      await fault.expectTablesEqualEmulator();
+      await fault.recover();
       // The next run found the killed one still 'running' and marked it failed.
       const runs = await fault.runs();
       expect(runs.at(-2)).toMatchObject({ status: 'failed', error: expect.stringMatching(/interrupted/) });
-    } finally {
-      await fault.close();
-    }
+    });
   }, CASE_TIMEOUT_MS);
 });

@@ -9,7 +9,8 @@
  * Its own cluster (port 55513), since restarting the shared one would break the other test files.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CASE_TIMEOUT_MS, FaultCase, MODES, startCluster, type TestCluster } from './support/faults.ts';
+import { CASE_TIMEOUT_MS, MODES, withFaultCase } from './support/faults.ts';
+import { startCluster, type TestCluster } from './support/pg-cluster.ts';
 
 const PORT = 55513;
 let cluster: TestCluster;
@@ -23,28 +24,27 @@ afterAll(async () => {
 
 describe.each(MODES)('%s', (mode) => {
   it('Postgres restarted mid-run', async () => {
-    const fault = await FaultCase.start(mode, cluster.url, `postgres-restart-${mode}`);
-    try {
-      const run = fault.startRun();
-      await run.midway();
-      await cluster.restart();
-      const faulty = await run.outcome();
-      expect(faulty.exitCode, faulty.stderr).toBe(1);
-      // Whichever noticed first: the destination's lost connection, the engine's lost run lock, or its
-      // checkpoint that could not be saved.
-      expect(faulty.error, faulty.stderr).toMatch(
-        /^(destination-postgres: lost the connection to Postgres at 127\.0\.0\.1:55513|could not save a checkpoint to the state store|.*lost its pipeline lock with its connection)/,
-      );
-      await fault.expectStateNotAheadOfData(true);
+    await withFaultCase(
+      mode,
+      `postgres-restart-${mode}`,
+      async (fault) => {
+        const run = fault.startRun();
+        await run.midway();
+        await cluster.restart();
+        const faulty = await run.outcome();
+        expect(faulty.exitCode, faulty.stderr).toBe(1);
+        // Whichever noticed first: the destination's lost connection, the engine's lost run lock, or its
+        // checkpoint that could not be saved.
+        expect(faulty.error, faulty.stderr).toMatch(
+          /^(destination-postgres: lost the connection to Postgres at 127\.0\.0\.1:55513|could not save a checkpoint to the state store|.*lost its pipeline lock with its connection)/,
+        );
+        await fault.expectStateNotAheadOfData(true);
 
-      await fault.changeObjects();
-      const clean = await fault.cleanRun();
-      expect(clean.exitCode, clean.stderr).toBe(0);
-      await fault.expectTablesEqualEmulator();
-      // The failed run is recorded as such (by itself, or by the next run when it could not).
-      expect((await fault.runs()).map((r) => r.status)).toEqual(mode === 'overwrite' ? ['succeeded', 'failed', 'succeeded'] : ['failed', 'succeeded']);
-    } finally {
-      await fault.close();
-    }
+        await fault.recover();
+        // The failed run is recorded as such (by itself, or by the next run when it could not).
+        expect((await fault.runs()).map((r) => r.status)).toEqual(mode === 'overwrite' ? ['succeeded', 'failed', 'succeeded'] : ['failed', 'succeeded']);
+      },
+      cluster.url,
+    );
   }, CASE_TIMEOUT_MS);
 });

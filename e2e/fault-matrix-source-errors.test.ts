@@ -8,13 +8,11 @@
  * The source backs off for half a minute or more before it gives up, so the three modes run at once.
  */
 import { describe, expect, it } from 'vitest';
-import { databaseUrl } from './support/database.ts';
-import { CASE_TIMEOUT_MS, FaultCase, MODES } from './support/faults.ts';
+import { CASE_TIMEOUT_MS, MODES, withFaultCase } from './support/faults.ts';
 
 describe.concurrent('the source sends a TRACE ERROR (500s on one stream until it gives up)', () => {
   it.each(MODES)('%s', async (mode) => {
-    const fault = await FaultCase.start(mode, databaseUrl(), `source-trace-${mode}`);
-    try {
+    await withFaultCase(mode, `source-trace-${mode}`, async (fault) => {
       const run = fault.startRun();
       await run.midway();
       fault.emulator.inject({ status: 500, count: 1_000_000, path: '/v1/balance_transactions' });
@@ -25,12 +23,7 @@ describe.concurrent('the source sends a TRACE ERROR (500s on one stream until it
       expect(faulty.stderr).toMatch(/destination-postgres: \w+: input aborted: the source failed: Stripe kept failing/);
       await fault.expectStateNotAheadOfData(true);
 
-      await fault.changeObjects();
-      const clean = await fault.cleanRun();
-      expect(clean.exitCode, clean.stderr).toBe(0);
-      await fault.expectTablesEqualEmulator();
-    } finally {
-      await fault.close();
-    }
+      await fault.recover();
+    });
   }, CASE_TIMEOUT_MS);
 });

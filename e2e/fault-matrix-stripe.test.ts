@@ -10,16 +10,14 @@
  * Either way, the saved state is never ahead of the data, and the next clean run succeeds.
  */
 import { describe, expect, it } from 'vitest';
-import { databaseUrl } from './support/database.ts';
-import { CASE_TIMEOUT_MS, FaultCase, MODES } from './support/faults.ts';
+import { CASE_TIMEOUT_MS, MODES, withFaultCase } from './support/faults.ts';
 
 /** Small enough that a stalled run ends quickly, large enough that a busy machine does not trip it before the stall. */
 const SOURCE_IDLE_TIMEOUT = '6s';
 
 describe.each(MODES)('%s', (mode) => {
   it('Stripe answers 500s and 429s: the run still succeeds', async () => {
-    const fault = await FaultCase.start(mode, databaseUrl(), `stripe-errors-${mode}`);
-    try {
+    await withFaultCase(mode, `stripe-errors-${mode}`, async (fault) => {
       // Every third request a 500, every fourth of the others a 429, a bounded number of each: never
       // the eight failures in a row after which the source gives up on a request.
       const every = (n: number) => {
@@ -35,18 +33,12 @@ describe.each(MODES)('%s', (mode) => {
       await fault.expectStateNotAheadOfData(false);
       await fault.expectTablesEqualEmulator();
 
-      await fault.changeObjects();
-      const clean = await fault.cleanRun();
-      expect(clean.exitCode, clean.stderr).toBe(0);
-      await fault.expectTablesEqualEmulator();
-    } finally {
-      await fault.close();
-    }
+      await fault.recover();
+    });
   }, CASE_TIMEOUT_MS);
 
   it('a hung source (a response that stalls): the source idle timeout fails the run', async () => {
-    const fault = await FaultCase.start(mode, databaseUrl(), `stripe-stall-${mode}`);
-    try {
+    await withFaultCase(mode, `stripe-stall-${mode}`, async (fault) => {
       const run = fault.startRun(['--source-idle-timeout', SOURCE_IDLE_TIMEOUT]);
       await run.midway();
       let stalled = 0;
@@ -58,12 +50,7 @@ describe.each(MODES)('%s', (mode) => {
       expect(faulty.error, faulty.stderr).toMatch(/^source-stripe sent nothing for 6s \(source idle timeout\)/);
       await fault.expectStateNotAheadOfData(true);
 
-      await fault.changeObjects();
-      const clean = await fault.cleanRun();
-      expect(clean.exitCode, clean.stderr).toBe(0);
-      await fault.expectTablesEqualEmulator();
-    } finally {
-      await fault.close();
-    }
+      await fault.recover();
+    });
   }, CASE_TIMEOUT_MS);
 });

@@ -13,21 +13,17 @@
  *   `_deleted` false (`append_dedup`, `overwrite`), or in `append` one row per record version: the
  *   distinct (id, `_raw_data`) are the current objects plus the older versions served, none twice.
  */
-import { execa, type ResultPromise } from 'execa';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { expect, vi } from 'vitest';
 import { canonicalJson } from '@sync/protocol';
 import type { StripeStreamState } from '@sync/source-stripe';
 import type { StripeEmulator } from '@sync/stripe-emulator';
 import { claimedBy } from '../../packages/source-stripe/src/test-support.ts';
-import { cliEnv, repoRoot, startCli } from './cli.ts';
-import { freshSchema } from './database.ts';
-import { descendantsMatching } from './processes.ts';
+import { CaseRun, STREAMS, type DestinationMode, type RunOutcome } from './case-run.ts';
+import { cliEnv, startCli } from './cli.ts';
+import { databaseUrl, freshSchema } from './database.ts';
+import { sql } from './pg-cluster.ts';
 import { API_KEY, startEmulator } from './stripe.ts';
-
-export type DestinationMode = 'append' | 'append_dedup' | 'overwrite';
 
 /**
  * Time a case may take, ms: two or three runs of a few seconds each, slower on a loaded machine
@@ -38,9 +34,6 @@ export const CASE_TIMEOUT_MS = 180_000;
 /** Every destination sync mode the matrix covers, in the order the tests list them. */
 export const MODES: readonly DestinationMode[] = ['append', 'append_dedup', 'overwrite'];
 
-/** The streams of every case: one read by events (customers), one by `created` (balance_transactions). */
-export const STREAMS = ['customers', 'balance_transactions'] as const;
-
 /** Objects per stream: a few hundred, so a case takes seconds. */
 const OBJECTS_PER_STREAM = 250;
 
@@ -49,178 +42,6 @@ const OBJECTS_PER_STREAM = 250;
  * to be struck mid-way whatever the load.
  */
 const SOURCE_CONFIG = { page_size: 5, requests_per_second: 60 };
-
-/** List requests an `overwrite` run must have made before it counts as mid-way (it acknowledges nothing before its end). */
-const OVERWRITE_MIDWAY_REQUESTS = 12;
-
-/** SQL against `url`, one connection per call. */
-export async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** A throwaway Postgres cluster of a test file's own (scripts/start-postgres.sh), which it may restart. */
-export interface TestCluster {
-  url: string;
-  /** `pg_ctl restart -m fast -w`: every session is terminated; resolves once the server accepts connections again. */
-  restart(): Promise<void>;
-  /** Stops the cluster and removes its data. */
-  stop(): Promise<void>;
-}
-
-/**
- * Starts a cluster on `port` (one of 55510–55519 for the fault matrix), after stopping what a killed
- * earlier run may have left on it.
- * @throws when the cluster cannot start (no PostgreSQL server installed, port taken).
- */
-export async function startCluster(port: number): Promise<TestCluster> {
-  const script = (name: string) => join(repoRoot, 'scripts', name);
-  await execa('bash', [script('stop-postgres.sh'), String(port)]);
-  const { stdout } = await execa('bash', [script('start-postgres.sh'), String(port)]);
-  const dir = readFileSync(`/tmp/sync-pg-${port}.dir`, 'utf8').trim();
-  const bin = readdirSync('/usr/lib/postgresql')
-    .map((version) => join('/usr/lib/postgresql', version, 'bin'))
-    .filter((path) => existsSync(join(path, 'pg_ctl')))
-    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
-    .at(-1)!;
-  return {
-    url: stdout.trim(),
-    // `-l`: the server's output goes to its log file, not to a pipe that would outlive pg_ctl.
-    restart: async () => void (await execa('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', join(dir, 'data'), '-l', join(dir, 'log'), 'restart', '-m', 'fast', '-w'])),
-    stop: async () => void (await execa('bash', [script('stop-postgres.sh'), String(port)])),
-  };
-}
-
-/** How a run of the CLI ended. */
-export interface RunOutcome {
-  /** Exit code; undefined when the CLI was killed. */
-  exitCode: number | undefined;
-  /** The text of the CLI's `sync: error: …` line, when it printed one. */
-  error: string | undefined;
-  stderr: string;
-}
-
-/**
- * A `sync run` in progress: its stderr (JSON log lines) read as it comes, so that a test can wait for
- * the run to be mid-way and then strike.
- */
-export class CaseRun {
-  readonly #cli: ResultPromise;
-  readonly #mode: DestinationMode;
-  readonly #checkpointed = new Set<string>();
-  readonly #lines: string[] = [];
-  readonly #listRequests: Promise<void>;
-  readonly #ended: Promise<RunOutcome>;
-  #waiters: Array<() => void> = [];
-
-  constructor(cli: ResultPromise, mode: DestinationMode, emulator: StripeEmulator) {
-    this.#cli = cli;
-    this.#mode = mode;
-    this.#listRequests = requestsServed(emulator, OVERWRITE_MIDWAY_REQUESTS);
-    let partial = '';
-    cli.stderr!.setEncoding('utf8');
-    cli.stderr!.on('data', (chunk: string) => {
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop()!;
-      for (const line of lines) this.#read(line);
-      for (const wake of this.#waiters) wake();
-    });
-    this.#ended = cli.then((result) => {
-      if (partial) this.#read(partial);
-      const stderr = this.#lines.join('\n');
-      const error = this.#lines.find((line) => line.startsWith('sync: error: '))?.slice('sync: error: '.length);
-      return { exitCode: result.exitCode, error, stderr };
-    });
-  }
-
-  #read(line: string): void {
-    this.#lines.push(line);
-    if (!line.startsWith('{')) return;
-    const entry = JSON.parse(line) as { event?: string; stream?: string | null };
-    if (entry.event === 'checkpoint' && entry.stream) this.#checkpointed.add(entry.stream);
-  }
-
-  /** The CLI's process id. */
-  get pid(): number {
-    return this.#cli.pid!;
-  }
-
-  /**
-   * Resolves once the run is mid-way: the destination acknowledged a checkpoint of every stream (the
-   * CLI logged it), or, in `overwrite` (nothing is acknowledged before the tables are swapped in at
-   * the end), the source has made its first dozen list requests.
-   * @throws when the run ends first, with its stderr.
-   */
-  async midway(): Promise<void> {
-    const ended = this.#ended.then((outcome) => {
-      throw new Error(`the run ended (exit code ${String(outcome.exitCode)}) before it was mid-way:\n${outcome.stderr}`);
-    });
-    if (this.#mode === 'overwrite') return Promise.race([this.#listRequests, ended]);
-    const checkpointed = new Promise<void>((resolve) => {
-      const check = () => {
-        if (STREAMS.every((stream) => this.#checkpointed.has(stream))) resolve();
-      };
-      this.#waiters.push(check);
-      check();
-    });
-    return Promise.race([checkpointed, ended]);
-  }
-
-  /** SIGKILLs the connector whose command line contains `needle` (`source-stripe`, `destination-postgres`), as a crash would; returns the pids killed. */
-  killConnector(needle: string): number[] {
-    const pids = descendantsMatching(this.pid, needle);
-    for (const pid of pids) process.kill(pid, 'SIGKILL');
-    return pids;
-  }
-
-  /**
-   * SIGKILLs the engine (the CLI; and under an older Node the Node 22 process it re-runs itself in)
-   * as a power cut would, and returns the pids of its connectors, which are left to notice alone.
-   */
-  killEngine(): number[] {
-    const connectors = [...descendantsMatching(this.pid, 'source-stripe'), ...descendantsMatching(this.pid, 'destination-postgres')];
-    for (const pid of [...descendantsMatching(this.pid, 'apps/cli/bin/sync.js'), this.pid]) process.kill(pid, 'SIGKILL');
-    return connectors;
-  }
-
-  /** How the run ended. */
-  outcome(): Promise<RunOutcome> {
-    return this.#ended;
-  }
-}
-
-/**
- * Resolves once the emulator has received `count` list requests. A probe, not a fault: it is queued
- * like a fault but never applies (`when` says no), and sees every request while it is first in the queue.
- */
-function requestsServed(emulator: StripeEmulator, count: number): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    emulator.inject({
-      delayMs: 1,
-      count: Number.MAX_SAFE_INTEGER,
-      when: ({ method, path }) => {
-        if (method === 'GET' && path !== '/v1/account' && ++seen === count) resolve();
-        return false;
-      },
-    });
-  });
-}
-
-/** False once `pid` has exited (gone, or a zombie nobody reaped yet). */
-export function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 interface TableRow {
   id: string;
@@ -372,6 +193,18 @@ export class FaultCase {
   }
 
   /**
+   * The next clean run after a fault: changes the emulator (`changeObjects`), runs without faults,
+   * expects it to succeed and the tables to equal the emulator.
+   */
+  async recover(): Promise<RunOutcome> {
+    await this.changeObjects();
+    const clean = await this.cleanRun();
+    expect(clean.exitCode, clean.stderr).toBe(0);
+    await this.expectTablesEqualEmulator();
+    return clean;
+  }
+
+  /**
    * Holds every table of the case's schema (an ACCESS EXCLUSIVE lock in a transaction of the test's
    * own), and resolves once the destination waits on it: its next commit hangs, as on a busy database,
    * while the engine goes on forwarding. `release()` lets it go on.
@@ -420,6 +253,19 @@ export class FaultCase {
     if (!(await this.#tableExists(stream))) return [];
     const rows = await sql<TableRow>(this.#databaseUrl, `select id, _raw_data as raw, _deleted as deleted from "${this.schema}"."${stream}" order by _synced_at`);
     return rows.sort(byId);
+  }
+}
+
+/**
+ * Runs `body` on a new case (`FaultCase.start`) of `mode` seeded with `seed`, on `url` (the shared
+ * test database unless given), and closes it whatever happens.
+ */
+export async function withFaultCase(mode: DestinationMode, seed: string, body: (fault: FaultCase) => Promise<void>, url: string = databaseUrl()): Promise<void> {
+  const fault = await FaultCase.start(mode, url, seed);
+  try {
+    await body(fault);
+  } finally {
+    await fault.close();
   }
 }
 
