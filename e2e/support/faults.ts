@@ -212,9 +212,20 @@ export class FaultCase {
   async holdWrites(): Promise<{ release(): Promise<void> }> {
     const client = new pg.Client({ connectionString: this.#databaseUrl });
     await client.connect();
-    await client.query('begin');
     const { rows } = await client.query<{ name: string }>("select format('%I.%I', schemaname, tablename) as name from pg_tables where schemaname = $1", [this.schema]);
-    await client.query(`lock table ${rows.map((r) => r.name).join(', ')} in access exclusive mode`);
+    // The destination's commit locks some of these tables in its own order: Postgres may pick this
+    // transaction as the loser of a deadlock. Then the destination's commit went through; take the
+    // tables again, for its next one.
+    for (;;) {
+      await client.query('begin');
+      try {
+        await client.query(`lock table ${rows.map((r) => r.name).join(', ')} in access exclusive mode`);
+        break;
+      } catch (error) {
+        await client.query('rollback');
+        if ((error as { code?: string }).code !== '40P01') throw error;
+      }
+    }
     await vi.waitFor(
       async () => {
         const [waiting] = await sql<{ n: number }>(
