@@ -1,10 +1,13 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConnector, type BuiltinConnectors } from './connector-command.ts';
 
-const builtins: BuiltinConnectors = { source: { stripe: '/opt/sync/source-stripe.js' }, destination: {} };
+const builtins: BuiltinConnectors = {
+  source: { stripe: '/opt/sync/source-stripe.js' },
+  destination: { postgres: { bin: '/opt/sync/destination-postgres.js', version: 'sha256:abc' } },
+};
 
 describe('resolveConnector', () => {
   let bin: string;
@@ -23,19 +26,30 @@ describe('resolveConnector', () => {
     await rm(bin, { recursive: true, force: true });
   });
 
-  it('runs a built-in connector with this Node', () => {
+  it('runs a built-in connector with this Node, versioned when its table gives a version', () => {
     expect(resolveConnector('source', 'stripe', builtins)).toEqual({
       name: 'source-stripe',
       file: process.execPath,
       args: ['/opt/sync/source-stripe.js'],
     });
+    expect(resolveConnector('destination', 'postgres', builtins)).toEqual({
+      name: 'destination-postgres',
+      file: process.execPath,
+      args: ['/opt/sync/destination-postgres.js'],
+      version: 'sha256:abc',
+    });
   });
 
-  it('finds source-<name> on PATH', () => {
-    expect(resolveConnector('source', 'acme', builtins)).toEqual({ name: 'source-acme', file: join(bin, 'source-acme'), args: [] });
+  it('finds source-<name> on PATH, versioned by its resolved path, size and modification time', async () => {
+    const found = resolveConnector('source', 'acme', builtins);
+    expect(found).toEqual({ name: 'source-acme', file: join(bin, 'source-acme'), args: [], version: expect.any(String) });
+    expect(found.version).toContain(await realpath(join(bin, 'source-acme')));
+    expect(resolveConnector('source', 'acme', builtins).version).toBe(found.version);
+    await appendFile(join(bin, 'source-acme'), 'exit 0\n');
+    expect(resolveConnector('source', 'acme', builtins).version).not.toBe(found.version);
   });
 
-  it('takes anything else as a command line, quotes respected', () => {
+  it('takes anything else as a command line, quotes respected, with no version (its spec is never cached)', () => {
     expect(resolveConnector('destination', 'noexec', builtins)).toEqual({ name: 'noexec', file: 'noexec', args: [] });
     expect(resolveConnector('source', 'python3 my_source.py --fast', builtins)).toEqual({
       name: 'python3 my_source.py --fast',

@@ -1,4 +1,4 @@
-export { resolveConnector, type BuiltinConnectors, type ConnectorCommand, type ConnectorRole } from './connector-command.ts';
+export { resolveConnector, type BuiltinConnector, type BuiltinConnectors, type ConnectorCommand, type ConnectorRole } from './connector-command.ts';
 export {
   spawnConnector,
   describeExit,

@@ -71,4 +71,15 @@ export interface RunStore {
   ): Promise<void>;
   /** Config keys saved for a pipeline's connectors, laid over the given config at the start of a run. */
   loadConfigUpdates(pipelineId: string): Promise<Partial<Record<ConnectorRole, ConfigUpdateRecord>>>;
+  /**
+   * The `connectionSpecification` a connector's `spec` printed in an earlier run, for the connector
+   * name (`source-stripe`) and `ConnectorCommand.version` given; undefined when none is kept.
+   */
+  loadConnectorSpec(connector: string, version: string): Promise<unknown>;
+  /**
+   * Keeps the `connectionSpecification` a connector's `spec` printed, for its name and version. The
+   * store may forget older versions of the connector. Failures are harmless to the engine: it reads
+   * the spec again next time.
+   */
+  saveConnectorSpec(connector: string, version: string, connectionSpecification: unknown): Promise<void>;
 }

@@ -5,7 +5,8 @@
  *
  * Tables (see ../migrations): `pipelines`, `runs`, `stream_states` (one row per pipeline, stream and
  * namespace; a GLOBAL or LEGACY state is one row with stream = ''), `checkpoints` (one row per
- * acknowledged STATE), `stream_generations` (the generation of each stream of a pipeline).
+ * acknowledged STATE), `stream_generations` (the generation of each stream of a pipeline),
+ * `connector_config_updates` (CONTROL config, sealed), `connector_specs` (specs per connector version).
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -14,6 +15,7 @@ import type { AirbyteStateMessage } from '@sync/protocol';
 import { connectError, connectFrom, describeDatabase, inTransaction, poolConfig, type ConnectionTimeouts } from './connection.ts';
 import { DEFAULT_SCHEMA, assertSchemaName, migrate } from './migrate.ts';
 import type { CheckpointRecord, RunRecord } from './records.ts';
+import { loadConnectorSpec, saveConnectorSpec } from './connector-specs.ts';
 import { getRun, listCheckpoints, listRuns } from './run-history.ts';
 import { INTERRUPTED_RUN_ERROR, RunLocks } from './run-locks.ts';
 import type { SecretKeyring } from './secret-box.ts';
@@ -375,6 +377,16 @@ export class StateStore implements RunStore {
   /** Deletes the saved config of a pipeline (both roles, or one): the way out when its key is lost. */
   async forgetConfigUpdates(pipelineId: string, role?: ConnectorRole): Promise<number> {
     return forgetConfigUpdates(this.#pool, this.#schema, pipelineId, role);
+  }
+
+  /** The `connectionSpecification` kept for a connector at a version, or undefined (connector-specs.ts). */
+  async loadConnectorSpec(connector: string, version: string): Promise<unknown> {
+    return loadConnectorSpec(this.#pool, this.#schema, connector, version);
+  }
+
+  /** Keeps a connector's `connectionSpecification` for its version; older versions beyond a few are forgotten. */
+  async saveConnectorSpec(connector: string, version: string, connectionSpecification: unknown): Promise<void> {
+    await saveConnectorSpec(this.#pool, this.#schema, connector, version, connectionSpecification);
   }
 
   /** Closes every connection. The store is unusable afterwards. */
