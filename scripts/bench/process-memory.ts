@@ -77,3 +77,52 @@ export function median(xs: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+function residentBytes(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Peaks of a process tree: the whole tree's and each process's. */
+export interface TreeMemory {
+  /** Max over the samples of the sum of the current RSS (VmRSS) of every process alive at that sample, bytes. */
+  treePeakBytes: number;
+  /** Each process's own peak (VmHWM, the kernel's high-water mark), as `watchMemory` reports it. */
+  processes: ProcessPeak[];
+}
+
+/**
+ * Starts sampling `root` and its descendants every `intervalMs` (default 50 ms); `stop()` returns the
+ * whole tree's peak (the largest sum of the RSS of the processes alive at one sample: what the tree
+ * needs at once, unlike a sum of per-process peaks reached at different moments) and each process's
+ * peak. The tree's peak is sampled, so a spike shorter than `intervalMs` can be missed; the
+ * per-process peaks cannot (VmHWM).
+ */
+export function watchTreeMemory(root: number, intervalMs = 50): { stop(): TreeMemory } {
+  const peaks = new Map<number, ProcessPeak>();
+  let treePeakBytes = 0;
+  const sample = () => {
+    let sum = 0;
+    for (const [pid, command] of descendants(root)) {
+      const rss = residentBytes(pid);
+      if (rss !== undefined) sum += rss;
+      const hwm = highWaterMark(pid);
+      if (hwm === undefined) continue;
+      const known = peaks.get(pid);
+      if (!known || hwm > known.peakRssBytes) peaks.set(pid, { pid, command, peakRssBytes: hwm });
+    }
+    treePeakBytes = Math.max(treePeakBytes, sum);
+  };
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return { treePeakBytes, processes: [...peaks.values()] };
+    },
+  };
+}
+
