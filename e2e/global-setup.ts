@@ -1,9 +1,12 @@
 /**
+ * Builds the executables first (scripts/build.js), so that the CLI and the connectors the tests start
+ * are bundles of the sources under test, as `pnpm install` leaves them for a user.
+ *
  * Gives every test file a real Postgres: the one at `DATABASE_URL` when set (CI starts a throwaway
  * cluster), else an embedded one started here for the length of the test run. Tests read the URL with
  * `inject('databaseUrl')`. An unreachable `DATABASE_URL` fails the whole run at once, loudly.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const build = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build.js'), '--quiet'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error(`building the executables failed (node scripts/build.js exited with ${String(build.status)})`);
   let url = process.env.DATABASE_URL;
   let teardown = async () => {};
   if (!url) {

@@ -10,7 +10,26 @@ import { fileURLToPath } from 'node:url';
 import type { BuiltinConnectors, ConnectorRole } from '@sync/engine';
 import { UserError } from './user-error.ts';
 
-function binOf(pkg: string, bin: string): string {
+/**
+ * What `apps/cli/bin/sync.js` found in apps/cli/dist/build.json when it started the bundled CLI
+ * (scripts/build.js writes it): each bundle's file, relative to the repository, and the sha1 of its
+ * output. Absent when the CLI runs from its TypeScript sources.
+ */
+interface BuildManifest {
+  bundles: Record<string, { file: string; sha1: string }>;
+}
+
+const build = (globalThis as { syncBuild?: BuildManifest }).syncBuild;
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * The executable of a built-in connector: its bundle, versioned by the bundle's hash (the engine
+ * caches its spec per version), when the CLI itself runs bundled; else its bin file, which runs the
+ * TypeScript sources.
+ */
+function binOf(pkg: string, bin: string): string | { bin: string; version: string } {
+  const bundle = build?.bundles[bin];
+  if (bundle) return { bin: join(repoRoot, bundle.file), version: `sha1:${bundle.sha1}` };
   const entry = fileURLToPath(import.meta.resolve(pkg)); // <package>/src/index.ts
   return join(dirname(dirname(entry)), 'bin', `${bin}.js`);
 }

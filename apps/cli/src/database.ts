@@ -2,10 +2,12 @@
  * The database the CLI works against: `DATABASE_URL` when set, else the embedded Postgres under
  * `SYNC_HOME` (default `./.sync`), started on first use and stopped when the command ends. And the key
  * that encrypts the secrets the state store keeps: `SYNC_SECRET_KEY`, else `$SYNC_HOME/secret.key`.
+ * The embedded server and the state store are imported when first used, so that `sync --help` and the
+ * commands that need no database do not load them.
  */
 import { join } from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '@sync/embedded-postgres';
-import { StateStore, secretKeySource, type SecretKeySource } from '@sync/state-postgres';
+import type { EmbeddedDatabase } from '@sync/embedded-postgres';
+import type { SecretKeySource, StateStore } from '@sync/state-postgres';
 
 export interface Database {
   url(): Promise<string>;
@@ -25,7 +27,8 @@ export function syncHome(env: NodeJS.ProcessEnv): string {
  *
  * @throws SecretKeyError when SYNC_SECRET_KEY is set but not a key.
  */
-export function secretKeys(env: NodeJS.ProcessEnv): SecretKeySource {
+export async function secretKeys(env: NodeJS.ProcessEnv): Promise<SecretKeySource> {
+  const { secretKeySource } = await import('@sync/state-postgres');
   return secretKeySource({ value: env.SYNC_SECRET_KEY, file: join(syncHome(env), 'secret.key') });
 }
 
@@ -35,6 +38,7 @@ export function openDatabase(env: NodeJS.ProcessEnv, say: (line: string) => void
     async url() {
       if (env.DATABASE_URL) return env.DATABASE_URL;
       embedded ??= (async () => {
+        const { startEmbeddedPostgres } = await import('@sync/embedded-postgres');
         const db = await startEmbeddedPostgres(syncHome(env));
         say(`using the embedded Postgres in ${db.dataDir} (set DATABASE_URL to use your own)`);
         return db;
@@ -49,7 +53,8 @@ export function openDatabase(env: NodeJS.ProcessEnv, say: (line: string) => void
 
 /** Opens the state store of `database` with the secret key of `env`. */
 export async function openStore(database: Database, env: NodeJS.ProcessEnv): Promise<StateStore> {
-  return StateStore.open({ url: await database.url(), secretKeys: secretKeys(env) });
+  const { StateStore } = await import('@sync/state-postgres');
+  return StateStore.open({ url: await database.url(), secretKeys: await secretKeys(env) });
 }
 
 /**

@@ -48,7 +48,8 @@ function syncWithModuleLog(args: readonly string[]) {
     cwd: root,
     // A loaded machine may take more than execa's default 5 s to close the emulator after SIGTERM.
     forceKillAfterDelay: false,
-    env: { SYNC_TEST_MODULE_LOG: log, SYNC_HOME: join(work, 'home') },
+    // From the sources: the hook sees the modules Node resolves, which a bundle hides.
+    env: { SYNC_TEST_MODULE_LOG: log, SYNC_HOME: join(work, 'home'), SYNC_FROM_SOURCE: '1' },
   });
   return { child, modules: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }

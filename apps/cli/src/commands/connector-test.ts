@@ -5,9 +5,8 @@
  * when a check fails.
  */
 import { defineCommand } from 'citty';
-import { formatReport, passed, testConnector } from '@sync/connector-test';
 import { UserError } from '../user-error.ts';
-import { passEnvNames } from './run.ts';
+import { passEnvNames } from '../pass-env.ts';
 
 /** The words after `--`, else the positionals: the connector's command line. */
 function commandWords(rawArgs: readonly string[], positionals: readonly string[]): string[] {
@@ -36,6 +35,7 @@ export const connectorCommand = defineCommand({
         if (command.length === 0) throw new UserError('usage: sync connector test [--file conformance.json] -- <command…>');
         const dashes = rawArgs.indexOf('--');
         const passEnv = passEnvNames(dashes === -1 ? rawArgs : rawArgs.slice(0, dashes));
+        const { formatReport, passed, testConnector } = await import('@sync/connector-test');
         let report;
         try {
           report = await testConnector({ command, passEnv, ...(args.file ? { file: args.file } : {}) });

@@ -8,8 +8,7 @@
  * stops it), where a sync gives a connector an allow-listed environment and a group of its own.
  */
 import { defineCommand } from 'citty';
-import { execa } from 'execa';
-import { resolveConnector, type ConnectorRole } from '@sync/engine';
+import type { ConnectorRole } from '@sync/engine';
 import { builtinConnectors } from '../builtins.ts';
 import { UserError } from '../user-error.ts';
 
@@ -20,6 +19,7 @@ export async function passThrough(role: ConnectorRole, rawArgs: readonly string[
     const builtins = Object.keys(builtinConnectors[role]).join(', ');
     throw new UserError(`usage: sync ${role === 'source' ? 'source' : 'dest'} <name> <spec|check|${role === 'source' ? 'discover|read' : 'write'}> [options] (built-in: ${builtins})`);
   }
+  const [{ resolveConnector }, { execa }] = await Promise.all([import('@sync/engine'), import('execa')]);
   const command = resolveConnector(role, name, builtinConnectors);
   const result = await execa(command.file, [...command.args, ...rest], { stdio: 'inherit', reject: false });
   if (result.signal) return 128 + 1;

@@ -1,5 +1,4 @@
 import { defineCommand } from 'citty';
-import pg from 'pg';
 import { openDatabase } from '../database.ts';
 
 /** Rows as an aligned text table; long cells are cut at `maxWidth` characters. */
@@ -29,6 +28,7 @@ export const dbCommand = defineCommand({
       args: { sql: { type: 'positional', description: 'The SQL statement', required: true } },
       async run({ args }) {
         const database = openDatabase(process.env, (line) => process.stderr.write(`${line}\n`));
+        const { default: pg } = await import('pg');
         const client = new pg.Client({ connectionString: await database.url() });
         try {
           await client.connect();

@@ -7,7 +7,7 @@ import { defineCommand } from 'citty';
 import { maskUrlPasswords } from '@sync/engine';
 import type { CheckpointRecord, RunRecord } from '@sync/state-postgres';
 import { withStore } from '../database.ts';
-import { formatDuration } from '../progress/progress-view.ts';
+import { formatDuration } from '../progress/clock.ts';
 import { UserError } from '../user-error.ts';
 
 const number = new Intl.NumberFormat('en-US');

@@ -22,7 +22,7 @@ export const secretsCommand = defineCommand({
         force: { type: 'boolean', description: 'Rotate even while runs are recorded as running (one could save a secret under the old key)' },
       },
       async run({ args }) {
-        const keys = secretKeys(process.env);
+        const keys = await secretKeys(process.env);
         await withStore(async (store) => {
           const running = (await store.listRuns({ limit: 1000 })).filter((run) => run.status === 'running');
           if (running.length > 0 && !args.force) {

@@ -3,7 +3,8 @@ import { render } from 'ink-testing-library';
 import { expect, it } from 'vitest';
 import type { SyncEvent, SyncResult } from '@sync/engine';
 import { ProgressModel } from './progress-model.ts';
-import { formatDuration, ProgressView } from './progress-view.ts';
+import { formatDuration } from './clock.ts';
+import { ProgressView } from './progress-view.ts';
 
 const configured = (name: string) => ({
   stream: { name, json_schema: {}, supported_sync_modes: ['incremental' as const] },

@@ -7,18 +7,10 @@
  */
 import { createElement as h, type ReactElement } from 'react';
 import { Box, Static, Text } from 'ink';
+import { formatDuration } from './clock.ts';
 import type { ProgressSnapshot, StreamPhase, StreamProgress } from './progress-model.ts';
 
 const number = new Intl.NumberFormat('en-US');
-
-/** `45s`, `4m 05s`, `2h 03m`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
 
 /** Records per second over `ms`, or undefined while too little time has passed to say. */
 function rate(records: number, ms: number): number | undefined {

