@@ -1,7 +1,7 @@
 /**
- * One sync run: discover the source's catalog, spawn the source (`read`) and the destination
- * (`write`), pipe one into the other with backpressure, and persist every STATE the destination
- * acknowledges, in order, as it arrives.
+ * One sync run: read the connectors' specs (for masking) while the source discovers its catalog,
+ * spawn the source (`read`) and the destination (`write`), pipe one into the other with
+ * backpressure, and persist every STATE the destination acknowledges, in order, as it arrives.
  *
  * Correctness argument (docs/architecture.md): the destination re-emits a STATE only after every
  * record before it is committed, and only re-emitted states that match one the source sent are
@@ -13,7 +13,7 @@
  */
 import { configureCatalog, type ConfiguredAirbyteCatalog, type DestinationSyncMode } from '@sync/protocol';
 import { errorMessage, RunConfigError } from './errors.ts';
-import { ConnectorFailure, discoverCatalog } from './call-connector.ts';
+import { ConnectorFailure } from './call-connector.ts';
 import type { ConnectorCommand, ConnectorRole } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
 import type { StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
@@ -22,6 +22,7 @@ import { planResume } from './resume-plan.ts';
 import { runAttempt } from './run-attempt.ts';
 import type { RunStore } from './run-store.ts';
 import { RunSecrets } from './secrets.ts';
+import { readSpecsAndDiscover } from './specs-and-catalog.ts';
 import { stateFileContent } from './state-file.ts';
 import { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
 
@@ -149,9 +150,10 @@ async function effectiveConfigs(
 
 /**
  * The body of a run, between recording it and finishing it: reads the connectors' specs (for
- * masking), discovers and configures the catalog, loads the saved states and generations, then reads
- * the source into the destination: once, or twice when the destination says it lost what saved
- * states claim (those streams are read again from the beginning).
+ * masking; kept in the store per connector version) while the source discovers its catalog,
+ * configures the catalog, loads the saved states and generations, then reads the source into the
+ * destination: once, or twice when the destination says it lost what saved states claim (those
+ * streams are read again from the beginning).
  *
  * @returns the run's failure, undefined when it succeeded; `streams` and `mismatches` are filled in.
  * @throws ConnectorFailure from spec or discover, ConfigError for a catalog that cannot be configured,
@@ -169,19 +171,18 @@ async function discoverAndRead(
   const env = options.env;
   const configs = await effectiveConfigs(options, emit);
   const timeouts: RunTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  await secrets.readSpecs(
-    { source: { command: options.source, config: configs.source }, destination: { command: options.destination, config: configs.destination } },
-    env ?? {},
-    (role, connector, message) => emit({ type: 'log', role, connector, level: 'WARN', message }),
-    { timeoutMs: timeouts.commandMs, ...(options.signal ? { signal: options.signal } : {}) },
-  );
   const sourceConfigPath = await writeJson('source-config.json', configs.source);
   const destinationConfigPath = await writeJson('destination-config.json', configs.destination);
-  const discovered = await discoverCatalog(options.source, sourceConfigPath, {
-    ...(env ? { env } : {}),
-    onStderr: (line) => emit({ type: 'stderr', role: 'source', connector: options.source.name, line }),
+  const discovered = await readSpecsAndDiscover(secrets, {
+    source: options.source,
+    destination: options.destination,
+    configs,
+    sourceConfigPath,
+    env: env ?? {},
+    emit,
     timeoutMs: timeouts.commandMs,
     ...(options.signal ? { signal: options.signal } : {}),
+    cache: options.store,
   });
   let catalog: ConfiguredAirbyteCatalog;
   try {

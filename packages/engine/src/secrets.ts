@@ -8,6 +8,9 @@
  * every string of the config of a connector whose `spec` failed (fail closed); the credentials inside
  * URLs in any config string; and what the caller names (the state store's URL, values of passed
  * environment variables).
+ *
+ * A connector with a version (`ConnectorCommand.version`) has its spec read once per version: it is
+ * kept in the state store (`RunStore.saveConnectorSpec`) and later runs start no `spec` process for it.
  */
 import { errorMessage } from './errors.ts';
 import { callConnector, type CallOptions } from './call-connector.ts';
@@ -15,6 +18,7 @@ import type { ConnectorCommand } from './connector-command.ts';
 import type { ConnectorRole } from './connector-command.ts';
 import type { SyncEvent } from './events.ts';
 import { createRedactor, redactDeep, type Redact } from './redactor.ts';
+import type { RunStore } from './run-store.ts';
 import { secretValues, stringValues, urlSecretsIn } from './secret-values.ts';
 
 /**
@@ -38,6 +42,34 @@ export interface SecretSource {
   config: Record<string, unknown>;
 }
 
+/** Where specs of versioned connectors are kept across runs: the run's state store. */
+export type SpecCache = Pick<RunStore, 'loadConnectorSpec' | 'saveConnectorSpec'>;
+
+/** How `RunSecrets.readSpecs` runs each `spec`, and where it finds specs read before. */
+export interface ReadSpecsOptions extends Pick<CallOptions, 'timeoutMs' | 'signal'> {
+  /** Specs of versioned connectors read in earlier runs; without it every spec is read. */
+  cache?: SpecCache;
+}
+
+/**
+ * The `connectionSpecification` of a connector: from `cache` when the connector has a version whose
+ * spec is kept there, else by running `spec` (and keeping the answer when it has a version). The cache
+ * never fails a call: a lookup that fails is a miss, a save that fails is skipped.
+ *
+ * @throws as `connectionSpecification` does, when `spec` must run and fails.
+ */
+async function specOf(command: ConnectorCommand, env: NodeJS.ProcessEnv, options: ReadSpecsOptions): Promise<unknown> {
+  const { cache, ...limits } = options;
+  const version = command.version;
+  if (cache && version) {
+    const kept = await cache.loadConnectorSpec(command.name, version).catch(() => undefined);
+    if (kept !== undefined) return kept;
+  }
+  const schema = await connectionSpecification(command, { ...limits, env });
+  if (cache && version) await cache.saveConnectorSpec(command.name, version, schema).catch(() => {});
+  return schema;
+}
+
 /** Marks a role whose spec could not be read: every string of its configs is secret. */
 const UNKNOWN = Symbol('no spec');
 
@@ -52,21 +84,22 @@ export class RunSecrets {
   }
 
   /**
-   * Reads each connector's spec (in parallel) and collects the secrets of its config. A connector
-   * whose `spec` fails has every string of its config masked, and `onWarning` says so; the run goes
-   * on (it will most likely fail on the same problem, with a masked error).
+   * Reads each connector's spec (in parallel; from `options.cache` for a versioned connector read
+   * before) and collects the secrets of its config. A connector whose `spec` fails has every string
+   * of its config masked, and `onWarning` says so; the run goes on (it will most likely fail on the
+   * same problem, with a masked error). Never throws.
    */
   async readSpecs(
     connectors: Record<ConnectorRole, SecretSource>,
     env: NodeJS.ProcessEnv,
     onWarning: (role: ConnectorRole, connector: string, message: string) => void,
-    limits: Pick<CallOptions, 'timeoutMs' | 'signal'> = {},
+    options: ReadSpecsOptions = {},
   ): Promise<void> {
     const failures: { role: ConnectorRole; connector: string; error: unknown }[] = [];
     await Promise.all(
       (Object.entries(connectors) as [ConnectorRole, SecretSource][]).map(async ([role, { command, config }]) => {
         try {
-          this.#schemas.set(role, await connectionSpecification(command, { ...limits, env }));
+          this.#schemas.set(role, await specOf(command, env, options));
         } catch (error) {
           this.#schemas.set(role, UNKNOWN);
           failures.push({ role, connector: command.name, error });
