@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import pg from 'pg';
-import { migrate, migrationLockKey } from './migrate.ts';
+import { isUpToDate, migrate, migrationLockKey } from './migrate.ts';
 import { StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
 
@@ -40,6 +40,22 @@ describe('migrate', () => {
     expect(await migrate({ url, schema })).toEqual(MIGRATIONS);
     expect(await migrate({ url, schema })).toEqual([]);
     expect(await tablesOf(schema)).toEqual(['checkpoints', 'connector_config_updates', 'connector_specs', 'migrations', 'pipelines', 'runs', 'stream_generations', 'stream_states']);
+  });
+
+  it('tells an up-to-date schema (no migration run needed) from a missing, a partly migrated or a newer one', async () => {
+    const schema = fresh();
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      expect(await isUpToDate(pool, schema)).toBe(false);
+      await migrate({ url, schema });
+      expect(await isUpToDate(pool, schema)).toBe(true);
+      await pool.query(`delete from ${schema}.migrations where name = $1`, [MIGRATIONS.at(-1)]);
+      expect(await isUpToDate(pool, schema)).toBe(false);
+      await pool.query(`insert into ${schema}.migrations (name, run_on) values ($1, now()), ('999_from_a_newer_version', now())`, [MIGRATIONS.at(-1)]);
+      expect(await isUpToDate(pool, schema)).toBe(false);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('is safe when several processes migrate the same schema at once', async () => {

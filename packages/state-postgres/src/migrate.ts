@@ -1,10 +1,13 @@
 /**
  * Schema migrations of the state store, through node-pg-migrate's programmatic runner
  * (https://salsita.github.io/node-pg-migrate/api). Migration files live in `../migrations/`, the
- * migrations table (`migrations`) sits in the store's own schema.
+ * migrations table (`migrations`) sits in the store's own schema. The runner (and the modules it
+ * loads) is imported only when a migration is pending: every `sync run` opens the store, and most find
+ * it up to date (`isUpToDate`, one query).
  */
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runner } from 'node-pg-migrate';
+import type pg from 'pg';
 
 /** Default schema of the state store. */
 export const DEFAULT_SCHEMA = 'sync';
@@ -42,6 +45,29 @@ export function migrationLockKey(schema: string): number {
 const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 /**
+ * True when every migration file has been applied to `schema` and no other migration has: the names
+ * in its migrations table equal the files' names (without `.sql`). False when the table is missing.
+ *
+ * @throws Error from Postgres for anything but a missing schema or table.
+ */
+export async function isUpToDate(client: Pick<pg.Pool, 'query'>, schema: string): Promise<boolean> {
+  assertSchemaName(schema);
+  let applied: string[];
+  try {
+    const { rows } = await client.query<{ name: string }>(`select name from ${schema}.migrations order by name`);
+    applied = rows.map((r) => r.name);
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01' || (error as { code?: string }).code === '3F000') return false;
+    throw error;
+  }
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => f.slice(0, -'.sql'.length))
+    .sort();
+  return applied.length === files.length && applied.every((name, i) => name === files[i]);
+}
+
+/**
  * Brings the state store schema up to date: creates the schema if missing and applies pending
  * migrations in one transaction. Safe to call from many processes at once: each waits for the
  * schema's advisory lock (`advisoryLockMode: 'wait'`; node-pg-migrate's default would fail instead),
@@ -53,6 +79,7 @@ const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {
 export async function migrate(options: { url: string; schema?: string }): Promise<string[]> {
   const schema = options.schema ?? DEFAULT_SCHEMA;
   assertSchemaName(schema);
+  const { runner } = await import('node-pg-migrate');
   const applied = await runner({
     databaseUrl: options.url,
     dir: MIGRATIONS_DIR,

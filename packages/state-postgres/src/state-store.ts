@@ -13,7 +13,7 @@ import pg from 'pg';
 import type { ConfigUpdateRecord, ConnectorRole, RunOutcome, RunStore } from '@sync/engine';
 import type { AirbyteStateMessage } from '@sync/protocol';
 import { connectError, connectFrom, describeDatabase, inTransaction, poolConfig, type ConnectionTimeouts } from './connection.ts';
-import { DEFAULT_SCHEMA, assertSchemaName, migrate } from './migrate.ts';
+import { DEFAULT_SCHEMA, assertSchemaName, isUpToDate, migrate } from './migrate.ts';
 import type { CheckpointRecord, RunRecord } from './records.ts';
 import { loadConnectorSpec, saveConnectorSpec } from './connector-specs.ts';
 import { getRun, listCheckpoints, listRuns } from './run-history.ts';
@@ -87,7 +87,7 @@ export class StateStore implements RunStore {
       throw connectError(options.url, error);
     }
     try {
-      await migrate({ url: options.url, schema });
+      if (!(await isUpToDate(pool, schema))) await migrate({ url: options.url, schema });
     } catch (error) {
       await pool.end().catch(() => {});
       throw new Error(`cannot migrate the state store schema "${schema}" at ${where}: ${(error as Error).message}`, {
