@@ -39,7 +39,8 @@ export function descendants(root: number): Map<number, string> {
   return result;
 }
 
-function highWaterMark(pid: number): number | undefined {
+/** The kernel's high-water mark of `pid`'s resident memory (VmHWM), bytes; undefined once it has exited. */
+export function highWaterMark(pid: number): number | undefined {
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : undefined;
@@ -78,7 +79,8 @@ export function median(xs: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function residentBytes(pid: number): number | undefined {
+/** `pid`'s resident memory now (VmRSS), bytes; undefined once it has exited. */
+export function residentBytes(pid: number): number | undefined {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : undefined;
