@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -16,41 +16,75 @@ const catalog = { streams: [{ name: 'widgets', json_schema: {}, supported_sync_m
 const token = 'tok-9f8e7d';
 const env = connectorEnvironment(process.env);
 let dir: string;
+const servers: Server[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sync-specs-catalog-'));
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  for (const server of servers) await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+});
 
 /**
- * A source whose `spec` cannot finish before its `discover` has leaked the token on stderr and ended:
- * discover leaks, then opens a FIFO for writing (which waits for spec to open it for reading) and
- * holds it until it exits (after its CATALOG, or with `failDiscover` a TRACE ERROR quoting the
- * token); spec reads that FIFO to its end, which comes when discover exits. Run one after the other,
- * the first would wait for the other until its time limit.
+ * A meeting point on a Unix socket: a `spec` connection is answered `go` only once a `discover`
+ * connection has closed, which happens when that discover process exits.
+ */
+async function meetingPoint(name: string): Promise<string> {
+  const path = join(dir, `${name}.sock`);
+  const waiting: Socket[] = [];
+  let discovered = false;
+  const server = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', (data) => {
+      if (!String(data).startsWith('spec')) {
+        socket.on('close', () => {
+          discovered = true;
+          for (const spec of waiting.splice(0)) spec.end('go');
+        });
+      } else if (discovered) socket.end('go');
+      else waiting.push(socket);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return path;
+}
+
+/**
+ * A source whose `spec` cannot finish before its `discover` has leaked the token on stderr and
+ * exited (after its CATALOG, or with `failDiscover` a TRACE ERROR quoting the token): spec waits at
+ * the meeting point for discover to be gone. Run one after the other, spec would wait until its
+ * time limit.
  */
 async function rendezvousSource(name: string, failDiscover: boolean): Promise<{ command: ConnectorCommand; configPath: string }> {
-  const fifo = join(dir, `${name}.fifo`);
-  execFileSync('mkfifo', [fifo]);
+  const socket = await meetingPoint(name);
   const file = join(dir, `${name}.mjs`);
   await writeFile(
     file,
-    `import { openSync, readFileSync } from 'node:fs';
+    `import { readFileSync } from 'node:fs';
+     import { connect } from 'node:net';
      const out = (m) => process.stdout.write(JSON.stringify(m) + '\\n');
      const [command, , configPath] = process.argv.slice(2);
      if (command === 'spec') {
-       readFileSync(${JSON.stringify(fifo)});
-       out({ type: 'SPEC', spec: { connectionSpecification: ${JSON.stringify(spec)} } });
+       const socket = connect(${JSON.stringify(socket)}, () => socket.write('spec'));
+       socket.on('data', () => {
+         out({ type: 'SPEC', spec: { connectionSpecification: ${JSON.stringify(spec)} } });
+         socket.destroy();
+       });
      } else {
        const { token } = JSON.parse(readFileSync(configPath, 'utf8'));
        process.stderr.write('discovering with token=' + token + '\\n');
-       openSync(${JSON.stringify(fifo)}, 'w');
-       if (${failDiscover}) {
-         out({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: 1, error: { message: 'login refused for token=' + token, failure_type: 'config_error' } } });
-         process.exitCode = 1;
-       } else {
-         out({ type: 'CATALOG', catalog: ${JSON.stringify(catalog)} });
-       }
+       const socket = connect(${JSON.stringify(socket)}, () => socket.write('discover', () => {
+         if (${failDiscover}) {
+           out({ type: 'TRACE', trace: { type: 'ERROR', emitted_at: 1, error: { message: 'login refused for token=' + token, failure_type: 'config_error' } } });
+           process.exitCode = 1;
+         } else {
+           out({ type: 'CATALOG', catalog: ${JSON.stringify(catalog)} });
+         }
+         // Held open until this process exits: its closing tells spec that discover is gone.
+         socket.unref();
+       }));
      }`,
   );
   const configPath = join(dir, `${name}-config.json`);
