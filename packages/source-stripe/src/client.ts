@@ -11,7 +11,7 @@
 import Stripe from 'stripe';
 import { ConfigError, createPacer, withRetry } from '@sync/connector-kit';
 import { requestsPerSecond, type StripeSourceConfig } from './config.ts';
-import { specApiVersion } from './openapi.ts';
+import { specApiVersion } from './streams.ts';
 import { DeadlineHttpClient } from './http-client.ts';
 import { DEFAULT_STRIPE_RETRY, StripeHttpError, stripeRetry, type StripeRetryOptions } from './retry.ts';
 

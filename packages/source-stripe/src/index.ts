@@ -3,7 +3,6 @@ export { StripeSourceConfig, DEFAULT_BASE_URL, STRIPE_READ_LIMITS, requestsPerSe
 export { StripeStreamState, MAX_BOUNDARY_IDS, parseStreamState } from './state.ts';
 export { DEFAULT_STRIPE_RETRY, type StripeRetryOptions } from './retry.ts';
 export { createStripeClient, type StripeClient } from './client.ts';
-export { stripeStreams, incrementalMode, type StreamDefinition } from './streams.ts';
-export { specApiVersion } from './openapi.ts';
+export { stripeStreams, incrementalMode, specApiVersion, type StreamDefinition } from './streams.ts';
 export { signPayload, verifySignature } from './webhooks.ts';
 export { EVENT_RETENTION_SECONDS } from './events.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stripeCatalog } from './source.ts';
-import { eventObjectType, incrementalMode, streamNamed, stripeStreams } from './streams.ts';
+import { eventObjectType } from './openapi/stream-definitions.ts';
+import { incrementalMode, streamNamed, stripeStreams } from './streams.ts';
 
 describe('streams from the OpenAPI spec', () => {
   it('has a stream for every top-level list whose objects carry an id', () => {

@@ -1,15 +1,9 @@
 /**
- * The streams: every top-level Stripe list endpoint of the bundled OpenAPI spec whose objects carry
- * an `id`, one stream each, named after its path (`GET /v1/customers` is `customers`,
- * `GET /v1/issuing/cards` is `issuing_cards`).
- *
- * Left out, on purpose:
- * - lists under another object (`/v1/invoices/{invoice}/lines`, `/v1/subscription_items?subscription=`):
- *   their items arrive inside the parent's record, completed past the first page (nested.ts);
- * - `/search` endpoints (the same objects as the plain list, and they need a query);
- * - lists that need a filter to answer at all (`/v1/treasury/transactions?financial_account=`);
- * - aliases of another list (`/v1/balance/history`, `/v1/linked_accounts`) and previews
- *   (`/v1/invoices/upcoming/lines`).
+ * The streams: every top-level Stripe list endpoint of the pinned OpenAPI spec whose objects carry
+ * an `id`, one stream each, named after its path (`GET /v1/customers` is `customers`). They are
+ * derived from the spec when the catalog is generated (src/openapi/stream-definitions.ts, which says
+ * what is left out and why) and read here from `src/generated/streams.json`: no process parses the
+ * spec at run time.
  *
  * How a stream reads incrementally depends on what Stripe offers for it (see README.md):
  * - `events`: objects whose creation and changes Stripe reports in events (`customer.created`,
@@ -19,7 +13,7 @@
  *   themselves) read what was created since the last run;
  * - none: the rest (country specs, exchange rates, …) are read in full every time.
  */
-import { eventTypes, listItemSchema, listOperation, refName, resolveRef, stripeSpec, type OasDocument } from './openapi.ts';
+import generated from './generated/streams.json' with { type: 'json' };
 
 export interface StreamDefinition {
   /** Stream name: the path after `/v1/`, slashes as underscores. */
@@ -72,83 +66,24 @@ export function isSplittable(stream: StreamDefinition): boolean {
   return stream.createdFilter && stream.hasCreated;
 }
 
-const ALIASES = new Set(['/v1/balance/history', '/v1/linked_accounts', '/v1/invoices/upcoming/lines']);
-
-/** Without `status`, Stripe leaves canceled subscriptions out of the list. */
-const FIXED_PARAMS: Readonly<Record<string, Record<string, string>>> = {
-  subscriptions: { status: 'all' },
-};
-
-/**
- * Event type path → object type where the rule below gets it wrong: `<path>.<action>` names the
- * object by its last path segment (`charge.dispute.created` → `dispute`), by the whole path when
- * that is an object type (`checkout.session.completed` → `checkout.session`), and `issuing_card` is
- * `issuing.card`.
- */
-const EVENT_OBJECT_ALIASES: Readonly<Record<string, string>> = {
-  'application_fee.refund': 'fee_refund',
-  'account.external_account': 'external_account',
-  'account.application': 'application',
-  'customer.source': 'payment_source',
-  'customer.discount': 'discount',
-  'source.transaction': 'source_transaction',
-};
-
-/** The object type an event type carries in `data.object`, e.g. `customer.subscription.updated` → `subscription`. */
-export function eventObjectType(type: string, objectTypes: ReadonlySet<string>): string {
-  const path = type.slice(0, type.lastIndexOf('.'));
-  const alias = EVENT_OBJECT_ALIASES[path];
-  if (alias) return alias;
-  if (objectTypes.has(path)) return path;
-  if (path.startsWith('issuing_')) return `issuing.${path.slice('issuing_'.length)}`;
-  return path.slice(path.lastIndexOf('.') + 1);
+/** The shape of `src/generated/streams.json` (src/openapi/catalog-files.ts). */
+interface GeneratedStreams {
+  /** The API version the spec describes, e.g. `2024-04-10`. */
+  api_version: string;
+  streams: StreamDefinition[];
 }
 
-/** Derives the stream definitions from a spec document. */
-export function streamsOf(document: OasDocument): StreamDefinition[] {
-  const objectTypes = new Set<string>();
-  for (const schema of Object.values(document.components.schemas)) {
-    for (const value of schema.properties?.object?.enum ?? []) if (typeof value === 'string') objectTypes.add(value);
-  }
-  const eventsByObject = new Map<string, string[]>();
-  for (const type of eventTypes(document)) {
-    const object = eventObjectType(type, objectTypes);
-    eventsByObject.set(object, [...(eventsByObject.get(object) ?? []), type]);
-  }
-  const streams: StreamDefinition[] = [];
-  for (const path of Object.keys(document.paths).sort()) {
-    if (!path.startsWith('/v1/') || path.includes('{') || path.endsWith('/search') || ALIASES.has(path)) continue;
-    const operation = listOperation(document, path);
-    if (!operation) continue;
-    const item = listItemSchema(document, operation);
-    if (!item?.$ref) continue;
-    const schema = resolveRef(document, item);
-    const object = schema.properties?.object?.enum?.[0];
-    if (!schema.properties?.id || typeof object !== 'string') continue;
-    const query = (operation.parameters ?? []).filter((p) => p.in === 'query');
-    if (query.some((p) => p.required)) continue;
-    const name = path.slice('/v1/'.length).replaceAll('/', '_');
-    streams.push({
-      name,
-      path,
-      object,
-      schema: refName(item.$ref),
-      createdFilter: query.some((p) => p.name === 'created'),
-      hasCreated: 'created' in schema.properties,
-      eventTypes: (eventsByObject.get(object) ?? []).sort(),
-      paginated: query.some((p) => p.name === 'limit'),
-      fixedParams: FIXED_PARAMS[name] ?? {},
-    });
-  }
-  return streams;
-}
+// The JSON module's inferred type widens `fixedParams` to `{ status?: undefined }`; the file is generated to this shape.
+const catalog = generated as GeneratedStreams;
 
-let streams: readonly StreamDefinition[] | undefined;
-
-/** The streams of the bundled spec, in name order. */
+/** The streams of the pinned spec, in path order. */
 export function stripeStreams(): readonly StreamDefinition[] {
-  streams ??= streamsOf(stripeSpec());
-  return streams;
+  return catalog.streams;
+}
+
+/** The API version the pinned spec describes (which the stream schemas follow), e.g. `2024-04-10`. */
+export function specApiVersion(): string {
+  return catalog.api_version;
 }
 
 /** The stream named `name`, or undefined. */

