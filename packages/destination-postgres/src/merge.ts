@@ -1,6 +1,8 @@
 /**
  * The statements that move one stream's staged batch into its table (or its shadow table), run in the
- * transaction that also records the batch's checkpoint.
+ * transaction that also records the batch's checkpoint. The staging table (staging.ts) holds typed
+ * rows, computed in the destination process by the typing rule of columns.ts (typed-values.ts):
+ * `(<seq>, _deleted, <key columns>, <typed columns>, _raw_data)`, so the merge only moves them.
  *
  * Deduplicated tables (append_dedup, and overwrite with a primary key): one row per key. Within a
  * batch the newest version of a key wins: a delete first, then the highest cursor value, then the last
@@ -10,24 +12,27 @@
  *
  * Deletes: a record is a delete by `isDeletedRecord` of @sync/protocol (`"_deleted": true` from our
  * sources, `"deleted": true` from Stripe's deleted objects, a non-null `_ab_cdc_deleted_at` from
- * Airbyte CDC), decided once per record when it is staged (the staging `deleted` column). A delete
+ * Airbyte CDC), decided once per record when it is staged (the staging `_deleted` column). A delete
  * always wins over the stored row. Soft (default): the row stays, with `_deleted = true` and its last
  * data; a delete for an unknown key is stored as its own row. Hard (`hard_delete: true`): the row is
  * removed. Appended tables always store a delete as a row with `_deleted = true` (a row per version).
  */
-import { castSql } from './columns.ts';
 import { pathLiteral, quoteIdent } from './identifiers.ts';
 import { DELETED_COLUMN, isDeduplicated, RAW_DATA_COLUMN, SYNCED_AT_COLUMN, type StreamTable } from './tables.ts';
 
 export interface MergeOptions {
   /** Quoted name of the table to write: the stream's table, or its shadow table in overwrite mode. */
   target: string;
-  /** Quoted name of the staging table, columns `(seq bigint, deleted boolean, data jsonb)`. */
+  /** Quoted name of the staging table (see the module comment). */
   staging: string;
+  /** Quoted name of the staging table's arrival-order column (bigint). */
+  seq: string;
   /** Remove deleted records instead of flagging them. */
   hardDelete: boolean;
   /** The batch holds at least one delete (a hard delete then needs its own statement). */
   hasDeletes: boolean;
+  /** No key appears twice in the batch: its rows need no deduplication. */
+  unique: boolean;
 }
 
 /** The statements merging the staged batch of `table`, in order. */
@@ -36,22 +41,20 @@ export function mergeStatements(table: StreamTable, options: MergeOptions): stri
   const typedColumns = table.columns.map((c) => quoteIdent(c.column));
   const [raw, syncedAt, deleted] = [RAW_DATA_COLUMN, SYNCED_AT_COLUMN, DELETED_COLUMN].map(quoteIdent) as [string, string, string];
   const insertColumns = [...keyColumns, ...typedColumns, raw, syncedAt, deleted].join(', ');
-  const values = (source: string) =>
-    [...table.primaryKey.map((k) => `${source} #>> ${pathLiteral(k.path)}`), ...table.columns.map((c) => castSql(c, source)), source, 'now()', 'deleted'].join(', ');
+  const values = (source: string) => [...keyColumns, ...typedColumns, raw].map((c) => `${source}.${c}`).concat('now()', `${source}.${deleted}`).join(', ');
 
   if (!isDeduplicated(table)) {
-    return [`insert into ${options.target} (${insertColumns}) select ${values('data')} from ${options.staging} order by seq`];
+    return [`insert into ${options.target} (${insertColumns}) select ${values('staged')} from ${options.staging} staged order by staged.${options.seq}`];
   }
 
-  const keyValues = table.primaryKey.map((k) => `data #>> ${pathLiteral(k.path)}`);
   const cursor = (source: string) => (table.cursorPath ? `coalesce(${source} #> ${pathLiteral(table.cursorPath)}, 'null'::jsonb)` : undefined);
-  const order = [...keyValues, 'deleted desc', ...(table.cursorPath ? [`${cursor('data')} desc`] : []), 'seq desc'].join(', ');
-  const newest = `(select distinct on (${keyValues.join(', ')}) seq, deleted, data from ${options.staging} order by ${order}) newest`;
+  const order = [...keyColumns, `${deleted} desc`, ...(table.cursorPath ? [`${cursor(raw)} desc`] : []), `${options.seq} desc`].join(', ');
+  const newest = options.unique ? `${options.staging} newest` : `(select distinct on (${keyColumns.join(', ')}) * from ${options.staging} order by ${order}) newest`;
   const hard = options.hardDelete;
   const statements: string[] = [];
   if (hard && options.hasDeletes) {
-    const match = table.primaryKey.map((k, i) => `target.${keyColumns[i]} = newest.data #>> ${pathLiteral(k.path)}`).join(' and ');
-    statements.push(`delete from ${options.target} as target using ${newest} where newest.deleted and ${match}`);
+    const match = keyColumns.map((c) => `target.${c} = newest.${c}`).join(' and ');
+    statements.push(`delete from ${options.target} as target using ${newest} where newest.${deleted} and ${match}`);
   }
   // A soft delete keeps the stored row's data and only flags it.
   const keep = (column: string) => (hard ? `excluded.${column}` : `case when excluded.${deleted} then target.${column} else excluded.${column} end`);
@@ -60,7 +63,7 @@ export function mergeStatements(table: StreamTable, options: MergeOptions): stri
   const newerWins = table.cursorPath ? ` where excluded.${deleted} or ${cursor(`excluded.${raw}`)} >= ${cursor(`target.${raw}`)}` : '';
   statements.push(
     `insert into ${options.target} as target (${insertColumns}) ` +
-      `select ${values('newest.data')} from ${newest}${hard ? ' where not newest.deleted' : ''} ` +
+      `select ${values('newest')} from ${newest}${hard ? ` where not newest.${deleted}` : ''} ` +
       `on conflict (${keyColumns.join(', ')}) do update set ${updates.join(', ')}${newerWins}`,
   );
   return statements;

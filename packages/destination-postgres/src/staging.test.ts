@@ -11,7 +11,7 @@ const db = useTestSchema();
 const { url, schema } = db;
 
 describe('staging', () => {
-  it('copies full batches into staging and writes nothing to the table until merge()', async () => {
+  it('stages typed rows and writes nothing to the table until merge(), newest version per key', async () => {
     const tables = planTables(catalogOf(configuredStream('events')), schema);
     const client = await connect(url);
     try {
@@ -19,18 +19,20 @@ describe('staging', () => {
       const stager = new Stager(client, tables.values(), { batchSize: 1000 });
       await stager.createStagingTables();
       for (let i = 0; i < 2500; i++) await stager.add('events', { id: `evt_${i % 2200}`, updated: i });
-      const staged = await client.query<{ n: string }>('select count(*) as n from pg_temp."_sync_staging_0"');
-      expect(Number(staged.rows[0]?.n)).toBe(2000); // two full batches copied, 500 still in memory
-      expect(await countOf(db.pool, schema, 'events')).toBe(0);
       await stager.flush();
+      const staged = await client.query<{ n: string }>('select count(*) as n from pg_temp."_sync_staging_0"');
+      expect(Number(staged.rows[0]?.n)).toBe(2500);
+      expect(await countOf(db.pool, schema, 'events')).toBe(0);
       expect(stager.batch('events').recordCount).toBe(2500);
-      expect(await stager.merge('events', tables.get('events')!.qualifiedName)).toBe(2500);
+      expect(await stager.merge('events')).toBe(2500);
+      expect(await countOf(db.pool, schema, 'events')).toBe(0); // not committed yet
+      await stager.commit();
       expect(await countOf(db.pool, schema, 'events')).toBe(2200);
       const { rows } = await db.pool.query<{ updated: number }>(
         `select (_raw_data->>'updated')::int as updated from ${pg.escapeIdentifier(schema)}.events where id = 'evt_5'`,
       );
       expect(rows).toEqual([{ updated: 2205 }]);
-      expect(await stager.merge('events', tables.get('events')!.qualifiedName)).toBe(0);
+      expect(await stager.merge('events')).toBe(0);
     } finally {
       await client.end();
     }

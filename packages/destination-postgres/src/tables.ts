@@ -72,6 +72,11 @@ export interface StreamTable {
   columns: TypedColumn[];
 }
 
+/** The quoted table a write loads a stream into: its shadow table in overwrite mode, else its table. */
+export function writeTarget(table: StreamTable): string {
+  return table.mode === 'overwrite' ? table.shadowName : table.qualifiedName;
+}
+
 /** True when the table's rows are unique by primary key (upserted), false when appended. */
 export function isDeduplicated(table: StreamTable): boolean {
   return table.primaryKey.length > 0 && table.mode !== 'append';

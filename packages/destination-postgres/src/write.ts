@@ -20,7 +20,7 @@ import { quoteIdent } from './identifiers.ts';
 import { prepareTables } from './schema-evolution.ts';
 import { describeHolder, schemaLockHolder, tryLockSchema, waitForSchemaLock } from './schema-lock.ts';
 import { Stager } from './staging.ts';
-import { planTables, type StreamTable } from './tables.ts';
+import { isDeduplicated, planTables, type StreamTable } from './tables.ts';
 
 /**
  * Writes `messages` into one table per configured stream of `config.schema` and yields each STATE,
@@ -54,7 +54,8 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
   const { config, catalog, messages } = input;
   const tables = planTables(catalog, config.schema);
   const client = await connect(config.url, { connectTimeoutMs: config.connect_timeout_ms, statementTimeoutMs: config.statement_timeout_ms });
-  const target = (table: StreamTable) => (table.mode === 'overwrite' ? table.shadowName : table.qualifiedName);
+  /** The stager, once created: its COPY idle timer is stopped however the write ends. */
+  let started: Stager | undefined;
   try {
     if (!(await tryLockSchema(client, config.schema))) {
       const holder = await schemaLockHolder(client, config.schema);
@@ -68,7 +69,10 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
       yield log('INFO', `stream ${removed.stream}: removed ${removed.rows} records of ${removed.batches} batches committed after the checkpoint it resumes from (their acknowledgement never reached the engine); they are read again`);
     }
     const stager = new Stager(client, tables.values(), { batchSize: config.batch_size, hardDelete: config.hard_delete });
+    started = stager;
     await stager.createStagingTables();
+    const only = tables.size === 1 ? [...tables.values()][0]! : undefined;
+    if (only && (!isDeduplicated(only) || only.mode === 'overwrite' || (await isEmpty(client, only.qualifiedName)))) stager.allowDirect(only.stream);
     const checkpoints = new Checkpoints(client, config.schema);
     const counts = new RecordCounts();
     /**
@@ -95,19 +99,29 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
         };
         const overwrites = streams.filter((s) => tables.get(s)!.mode === 'overwrite');
         const guarded = overwrites.length < streams.length;
-        await client.query('begin');
         let replay = false;
-        try {
-          replay = guarded && (await checkpoints.isCommitted(identity));
-          for (const s of streams) {
-            if (replay) await stager.discard(s);
-            else await stager.merge(s, target(tables.get(s)!));
+        // A state of no stream of the catalog closes no batch: the open transaction (it may hold rows
+        // of the streams it does not cover) stays open.
+        if (streams.length > 0) {
+          try {
+            await stager.begin();
+            replay = guarded && (await checkpoints.isCommitted(identity));
+            if (replay && stager.directRows > 0) {
+              // The batch's rows are in its table already (the write's only stream): undo them all.
+              await stager.rollback();
+              for (const s of streams) await stager.discard(s);
+            } else {
+              for (const s of streams) {
+                if (replay) await stager.discard(s);
+                else await stager.merge(s);
+              }
+              if (guarded && !replay) await checkpoints.record(identity);
+              await stager.commit();
+            }
+          } catch (error) {
+            await stager.rollback().catch(() => {});
+            throw error;
           }
-          if (guarded && !replay) await checkpoints.record(identity);
-          await client.query('commit');
-        } catch (error) {
-          await client.query('rollback').catch(() => {});
-          throw error;
         }
         if (replay) {
           yield log('INFO', `${identity.stream || 'global'} checkpoint already committed (the source sent the same records and state again, as after a crash): its ${identity.recordCount} records were not applied again`);
@@ -127,11 +141,11 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
     await stager.flush();
     const swapped = new Set<string>();
     let afterLastState = 0;
-    await client.query('begin');
     try {
+      await stager.begin();
       for (const table of tables.values()) {
         stager.batch(table.stream);
-        afterLastState += await stager.merge(table.stream, target(table));
+        afterLastState += await stager.merge(table.stream);
         if (table.mode !== 'overwrite') continue;
         if (completed.has(table.stream)) {
           await client.query(`drop table if exists ${table.qualifiedName}`);
@@ -146,9 +160,9 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
         if (overwrites.length > 0 && overwrites.every((s) => swapped.has(s))) await checkpoints.record(identity);
       }
       await checkpoints.prune([...tables.keys(), '']);
-      await client.query('commit');
+      await stager.commit();
     } catch (error) {
-      await client.query('rollback').catch(() => {});
+      await stager.rollback().catch(() => {});
       throw error;
     }
     total += afterLastState;
@@ -162,8 +176,15 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
   } catch (error) {
     throw classifyQueryError(error, config.url, config.statement_timeout_ms);
   } finally {
+    started?.abandon();
     await client.end().catch(() => {});
   }
+}
+
+/** True when `table` (quoted, qualified) has no row. */
+async function isEmpty(client: pg.Client, table: string): Promise<boolean> {
+  const { rows } = await client.query<{ empty: boolean }>(`select not exists (select from ${table}) as empty`);
+  return rows[0]?.empty ?? false;
 }
 
 /**

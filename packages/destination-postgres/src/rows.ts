@@ -1,0 +1,54 @@
+/**
+ * A stream's records as COPY text-format rows of typed values (typed-values.ts), computed in this
+ * process so that Postgres only parses them: the key columns (`#>>` of each key path), the typed
+ * columns in table order, then `_raw_data` (the record's JSON).
+ */
+import { copyField, copyJson, textOf, typedField } from './typed-values.ts';
+import type { StreamTable } from './tables.ts';
+import type { ColumnType } from './columns.ts';
+
+/** One record, encoded: its key fields and the rest of its row. */
+export interface EncodedRow {
+  /** The key columns' COPY fields joined by tabs ('' without a primary key); also the key's identity. */
+  key: string;
+  /** The typed columns' fields and `_raw_data`, joined by tabs. */
+  body: string;
+}
+
+/** Encodes the records of one stream (`table`'s key paths and typed columns, as they are now). */
+export class RowEncoder {
+  readonly #keyPaths: readonly (readonly string[])[];
+  readonly #properties: string[];
+  readonly #types: ColumnType[];
+
+  constructor(table: StreamTable) {
+    this.#keyPaths = table.primaryKey.map((k) => k.path);
+    this.#properties = table.columns.map((c) => c.property);
+    this.#types = table.columns.map((c) => c.type);
+  }
+
+  /**
+   * The row of `data`, whose JSON text (`JSON.stringify(data)`) is `json`. Key values must be present
+   * (the caller checks them).
+   */
+  encode(data: Record<string, unknown>, json: string): EncodedRow {
+    let key = '';
+    for (let i = 0; i < this.#keyPaths.length; i++) {
+      const text = textOf(valueAt(data, this.#keyPaths[i]!)) ?? '';
+      key += i === 0 ? copyField(text) : `\t${copyField(text)}`;
+    }
+    let body = '';
+    for (let i = 0; i < this.#types.length; i++) body += `${typedField(this.#types[i]!, data[this.#properties[i]!])}\t`;
+    return { key, body: body + copyJson(json) };
+  }
+}
+
+/** The value at `path` in `data`, undefined when a step is missing or not an object. */
+export function valueAt(data: Record<string, unknown>, path: readonly string[]): unknown {
+  let value: unknown = data;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
