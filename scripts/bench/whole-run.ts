@@ -150,11 +150,24 @@ interface Run {
   rateLimited: number;
   tree: TreeMemory;
   root: number;
+  /** CPU seconds of the whole tree (`reapedChildrenCpu`). */
+  cpu: number;
   /** What `sync` ran from: its bundle or the TypeScript sources (the lead is moving it to bundles). */
   from: string;
 }
 
 const runsFrom = () => (freshBuild() ? 'bundle' : 'sources');
+
+/**
+ * CPU seconds (user + system) of the children this process has reaped so far, their own reaped
+ * children included (/proc/self/stat cutime + cstime, 100 ticks per second): around one run, the
+ * whole tree's CPU, which a busy machine changes far less than the wall clock.
+ */
+function reapedChildrenCpu(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
 
 /** Runs the measured command once, wall clock from spawn to exit; checks the row count after. */
 async function syncRun(emulator: Emulator, pipeline: string, schema: string, sourceConfig: object | undefined, expectRows = customers): Promise<Run> {
@@ -162,17 +175,19 @@ async function syncRun(emulator: Emulator, pipeline: string, schema: string, sou
   const args = [sync, 'run', '--source', 'stripe', '--dest', 'postgres', '--streams', 'customers', '--pipeline', pipeline, '--plain', '--dest-config', JSON.stringify({ schema })];
   if (sourceConfig) args.push('--source-config', JSON.stringify(sourceConfig));
   const from = runsFrom();
+  const cpuBefore = reapedChildrenCpu();
   const started = performance.now();
   const child = execa(process.execPath, args, { env: { ...process.env, STRIPE_API_KEY: apiKey, STRIPE_BASE_URL: emulator.url, DATABASE_URL: databaseUrl }, reject: false });
   const memory = watchTreeMemory(child.pid!, SAMPLE_MS);
   const result = await child;
   const elapsed = seconds(started);
   const tree = memory.stop();
+  const cpu = reapedChildrenCpu() - cpuBefore;
   if (result.exitCode !== 0) throw new Error(`sync run (pipeline ${pipeline}) failed with exit code ${result.exitCode}:\n${result.stderr}`);
   const rows = await rowsIn(schema);
   if (rows !== expectRows) throw new Error(`pipeline ${pipeline}: ${schema}.customers has ${rows} rows, expected ${expectRows}`);
   const after = await emulator.requests();
-  return { seconds: elapsed, requests: after.requests - before.requests, rateLimited: after.rateLimited - before.rateLimited, tree, root: child.pid!, from };
+  return { seconds: elapsed, requests: after.requests - before.requests, rateLimited: after.rateLimited - before.rateLimited, tree, root: child.pid!, cpu, from };
 }
 
 /** One HTTP request to the emulator and one `select 1`, from a fresh Node process: the no-op's floor. */
@@ -269,7 +284,7 @@ const fast = only.has('1') || only.has('3') ? await startEmulator([]) : undefine
 const paced = only.has('2') ? await startEmulator(['--latency-ms', '100', '--rate-limit', '25']) : undefined;
 const backfills: Run[] = [];
 const pacedRuns: Run[] = [];
-const noops: { seconds: number; floor: number; requests: number; from: string }[] = [];
+const noops: { seconds: number; floor: number; requests: number; cpu: number; from: string }[] = [];
 const schemas: string[] = [];
 const cpuBefore = process.cpuUsage();
 const wallBefore = performance.now();
@@ -283,7 +298,7 @@ try {
       if (only.has('3')) {
         const noop = await syncRun(fast, id, id, { requests_per_second: 1000 });
         if (noop.requests >= customers / 100) throw new Error(`the no-op run of ${id} made ${noop.requests} requests: it read everything again`);
-        noops.push({ seconds: noop.seconds, floor: await floor(fast), requests: noop.requests, from: noop.from });
+        noops.push({ seconds: noop.seconds, floor: await floor(fast), requests: noop.requests, cpu: noop.cpu, from: noop.from });
       }
     }
     if (paced) {
@@ -306,27 +321,27 @@ const goals: string[] = [];
 if (backfills.length) {
   const theirs = customers / SYNC_ENGINE.backfill;
   console.log(`### 1. backfill, no latency, requests_per_second 1000 (sync-engine: ${SYNC_ENGINE.backfill} s = ${Math.round(theirs)} rows/s)\n`);
-  console.log('| run | seconds | rows/s | × sync-engine rows/s | requests | sync from |\n| ---: | ---: | ---: | ---: | ---: | --- |');
-  backfills.forEach((r, i) => console.log(`| ${i + 1} | ${fmt(r.seconds)} | ${Math.round(customers / r.seconds)} | ${fmt(customers / r.seconds / theirs)}× | ${r.requests} | ${r.from} |`));
+  console.log('| run | seconds | rows/s | × sync-engine rows/s | CPU s (tree) | requests | sync from |\n| ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  backfills.forEach((r, i) => console.log(`| ${i + 1} | ${fmt(r.seconds)} | ${Math.round(customers / r.seconds)} | ${fmt(customers / r.seconds / theirs)}× | ${fmt(r.cpu, 1)} | ${r.requests} | ${r.from} |`));
   const s = median(backfills.map((r) => r.seconds));
-  console.log(`| median | ${fmt(s)} | ${Math.round(customers / s)} | ${fmt(customers / s / theirs)}× | | |\n`);
+  console.log(`| median | ${fmt(s)} | ${Math.round(customers / s)} | ${fmt(customers / s / theirs)}× | ${fmt(median(backfills.map((r) => r.cpu)), 1)} | | |\n`);
   goals.push(`| 1. backfill ≥ 2× sync-engine rows/s (≤ ${fmt(SYNC_ENGINE.backfill / 2)} s) | ${fmt(s)} s, ${fmt(customers / s / theirs)}× | ${met(customers / s / theirs >= 2)} |`);
 }
 if (pacedRuns.length) {
   const ideal = customers / (25 * 100);
   console.log(`### 2. backfill, 100 ms latency, 429 above 25 requests/s, source at its default rate (ideal ${fmt(ideal)} s; sync-engine ${SYNC_ENGINE.paced} s)\n`);
-  console.log('| run | seconds | rows/s | share of ideal | × sync-engine speed | requests | 429s | sync from |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
-  pacedRuns.forEach((r, i) => console.log(`| ${i + 1} | ${fmt(r.seconds)} | ${Math.round(customers / r.seconds)} | ${fmt(ideal / r.seconds)} | ${fmt(SYNC_ENGINE.paced / r.seconds)}× | ${r.requests} | ${r.rateLimited} | ${r.from} |`));
+  console.log('| run | seconds | rows/s | share of ideal | × sync-engine speed | CPU s (tree) | requests | 429s | sync from |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  pacedRuns.forEach((r, i) => console.log(`| ${i + 1} | ${fmt(r.seconds)} | ${Math.round(customers / r.seconds)} | ${fmt(ideal / r.seconds)} | ${fmt(SYNC_ENGINE.paced / r.seconds)}× | ${fmt(r.cpu, 1)} | ${r.requests} | ${r.rateLimited} | ${r.from} |`));
   const s = median(pacedRuns.map((r) => r.seconds));
-  console.log(`| median | ${fmt(s)} | ${Math.round(customers / s)} | ${fmt(ideal / s)} | ${fmt(SYNC_ENGINE.paced / s)}× | | | |\n`);
+  console.log(`| median | ${fmt(s)} | ${Math.round(customers / s)} | ${fmt(ideal / s)} | ${fmt(SYNC_ENGINE.paced / s)}× | ${fmt(median(pacedRuns.map((r) => r.cpu)), 1)} | | | |\n`);
   goals.push(`| 2. paced ≥ 0.9 of ideal (≤ ${fmt(ideal / 0.9)} s) | ${fmt(s)} s, ${fmt(ideal / s)} of ideal | ${met(ideal / s >= 0.9)} |`);
 }
 if (noops.length) {
   console.log('### 3. no-op run (same pipeline, nothing new) against the floor (node: one HTTP GET to the emulator + one `select 1` with pg)\n');
-  console.log('| run | no-op seconds | floor seconds | no-op / floor | requests in the no-op | sync from |\n| ---: | ---: | ---: | ---: | ---: | --- |');
-  noops.forEach((r, i) => console.log(`| ${i + 1} | ${fmt(r.seconds)} | ${fmt(r.floor, 3)} | ${fmt(r.seconds / r.floor, 1)}× | ${r.requests} | ${r.from} |`));
+  console.log('| run | no-op seconds | floor seconds | no-op / floor | no-op CPU s (tree) | requests in the no-op | sync from |\n| ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  noops.forEach((r, i) => console.log(`| ${i + 1} | ${fmt(r.seconds)} | ${fmt(r.floor, 3)} | ${fmt(r.seconds / r.floor, 1)}× | ${fmt(r.cpu, 2)} | ${r.requests} | ${r.from} |`));
   const ratio = median(noops.map((r) => r.seconds / r.floor));
-  console.log(`| median | ${fmt(median(noops.map((r) => r.seconds)))} | ${fmt(median(noops.map((r) => r.floor)), 3)} | ${fmt(ratio, 1)}× | | |\n`);
+  console.log(`| median | ${fmt(median(noops.map((r) => r.seconds)))} | ${fmt(median(noops.map((r) => r.floor)), 3)} | ${fmt(ratio, 1)}× | ${fmt(median(noops.map((r) => r.cpu)), 2)} | | |\n`);
   goals.push(`| 3. no-op ≤ 5× floor | ${fmt(median(noops.map((r) => r.seconds)))} s, ${fmt(ratio, 1)}× | ${met(ratio <= 5)} |`);
 }
 if (only.has('4')) {
