@@ -16,7 +16,7 @@ import { MAX_IDENTIFIER_BYTES, quoteIdent, quoteLiteral } from './identifiers.ts
 
 export type ColumnType = 'text' | 'bigint' | 'numeric' | 'boolean' | 'jsonb' | 'timestamptz';
 
-/** A typed column: the value of one top-level property, cast from the raw record in the merge. */
+/** A typed column: the value of one top-level property of the record (typed-values.ts computes it; castSql says it in SQL). */
 export interface TypedColumn {
   /** Column name: the property name, shortened when longer than 63 bytes (see `columnName`). */
   column: string;
@@ -126,8 +126,10 @@ export function planColumns(jsonSchema: Record<string, unknown>, reserved: reado
 }
 
 /**
- * SQL computing `column` from the jsonb record `data` (a staging row). Never fails: a value of
- * another JSON type, or out of range, gives NULL (the record stays whole in `_raw_data`).
+ * SQL computing `column` from the jsonb record `data`: the typing rule's reference. Never fails: a
+ * value of another JSON type, or out of range, gives NULL (the record stays whole in `_raw_data`).
+ * The load path computes the same values in the destination process (typed-values.ts, whose test
+ * compares the two value by value).
  */
 export function castSql(column: TypedColumn, data = 'data'): string {
   const value = `${data} -> ${quoteLiteral(column.property)}`;
