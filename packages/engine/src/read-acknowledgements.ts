@@ -1,7 +1,9 @@
 /**
  * The destination half of a run: every STATE the destination re-emits (acknowledges) is matched to
- * the state the source sent, reconciled, and persisted (the source's copy), one at a time and in
- * order, before the next is read.
+ * the state the source sent, reconciled, and persisted (the source's copy), in order. Reading goes on
+ * while the store saves: the acknowledgements that arrive meanwhile are saved together, in one
+ * transaction (`RunStore.commitStates`), so a destination that acknowledges a burst of states at once
+ * (after a group commit) costs the store one round of statements, not one per state.
  */
 import { parseCheckpointMissing, type FailureType } from '@sync/protocol';
 import { errorMessage } from './errors.ts';
@@ -33,9 +35,14 @@ const SNIPPET_CHARS = 200;
  *   acknowledged twice or after a later one.
  */
 export async function readAcknowledgements(context: RunContext, onError: (error: DestinationErrorTrace) => void): Promise<void> {
-  const { streams, ledger, emit } = context;
+  const { ledger } = context;
   const name = context.destination.command.name;
-  for await (const { message, lineNumber, line } of context.destination.lines) {
+  const saver = new CheckpointSaver(context);
+  const lines = context.destination.lines[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await Promise.race([lines.next(), saver.failed]);
+    if (next.done) break;
+    const { message, lineNumber, line } = next.value;
     context.idle.destination.touch();
     if (message.type !== 'STATE') {
       const error = errorTraceOf(message);
@@ -54,13 +61,72 @@ export async function readAcknowledgements(context: RunContext, onError: (error:
           'kept; the destination is at fault: report it to its maintainers',
       );
     }
+    saver.add(acknowledgement, message.state.destinationStats?.recordCount);
+  }
+  await saver.drain();
+}
+
+type Acknowledgement = NonNullable<ReturnType<RunContext['ledger']['acknowledged']>>;
+
+/**
+ * Saves acknowledged states in order, each burst in one transaction, and emits their `checkpoint`
+ * (and `count_mismatch`) events once saved.
+ */
+class CheckpointSaver {
+  readonly #context: RunContext;
+  #queue: { acknowledgement: Acknowledgement; destinationCount: number | undefined }[] = [];
+  #saving: Promise<void> | undefined;
+  #failure: CheckpointNotSaved | undefined;
+  #fail: ((error: CheckpointNotSaved) => void) | undefined;
+  /** Rejects with CheckpointNotSaved when a save fails; never resolves. */
+  readonly failed: Promise<never>;
+
+  constructor(context: RunContext) {
+    this.#context = context;
+    this.failed = new Promise<never>((_, reject) => (this.#fail = reject));
+    this.failed.catch(() => {}); // raced by the reader, awaited by drain()
+  }
+
+  /** Queues one acknowledgement; a save starts unless one is running (the next takes everything queued). */
+  add(acknowledgement: Acknowledgement, destinationCount: number | undefined): void {
+    this.#queue.push({ acknowledgement, destinationCount });
+    this.#saving ??= this.#saveQueued();
+  }
+
+  /** Waits until everything queued is saved. @throws CheckpointNotSaved when a save failed. */
+  async drain(): Promise<void> {
+    while (this.#saving) await this.#saving;
+    if (this.#failure) throw this.#failure;
+  }
+
+  async #saveQueued(): Promise<void> {
+    const { store, runId, pipelineId } = this.#context;
     try {
-      await context.store.commitState(context.runId, context.pipelineId, acknowledgement.state, { recordsForwarded: acknowledgement.forwarded });
-    } catch (error) {
-      throw new CheckpointNotSaved(`could not save a checkpoint to the state store: ${errorMessage(error)}`);
+      while (this.#queue.length > 0 && !this.#failure) {
+        const batch = this.#queue;
+        this.#queue = [];
+        try {
+          await store.commitStates(
+            runId,
+            pipelineId,
+            batch.map(({ acknowledgement }) => ({ state: acknowledgement.state, recordsForwarded: acknowledgement.forwarded })),
+          );
+        } catch (error) {
+          this.#failure = new CheckpointNotSaved(`could not save a checkpoint to the state store: ${errorMessage(error)}`);
+          this.#fail?.(this.#failure);
+          return;
+        }
+        for (const { acknowledgement, destinationCount } of batch) this.#saved(acknowledgement, destinationCount);
+      }
+    } finally {
+      this.#saving = undefined;
     }
+  }
+
+  #saved(acknowledgement: Acknowledgement, destinationCount: number | undefined): void {
+    const { streams, emit } = this.#context;
     if (acknowledgement.mismatch) {
-      context.mismatches.push(acknowledgement.mismatch);
+      this.#context.mismatches.push(acknowledgement.mismatch);
       const counts = streams[acknowledgement.key];
       if (counts) counts.countMismatches++;
       emit({ type: 'count_mismatch', stream: acknowledgement.key, message: acknowledgement.mismatch });
@@ -68,9 +134,7 @@ export async function readAcknowledgements(context: RunContext, onError: (error:
     // A STREAM state commits its stream's records (the destination's count when it gives one); a GLOBAL
     // or LEGACY state commits what was forwarded of every stream.
     const committedByStream =
-      acknowledgement.key === ''
-        ? acknowledgement.byStream
-        : { [acknowledgement.key]: message.state.destinationStats?.recordCount ?? acknowledgement.forwarded };
+      acknowledgement.key === '' ? acknowledgement.byStream : { [acknowledgement.key]: destinationCount ?? acknowledgement.forwarded };
     for (const [stream, committed] of Object.entries(committedByStream)) {
       const counts = streams[stream];
       if (!counts) continue;

@@ -23,7 +23,7 @@ export interface RunOutcome {
   status: 'succeeded' | 'failed';
   /** Why the run failed, one line for a user (secrets masked); only with status `failed`. */
   error?: string;
-  /** Final counts per stream name; they replace what `commitState` accumulated for those streams. */
+  /** Final counts per stream name; they replace what `commitStates` accumulated for those streams. */
   streams: Record<string, RunStreamStats>;
 }
 
@@ -50,10 +50,10 @@ export interface RunStore {
    */
   startRun(pipelineId: string): Promise<{ id: string }>;
   /**
-   * Persists one acknowledged STATE (the source's copy), with the records the engine forwarded for
-   * it, atomically; throws when it cannot, and the engine then fails the run.
+   * Persists acknowledged STATEs (the source's copies), in order, each with the records the engine
+   * forwarded for it, atomically: all or none. Throws when it cannot, and the engine then fails the run.
    */
-  commitState(runId: string, pipelineId: string, state: AirbyteStateMessage, options?: { recordsForwarded?: number }): Promise<void>;
+  commitStates(runId: string, pipelineId: string, checkpoints: readonly { state: AirbyteStateMessage; recordsForwarded?: number | undefined }[]): Promise<void>;
   /**
    * The generation of each stream (Airbyte `generation_id`), one more for each stream already known
    * when `refresh` (a full refresh reads its data again on purpose).

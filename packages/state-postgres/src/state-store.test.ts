@@ -152,6 +152,32 @@ describe('StateStore state', () => {
     });
   });
 
+  it('commits a burst of STATEs at once: last state per stream, one checkpoint row each in order, counts summed', async () => {
+    const pipeline = await newPipeline();
+    const run = await store.startRun(pipeline);
+    await store.commitStates(run.id, pipeline, [
+      { state: streamState('customers', 1, 3) },
+      { state: streamState('charges', 5, 2), recordsForwarded: 2 },
+      { state: streamState('customers', 2, 4) },
+    ]);
+    expect(await store.loadState(pipeline)).toEqual([streamState('charges', 5, 2), streamState('customers', 2, 4)]);
+    const checkpoints = await store.listCheckpoints(run.id);
+    expect(checkpoints.map((c) => [c.stream, c.sourceRecordCount, c.recordsForwarded])).toEqual([
+      ['customers', 3, undefined],
+      ['charges', 2, 2],
+      ['customers', 4, undefined],
+    ]);
+    expect((await store.getRun(run.id))?.streams).toEqual({
+      customers: { recordsRead: 0, recordsCommitted: 7 },
+      charges: { recordsRead: 0, recordsCommitted: 2 },
+    });
+    // All or none: a burst for a finished run keeps nothing of it.
+    await store.finishRun(run.id, { status: 'succeeded', streams: {} });
+    await expect(store.commitStates(run.id, pipeline, [{ state: streamState('customers', 3, 1) }, { state: streamState('refunds', 1, 1) }])).rejects.toThrow(/already finished/);
+    expect((await store.loadState(pipeline)).map((s) => s.stream?.stream_descriptor.name)).toEqual(['charges', 'customers']);
+    expect(await store.listCheckpoints(run.id)).toHaveLength(3);
+  });
+
   it('throws and persists nothing when the run is unknown or belongs to another pipeline', async () => {
     const pipeline = await newPipeline();
     const other = await newPipeline();

@@ -16,12 +16,12 @@ import { connectError, connectFrom, describeDatabase, inTransaction, poolConfig,
 import { DEFAULT_SCHEMA, assertSchemaName, isUpToDate, migrate } from './migrate.ts';
 import type { CheckpointRecord, RunRecord } from './records.ts';
 import { loadConnectorSpec, saveConnectorSpec } from './connector-specs.ts';
+import { writeCheckpoints } from './commit-states.ts';
 import { getRun, listCheckpoints, listRuns } from './run-history.ts';
 import { INTERRUPTED_RUN_ERROR, RunLocks } from './run-locks.ts';
 import type { SecretKeyring } from './secret-box.ts';
 import type { SecretKeySource } from './secret-key.ts';
 import { forgetConfigUpdates, loadConfigUpdates, resealAll, saveConfigUpdate, type ResealResult } from './sealed-config-updates.ts';
-import { committedCount, stateKey } from './state-key.ts';
 
 /**
  * Where the store is and how it connects. Timeouts (`connectTimeoutMs`, `statementTimeoutMs`,
@@ -151,21 +151,9 @@ export class StateStore implements RunStore {
   }
 
   /**
-   * Persists one STATE the destination acknowledged (the message's `state` object, stats included),
-   * in one transaction: upserts the pipeline's row for that stream (GLOBAL and LEGACY: stream ''),
-   * appends a `checkpoints` row, and adds the state's committed count (destinationStats.recordCount,
-   * else sourceStats.recordCount) to the run's `records_committed` for that stream.
+   * Persists one STATE the destination acknowledged: `commitStates` with a single checkpoint.
    *
-   * The run must still be `running` and hold its pipeline lock (see `RunLocks.assertHeld`): a run whose
-   * lock connection died may have been replaced by a new run of the pipeline, and two runs committing
-   * one pipeline's state would undo each other's checkpoints.
-   *
-   * @param options.recordsForwarded records the engine passed to the destination for this checkpoint,
-   *   kept next to the source's and destination's own counts for reconciliation.
-   * @throws Error when the run does not exist, belongs to another pipeline or has finished; when it no
-   *   longer holds its pipeline lock ("cannot commit state: run … no longer holds the lock of pipeline
-   *   …"); when the STATE is malformed; or from Postgres. Nothing is persisted then; the engine must
-   *   fail the run.
+   * @throws as `commitStates`.
    */
   async commitState(
     runId: string,
@@ -173,53 +161,38 @@ export class StateStore implements RunStore {
     state: AirbyteStateMessage,
     options: { recordsForwarded?: number } = {},
   ): Promise<void> {
-    const key = stateKey(state);
-    await inTransaction(this.#pool, this.#where, async (client) => {
-      const run = await client.query(
-        `UPDATE ${this.#schema}.runs
-         SET streams = streams || jsonb_build_object($3::text,
-           coalesce(streams -> $3::text, '{}'::jsonb) || jsonb_build_object('records_committed',
-             coalesce((streams -> $3::text ->> 'records_committed')::bigint, 0) + $4::bigint))
-         WHERE id = $1 AND pipeline_id = $2 AND status = 'running'
-         RETURNING id`,
-        [runId, pipelineId, key.stream, committedCount(key, options.recordsForwarded)],
-      );
-      if (run.rowCount === 0) {
-        const { rows } = await client.query<{ status: string; error: string | null }>(
-          `SELECT status, error FROM ${this.#schema}.runs WHERE id = $1 AND pipeline_id = $2`,
-          [runId, pipelineId],
-        );
-        const finished = rows[0];
-        throw new Error(
-          finished
-            ? `cannot commit state: run ${runId} of pipeline ${JSON.stringify(pipelineId)} already finished (${finished.status}${finished.error ? `: ${finished.error}` : ''})`
-            : `cannot commit state: no run ${runId} of pipeline ${JSON.stringify(pipelineId)} in the state store`,
-        );
-      }
-      // After the run's row is locked by the UPDATE: a new run marks this one interrupted only once
-      // this transaction ends, so either this checkpoint is in before the new run loads state, or it fails.
-      await this.#runLocks.assertHeld(client, runId, pipelineId);
-      await client.query(
-        `INSERT INTO ${this.#schema}.stream_states (pipeline_id, stream, namespace, state, run_id)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (pipeline_id, stream, namespace)
-         DO UPDATE SET state = excluded.state, run_id = excluded.run_id, updated_at = now()`,
-        [pipelineId, key.stream, key.namespace, JSON.stringify(state), runId],
-      );
-      await client.query(
-        `INSERT INTO ${this.#schema}.checkpoints
-           (run_id, stream, namespace, source_record_count, destination_record_count, records_forwarded)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [
-          runId,
-          key.stream,
-          key.namespace,
-          key.sourceRecordCount ?? null,
-          key.destinationRecordCount ?? null,
-          options.recordsForwarded ?? null,
-        ],
-      );
-    });
+    await this.commitStates(runId, pipelineId, [{ state, ...options }]);
+  }
+
+  /**
+   * Persists STATEs the destination acknowledged, in the order given (each the message's `state`
+   * object, stats included), in one transaction: upserts the pipeline's row of each stream with the
+   * last of its states (GLOBAL and LEGACY: stream ''), appends one `checkpoints` row per state, and
+   * adds each state's committed count (destinationStats.recordCount, else the records forwarded, else
+   * sourceStats.recordCount) to the run's `records_committed` for its stream. All or none: a failure
+   * keeps none of them, and the checkpoints of earlier calls stay. Three statements whatever the count,
+   * so the engine saves a burst of acknowledgements at the cost of one.
+   *
+   * The run must still be `running` and hold its pipeline lock (see `RunLocks.assertHeld`): a run whose
+   * lock connection died may have been replaced by a new run of the pipeline, and two runs committing
+   * one pipeline's state would undo each other's checkpoints.
+   *
+   * @param checkpoints[].recordsForwarded records the engine passed to the destination for this checkpoint,
+   *   kept next to the source's and destination's own counts for reconciliation.
+   * @throws Error when the run does not exist, belongs to another pipeline or has finished; when it no
+   *   longer holds its pipeline lock ("cannot commit state: run … no longer holds the lock of pipeline
+   *   …"); when the STATE is malformed; or from Postgres. Nothing is persisted then; the engine must
+   *   fail the run.
+   */
+  async commitStates(
+    runId: string,
+    pipelineId: string,
+    checkpoints: readonly { state: AirbyteStateMessage; recordsForwarded?: number | undefined }[],
+  ): Promise<void> {
+    if (checkpoints.length === 0) return;
+    await inTransaction(this.#pool, this.#where, (client) =>
+      writeCheckpoints(client, this.#schema, runId, pipelineId, checkpoints, () => this.#runLocks.assertHeld(client, runId, pipelineId)),
+    );
   }
 
   /**
