@@ -280,8 +280,8 @@ console.log(`sync runs from ${freshBuild() ? 'its bundle (apps/cli/dist/, fresh)
 console.log(`measured: STRIPE_API_KEY=${apiKey} STRIPE_BASE_URL=<emulator> DATABASE_URL=… node apps/cli/bin/sync.js run --source stripe --dest postgres --streams customers --pipeline <fresh> --plain --dest-config '{"schema":"<fresh>"}' [--source-config '{"requests_per_second":1000}']\n`);
 if (customers !== 21_429) console.log(`(not the issue's data set: the sync-engine comparisons below are rows/s against its 21,429 rows)\n`);
 
-const fast = only.has('1') || only.has('3') ? await startEmulator([]) : undefined;
-const paced = only.has('2') ? await startEmulator(['--latency-ms', '100', '--rate-limit', '25']) : undefined;
+let fast: Emulator | undefined;
+let paced: Emulator | undefined;
 const backfills: Run[] = [];
 const pacedRuns: Run[] = [];
 const noops: { seconds: number; floor: number; requests: number; cpu: number; from: string }[] = [];
@@ -289,6 +289,8 @@ const schemas: string[] = [];
 const cpuBefore = process.cpuUsage();
 const wallBefore = performance.now();
 try {
+  if (only.has('1') || only.has('3')) fast = await startEmulator([]);
+  if (only.has('2')) paced = await startEmulator(['--latency-ms', '100', '--rate-limit', '25']);
   for (let i = 0; i < runs; i++) {
     if (fast) {
       const id = `whole_fast_${stamp}_${i}`;
@@ -311,6 +313,7 @@ try {
 } finally {
   await fast?.stop();
   await paced?.stop();
+  for (const s of schemas) await db.query(`drop schema if exists "${s}" cascade`);
 }
 if (fast || paced) {
   const cpu = process.cpuUsage(cpuBefore);
