@@ -377,7 +377,7 @@ for (const [label, list] of [['1. backfill', backfills], ['2. paced', pacedRuns]
   console.log(`| run | tree peak (sum of VmRSS) | ${roles.map((r) => `${r} VmHWM`).join(' | ')} |\n| ---: | ---: | ${roles.map(() => '---:').join(' | ')} |`);
   peaks.forEach((p, i) => console.log(`| ${i + 1} | ${fmt(p.tree, 0)} | ${roles.map((r) => (p.byRole[r] === undefined ? '–' : fmt(p.byRole[r], 0))).join(' | ')} |`));
   const tree = median(peaks.map((p) => p.tree));
-  console.log(`| median | ${fmt(tree, 0)} | ${roles.map((r) => fmt(median(peaks.map((p) => p.byRole[r] ?? 0)), 0)).join(' | ')} |\n`);
+  console.log(`| median | ${fmt(tree, 0)} | ${roles.map((r) => fmt(median(peaks.flatMap((p) => p.byRole[r] ?? [])), 0)).join(' | ')} |\n`);
   const seen = new Set(list[0]!.tree.processes.filter((p) => p.pid !== list[0]!.root).map((p) => `\`${p.command.split(/ --config /)[0]!.replaceAll(`${repo}/`, '')}\``));
   console.log(`processes under sync run: ${[...seen].join(', ')}\n`);
   goals.push(`| 5. tree peak ≤ 250 MB (${label}) | ${fmt(tree, 0)} MB | ${met(tree <= 250)} |`);
