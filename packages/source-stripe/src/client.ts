@@ -1,19 +1,15 @@
 /**
  * The HTTP client of the source: `GET` requests to Stripe's API through the official `stripe` SDK
- * (`rawRequest`, so one code path serves every stream the OpenAPI spec lists), with the key, the API
- * version of the bundled spec (`Stripe-Version`), the connector kit's pacer (the request rate and
- * concurrency cap, shared by all streams) and its retry loop under Stripe's policy (retry.ts). The
- * SDK's own retries are off: they ignore `Retry-After` and never retry a 429
- * (https://docs.stripe.com/rate-limits), so the kit's loop owns them. Every request has a deadline,
- * `request_timeout_ms`, and its socket TCP keepalive (http-client.ts); a request past its deadline
- * is retried like a connection reset.
+ * (stripe-sdk.ts: `rawRequest`, the API version of the pinned spec as `Stripe-Version`, a deadline
+ * per request and TCP keepalive on its sockets), paced by the connector kit's pacer (the request rate
+ * and concurrency cap, shared by all streams) and retried by the kit's loop under Stripe's policy
+ * (retry.ts). The SDK is loaded at the first request, so `spec` and `discover` never load it.
  */
-import Stripe from 'stripe';
 import { ConfigError, createPacer, withRetry } from '@sync/connector-kit';
 import { requestsPerSecond, type StripeSourceConfig } from './config.ts';
+import type { StripeSdk } from './stripe-sdk.ts';
 import { specApiVersion } from './streams.ts';
-import { DeadlineHttpClient } from './http-client.ts';
-import { DEFAULT_STRIPE_RETRY, StripeHttpError, stripeRetry, type StripeRetryOptions } from './retry.ts';
+import { stripeRetry, DEFAULT_STRIPE_RETRY, type StripeRetryOptions } from './retry.ts';
 
 export type StripeObject = Record<string, unknown>;
 
@@ -59,35 +55,33 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
   const rate = options.requestsPerSecond ?? requestsPerSecond(config);
   // Evenly spaced at the rate (no burst: Stripe answers bursts with 429s), at most max_concurrency in flight.
   const pacer = createPacer({ requestsPerSecond: rate, maxConcurrent: config.max_concurrency });
-  const stripe = new Stripe(config.api_key, {
-    host: base.hostname,
-    ...(base.port ? { port: Number(base.port) } : {}),
-    protocol: base.protocol === 'http:' ? 'http' : 'https',
-    // The SDK's types name only its own release's version; the source asks for the spec's.
-    apiVersion: (config.api_version ?? specApiVersion()) as Stripe.StripeConfig['apiVersion'],
-    maxNetworkRetries: 0,
-    timeout: config.request_timeout_ms,
-    httpClient: new DeadlineHttpClient(config.max_concurrency),
-    appInfo: { name: 'sync-engine source-stripe' },
-  });
+  const apiVersion = config.api_version ?? specApiVersion();
+  let sdk: Promise<StripeSdk> | undefined;
   let requestCount = 0;
   /** Moving average of the time requests take once sent, ms. */
   let latencyMs: number | undefined;
 
-  /** One attempt of a request, once the pacer lets it go. */
-  function send(url: URL): Promise<unknown> {
-    return pacer.run(async () => {
+  /**
+   * One attempt of a request, once the pacer lets it go. The answer goes through `answer`, not the
+   * pacer's result: the pacer's queue (bottleneck) keeps links to finished jobs, and a parsed page
+   * those links reached lived on into the old generation (about 20 MB more peak RSS, issue 13).
+   */
+  async function send(url: URL): Promise<unknown> {
+    const api = await (sdk ??= import('./stripe-sdk.ts').then((m) => m.openStripeSdk(config, base, apiVersion)));
+    const answer: { body?: unknown } = {};
+    await pacer.run(async () => {
       requestCount++;
       const sent = performance.now();
       try {
-        return await stripe.rawRequest('GET', `${url.pathname}${url.search}`, null as never);
-      } catch (error) {
-        throw fromSdkError(error, config.request_timeout_ms);
+        answer.body = await api.get(`${url.pathname}${url.search}`);
       } finally {
         const took = performance.now() - sent;
         latencyMs = latencyMs === undefined ? took : latencyMs * 0.8 + took * 0.2;
       }
     });
+    const { body } = answer;
+    answer.body = undefined;
+    return body;
   }
 
   const client: StripeClient = {
@@ -109,30 +103,4 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
     },
   };
   return client;
-}
-
-/**
- * The SDK's error as retry.ts classifies errors: an HTTP answer becomes a StripeHttpError (status,
- * Stripe's error type, code and param, `Retry-After`, `Stripe-Should-Retry`); a connection failure keeps its socket error
- * code (ECONNREFUSED, ENOTFOUND, …), ETIMEDOUT for a request past its deadline (`timeoutMs`).
- */
-function fromSdkError(error: unknown, timeoutMs: number): unknown {
-  if (!(error instanceof Stripe.errors.StripeError)) return error;
-  if (error.type === 'StripeConnectionError' || error.statusCode === undefined) {
-    const detail = error.detail as { code?: unknown } | undefined;
-    const code = typeof detail?.code === 'string' ? detail.code : /timeout/i.test(error.message) ? 'ETIMEDOUT' : 'ECONNRESET';
-    const message = code === 'ETIMEDOUT' ? `no complete answer within request_timeout_ms (${timeoutMs} ms)` : error.message;
-    return Object.assign(new Error(message, { cause: error }), { code });
-  }
-  const raw = error.raw as { type?: string; param?: string } | undefined;
-  return new StripeHttpError(
-    error.statusCode,
-    {
-      ...(raw?.type ?? error.rawType ? { type: raw?.type ?? error.rawType } : {}),
-      ...(error.code ? { code: error.code } : {}),
-      message: error.message,
-      ...(raw?.param ? { param: raw.param } : {}),
-    },
-    { retryAfter: error.headers?.['retry-after'] ?? null, shouldRetry: error.headers?.['stripe-should-retry'] ?? null },
-  );
 }

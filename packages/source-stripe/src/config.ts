@@ -1,8 +1,10 @@
 /** The config of the Stripe source: what `spec` publishes and `check`/`discover`/`read` receive. */
 import { z } from 'zod';
-import { DEFAULT_REQUEST_TIMEOUT_MS } from './http-client.ts';
 
 export const DEFAULT_BASE_URL = 'https://api.stripe.com';
+
+/** Default longest time a request may take, ms: Stripe answers list calls in well under a second. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** Stripe's documented read limits per account (https://docs.stripe.com/rate-limits), requests per second. */
 export const STRIPE_READ_LIMITS = { test: 25, live: 100 } as const;

@@ -19,9 +19,6 @@ import http from 'node:http';
 import https from 'node:https';
 import Stripe from 'stripe';
 
-/** Default longest time a request may take, ms: Stripe answers list calls in well under a second. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-
 /** Silence on a socket before TCP keepalive probes start, ms. */
 export const KEEPALIVE_INITIAL_DELAY_MS = 15_000;
 
