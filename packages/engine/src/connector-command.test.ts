@@ -6,7 +6,10 @@ import { resolveConnector, type BuiltinConnectors } from './connector-command.ts
 
 const builtins: BuiltinConnectors = {
   source: { stripe: '/opt/sync/source-stripe.js' },
-  destination: { postgres: { bin: '/opt/sync/destination-postgres.js', version: 'sha256:abc' } },
+  destination: {
+    postgres: { bin: '/opt/sync/destination-postgres.js', version: 'sha256:abc' },
+    sheets: { bin: '/opt/sync/destination-google-sheets.js', version: 'sha256:def', nodeOptions: ['--optimize-for-size'] },
+  },
 };
 
 describe('resolveConnector', () => {
@@ -38,6 +41,7 @@ describe('resolveConnector', () => {
       args: ['/opt/sync/destination-postgres.js'],
       version: 'sha256:abc',
     });
+    expect(resolveConnector('destination', 'sheets', builtins).args).toEqual(['--optimize-for-size', '/opt/sync/destination-google-sheets.js']);
   });
 
   it('finds source-<name> on PATH, versioned by its resolved path, size and modification time', async () => {

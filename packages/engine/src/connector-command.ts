@@ -38,6 +38,8 @@ export interface ConnectorCommand {
 export interface BuiltinConnector {
   bin: string;
   version: string;
+  /** Options for the Node that runs it, before the bin file, e.g. `['--optimize-for-size']`. */
+  nodeOptions?: readonly string[];
 }
 
 /**
@@ -86,8 +88,8 @@ export function resolveConnector(role: ConnectorRole, name: string, builtins: Bu
   if (!trimmed) throw new Error(`no ${role} given`);
   const builtin = builtins[role][trimmed];
   if (builtin) {
-    const { bin, version } = typeof builtin === 'string' ? { bin: builtin, version: undefined } : builtin;
-    return { name: `${role}-${trimmed}`, file: process.execPath, args: [bin], ...(version ? { version } : {}) };
+    const { bin, version, nodeOptions = [] } = typeof builtin === 'string' ? { bin: builtin, version: undefined } : builtin;
+    return { name: `${role}-${trimmed}`, file: process.execPath, args: [...nodeOptions, bin], ...(version ? { version } : {}) };
   }
   if (/^[\w.-]+$/.test(trimmed)) {
     const found = onPath(`${role}-${trimmed}`);
