@@ -31,14 +31,14 @@ const NODE_OPTIONS = ['--optimize-for-size'];
 
 /**
  * The executable of a built-in connector: its bundle, versioned by the bundle's hash (the engine
- * caches its spec per version), when the CLI itself runs bundled; else its bin file, which runs the
- * TypeScript sources.
+ * caches its spec per version), when the CLI itself runs bundled; else its TypeScript entry, so that a
+ * CLI running from changed sources never starts a connector bundle built before the change.
  */
 function binOf(pkg: string, bin: string): string | { bin: string; version: string; nodeOptions: readonly string[] } {
   const bundle = build?.bundles[bin];
   if (bundle) return { bin: join(repoRoot, bundle.file), version: `sha1:${bundle.sha1}`, nodeOptions: NODE_OPTIONS };
   const entry = fileURLToPath(import.meta.resolve(pkg)); // <package>/src/index.ts
-  return join(dirname(dirname(entry)), 'bin', `${bin}.js`);
+  return join(dirname(entry), 'main.ts');
 }
 
 export const builtinConnectors: BuiltinConnectors = {
