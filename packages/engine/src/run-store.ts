@@ -3,7 +3,7 @@
  * crashes. `@sync/state-postgres`'s `StateStore` implements it (in Postgres); the engine knows no
  * more of the store than this, and never opens a database itself.
  */
-import type { AirbyteStateMessage } from '@sync/protocol';
+import type { AirbyteCatalog, AirbyteStateMessage } from '@sync/protocol';
 import type { ConnectorRole } from './connector-command.ts';
 
 /** Counts of one stream in one run. */
@@ -37,6 +37,23 @@ export interface ConfigUpdateRecord {
   /** Only the keys it changed, with their new values. May hold secrets (a refreshed token). */
   changes: Record<string, unknown>;
   updatedAt: Date;
+}
+
+/**
+ * The catalog a pipeline's source discovered, kept so that later runs can skip `discover`
+ * (catalog-cache.ts says when they may). Holds no config: only a hash of it.
+ */
+export interface SourceCatalogRecord {
+  /** The source connector that discovered it, e.g. `source-stripe`. */
+  connector: string;
+  /** Its `ConnectorCommand.version` then. */
+  version: string;
+  /** sha256 (hex) of the canonical JSON of the effective source config it was discovered with. */
+  configHash: string;
+  /** The CATALOG message's catalog, as `discover` printed it. */
+  catalog: AirbyteCatalog;
+  /** When `discover` printed it (the engine's clock). */
+  discoveredAt: Date;
 }
 
 /** The engine's state store. Every method throws when the store cannot do what it says. */
@@ -82,4 +99,12 @@ export interface RunStore {
    * the spec again next time.
    */
   saveConnectorSpec(connector: string, version: string, connectionSpecification: unknown): Promise<void>;
+  /** The catalog kept for a pipeline's source, or undefined when none is kept. */
+  loadSourceCatalog(pipelineId: string): Promise<SourceCatalogRecord | undefined>;
+  /**
+   * Keeps the catalog a pipeline's source discovered, replacing the one kept; `null` forgets it (the
+   * next run discovers again). The pipeline must exist. Failures are harmless to the engine: the next
+   * run discovers.
+   */
+  saveSourceCatalog(pipelineId: string, record: SourceCatalogRecord | null): Promise<void>;
 }

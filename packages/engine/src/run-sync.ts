@@ -1,6 +1,6 @@
 /**
- * One sync run: read the connectors' specs (for masking) while the source discovers its catalog,
- * spawn the source (`read`) and the destination (`write`), pipe one into the other with
+ * One sync run: read the connectors' specs (for masking) while the source discovers its catalog (or
+ * reuse the catalog it discovered in an earlier run, see catalog-cache.ts), spawn the source (`read`) and the destination (`write`), pipe one into the other with
  * backpressure, and persist every STATE the destination acknowledges, in order, as it arrives.
  *
  * Correctness argument (docs/architecture.md): the destination re-emits a STATE only after every
@@ -14,6 +14,7 @@
 import { configureCatalog, type ConfiguredAirbyteCatalog, type DestinationSyncMode } from '@sync/protocol';
 import { errorMessage, RunConfigError } from './errors.ts';
 import { ConnectorFailure } from './call-connector.ts';
+import { DEFAULT_CATALOG_MAX_AGE_MS, forgetCatalog } from './catalog-cache.ts';
 import type { ConnectorCommand, ConnectorRole } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
 import type { StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
@@ -62,6 +63,13 @@ export interface SyncOptions {
   passEnv?: readonly string[];
   /** Values to mask besides the connectors' secrets, e.g. the state store's URL (its password is masked). */
   secrets?: readonly string[];
+  /**
+   * Discover the source's catalog even when the one kept from an earlier run would do (same connector
+   * version and config, younger than `catalogMaxAgeMs`; catalog-cache.ts).
+   */
+  refreshCatalog?: boolean;
+  /** Oldest kept catalog a run reuses instead of discovering, in ms (default 24 h; 0: always discover). */
+  catalogMaxAgeMs?: number;
 }
 
 /**
@@ -104,6 +112,9 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     else if (stream.status !== 'incomplete') stream.status = 'complete';
   }
   if (failure) failure = { ...failure, message: secrets.mask(failure.message) };
+  // The kept catalog may be what failed the run (a stream the source no longer has, a source config
+  // that no longer works): the next run discovers again.
+  if (failure?.failureType === 'config_error' && failure.origin !== 'destination') await forgetCatalog(store, pipelineId);
   try {
     await store.finishRun(run.id, { status: failure ? 'failed' : 'succeeded', ...(failure ? { error: failure.message } : {}), streams });
   } catch (error) {
@@ -150,8 +161,8 @@ async function effectiveConfigs(
 
 /**
  * The body of a run, between recording it and finishing it: reads the connectors' specs (for
- * masking; kept in the store per connector version) while the source discovers its catalog,
- * configures the catalog, loads the saved states and generations, then reads the source into the
+ * masking; kept in the store per connector version) while the source discovers its catalog (or
+ * takes the one kept from an earlier run), configures the catalog, loads the saved states and generations, then reads the source into the
  * destination: once, or twice when the destination says it lost what saved states claim (those
  * streams are read again from the beginning).
  *
@@ -183,6 +194,12 @@ async function discoverAndRead(
     timeoutMs: timeouts.commandMs,
     ...(options.signal ? { signal: options.signal } : {}),
     cache: options.store,
+    catalog: {
+      cache: options.store,
+      pipelineId: options.pipelineId,
+      refresh: Boolean(options.refreshCatalog),
+      maxAgeMs: options.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS,
+    },
   });
   let catalog: ConfiguredAirbyteCatalog;
   try {

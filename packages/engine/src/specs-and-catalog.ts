@@ -1,7 +1,8 @@
 /**
  * The start of a run: the connectors' specs (for masking, see secrets.ts) and the source's catalog
  * (`discover`), read at the same time rather than one after the other. A versioned connector whose
- * spec the store keeps starts no `spec` process at all.
+ * spec the store keeps starts no `spec` process at all, and a source whose catalog the store keeps
+ * for the same version and config starts no `discover` (catalog-cache.ts).
  *
  * Nothing `discover` says may leave the engine before the run's secrets are known: its stderr lines
  * are held until the specs are read and then passed on (masked by the caller's `emit`), and its
@@ -9,7 +10,9 @@
  */
 import type { AirbyteCatalog } from '@sync/protocol';
 import { discoverCatalog } from './call-connector.ts';
+import { keepCatalog, reusableCatalog, type CatalogReuse } from './catalog-cache.ts';
 import type { ConnectorCommand, ConnectorRole } from './connector-command.ts';
+import { formatDuration } from './duration.ts';
 import type { SyncEvent } from './events.ts';
 import type { RunSecrets, SpecCache } from './secrets.ts';
 
@@ -34,17 +37,54 @@ export interface SpecsAndCatalogOptions {
   signal?: AbortSignal;
   /** Specs of versioned connectors kept from earlier runs (the run's state store). */
   cache?: SpecCache;
+  /** The catalog kept from an earlier run of the pipeline, and when to reuse it; without it the source always discovers. */
+  catalog?: CatalogReuse;
 }
 
 /**
  * Reads both connectors' specs into `secrets` and discovers the source's catalog, concurrently. Spec
- * failures become WARN log events (every string of that connector's config is then masked).
+ * failures become WARN log events (every string of that connector's config is then masked). With
+ * `options.catalog`, a kept catalog that may be reused (`reusableCatalog`) replaces `discover`, and an
+ * INFO log event says so and since when; a catalog discovered now is kept for the next runs.
  *
  * @returns the source's catalog.
  * @throws ConnectorFailure from `discover` (after the specs are read), as `discoverCatalog` does.
  */
 export async function readSpecsAndDiscover(secrets: RunSecrets, options: SpecsAndCatalogOptions): Promise<AirbyteCatalog> {
+  const { source, configs } = options;
+  const reuse = options.catalog;
+  const kept = reuse ? await reusableCatalog(reuse, source, configs.source) : undefined;
+  if (kept && reuse) {
+    await readSpecs(secrets, options);
+    const age = formatDuration(Math.max(0, Date.now() - kept.discoveredAt.getTime()));
+    options.emit({
+      type: 'log',
+      role: 'source',
+      connector: source.name,
+      level: 'INFO',
+      message: `catalog reused from the discover of ${kept.discoveredAt.toISOString()} (${age} ago, same connector version and config), so no discover ran; discovered again once ${formatDuration(reuse.maxAgeMs)} old, or now with sync run --refresh-catalog`,
+    });
+    return kept.catalog;
+  }
+  const catalog = await readSpecsWhileDiscovering(secrets, options);
+  if (reuse) await keepCatalog(reuse, source, configs.source, catalog);
+  return catalog;
+}
+
+/** Reads both connectors' specs into `secrets`; failures become WARN log events. Never throws. */
+async function readSpecs(secrets: RunSecrets, options: SpecsAndCatalogOptions): Promise<void> {
   const { source, destination, configs, env, emit, timeoutMs, signal } = options;
+  await secrets.readSpecs(
+    { source: { command: source, config: configs.source }, destination: { command: destination, config: configs.destination } },
+    env,
+    (role, connector, message) => emit({ type: 'log', role, connector, level: 'WARN', message }),
+    { timeoutMs, ...(signal ? { signal } : {}), ...(options.cache ? { cache: options.cache } : {}) },
+  );
+}
+
+/** `readSpecs` while the source discovers; discover's stderr and failure surface once the specs are read. */
+async function readSpecsWhileDiscovering(secrets: RunSecrets, options: SpecsAndCatalogOptions): Promise<AirbyteCatalog> {
+  const { source, env, emit, timeoutMs, signal } = options;
   const stderr = (line: string) => emit({ type: 'stderr', role: 'source', connector: source.name, line });
   const held: string[] = [];
   let dropped = 0;
@@ -64,12 +104,7 @@ export async function readSpecsAndDiscover(secrets: RunSecrets, options: SpecsAn
     (catalog) => ({ catalog }),
     (error: unknown) => ({ error }),
   );
-  await secrets.readSpecs(
-    { source: { command: source, config: configs.source }, destination: { command: destination, config: configs.destination } },
-    env,
-    (role, connector, message) => emit({ type: 'log', role, connector, level: 'WARN', message }),
-    { timeoutMs, ...(signal ? { signal } : {}), ...(options.cache ? { cache: options.cache } : {}) },
-  );
+  await readSpecs(secrets, options);
   secretsKnown = true;
   for (const line of held) stderr(line);
   if (dropped > 0) {

@@ -6,17 +6,19 @@
  * Tables (see ../migrations): `pipelines`, `runs`, `stream_states` (one row per pipeline, stream and
  * namespace; a GLOBAL or LEGACY state is one row with stream = ''), `checkpoints` (one row per
  * acknowledged STATE), `stream_generations` (the generation of each stream of a pipeline),
- * `connector_config_updates` (CONTROL config, sealed), `connector_specs` (specs per connector version).
+ * `connector_config_updates` (CONTROL config, sealed), `connector_specs` (specs per connector version),
+ * `source_catalogs` (the last discovered catalog per pipeline).
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { ConfigUpdateRecord, ConnectorRole, RunOutcome, RunStore } from '@sync/engine';
+import type { ConfigUpdateRecord, ConnectorRole, RunOutcome, RunStore, SourceCatalogRecord } from '@sync/engine';
 import type { AirbyteStateMessage } from '@sync/protocol';
 import { connectError, connectFrom, describeDatabase, inTransaction, poolConfig, type ConnectionTimeouts } from './connection.ts';
 import { DEFAULT_SCHEMA, assertSchemaName, isUpToDate, migrate } from './migrate.ts';
 import type { CheckpointRecord, RunRecord } from './records.ts';
 import { loadConnectorSpec, saveConnectorSpec } from './connector-specs.ts';
 import { writeCheckpoints } from './commit-states.ts';
+import { loadSourceCatalog, saveSourceCatalog } from './source-catalogs.ts';
 import { getRun, listCheckpoints, listRuns } from './run-history.ts';
 import { INTERRUPTED_RUN_ERROR, RunLocks } from './run-locks.ts';
 import type { SecretKeyring } from './secret-box.ts';
@@ -360,6 +362,16 @@ export class StateStore implements RunStore {
   /** Keeps a connector's `connectionSpecification` for its version; older versions beyond a few are forgotten. */
   async saveConnectorSpec(connector: string, version: string, connectionSpecification: unknown): Promise<void> {
     await saveConnectorSpec(this.#pool, this.#schema, connector, version, connectionSpecification);
+  }
+
+  /** The catalog kept for a pipeline's source (its connector, version, config hash, discover time), or undefined (source-catalogs.ts). */
+  async loadSourceCatalog(pipelineId: string): Promise<SourceCatalogRecord | undefined> {
+    return loadSourceCatalog(this.#pool, this.#schema, pipelineId);
+  }
+
+  /** Keeps the catalog a pipeline's source discovered (never its config: a hash of it); `null` forgets it. */
+  async saveSourceCatalog(pipelineId: string, record: SourceCatalogRecord | null): Promise<void> {
+    await saveSourceCatalog(this.#pool, this.#schema, pipelineId, record);
   }
 
   /** Closes every connection. The store is unusable afterwards. */

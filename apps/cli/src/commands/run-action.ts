@@ -65,6 +65,7 @@ export interface RunFlags {
   streams?: string | undefined;
   'full-refresh'?: boolean | undefined;
   'dest-mode'?: string | undefined;
+  'refresh-catalog'?: boolean | undefined;
   'source-config'?: string | undefined;
   'dest-config'?: string | undefined;
   'command-timeout'?: string | undefined;
@@ -129,6 +130,7 @@ export async function runAction(args: RunFlags, rawArgs: readonly string[]): Pro
       ...(streams && streams.length > 0 ? { streams } : {}),
       fullRefresh: Boolean(args['full-refresh']),
       ...(destinationSyncMode ? { destinationSyncMode } : {}),
+      refreshCatalog: Boolean(args['refresh-catalog']),
       passEnv,
       // The engine masks every secret of the run in what it hands back, the state store's password too.
       secrets: [await database.url()],

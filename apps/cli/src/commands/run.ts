@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { DEFAULT_TIMEOUTS, formatDuration } from '@sync/engine';
+import { DEFAULT_CATALOG_MAX_AGE_MS, DEFAULT_TIMEOUTS, formatDuration } from '@sync/engine';
 
 export const runCommand = defineCommand({
   meta: {
@@ -20,6 +20,12 @@ export const runCommand = defineCommand({
         'How the destination writes: append_dedup (upsert by primary key; default where streams have one), append, ' +
         'or overwrite (read everything, swap the new tables in at the end)',
       valueHint: 'MODE',
+    },
+    'refresh-catalog': {
+      type: 'boolean',
+      description:
+        `Run the source's discover even though its catalog was kept from an earlier run (kept per pipeline for the same source version and ` +
+        `config, up to ${formatDuration(DEFAULT_CATALOG_MAX_AGE_MS)}): to pick up streams or fields the source has gained`,
     },
     'source-config': {
       type: 'string',

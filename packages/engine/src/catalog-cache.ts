@@ -1,0 +1,76 @@
+/**
+ * The source's catalog kept across runs, so a run whose source and config did not change starts no
+ * `discover` process (issue 13: a no-op incremental run spent a third of its time discovering). As
+ * Meltano keeps a discovered catalog keyed by the extractor's config and re-discovers on
+ * `--refresh-catalog`, and Airbyte keeps a connection's catalog and re-discovers on a schedule.
+ *
+ * A kept catalog (`RunStore.loadSourceCatalog`, one per pipeline) is reused when all of these hold:
+ * the source has a version (`ConnectorCommand.version`: built-ins and executables on PATH do, command
+ * lines do not), its name and version are those that discovered it, the effective source config
+ * hashes the same (`configHash`), it is younger than the maximum age (`DEFAULT_CATALOG_MAX_AGE_MS`),
+ * and the run did not ask for a fresh one. The config itself is never kept, only its hash: it holds
+ * secrets.
+ *
+ * A run that fails with a `config_error` of the source or of the engine (a stream that is not in the
+ * catalog, a sync mode the catalog does not allow) forgets the kept catalog: the next run discovers.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson, type AirbyteCatalog } from '@sync/protocol';
+import type { ConnectorCommand } from './connector-command.ts';
+import type { RunStore, SourceCatalogRecord } from './run-store.ts';
+
+/** How long a kept catalog is reused, in ms, unless the run says otherwise: 24 hours. */
+export const DEFAULT_CATALOG_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** Where catalogs are kept across runs: the run's state store. */
+export type CatalogCache = Pick<RunStore, 'loadSourceCatalog' | 'saveSourceCatalog'>;
+
+/** How a run treats the kept catalog of its pipeline. */
+export interface CatalogReuse {
+  cache: CatalogCache;
+  pipelineId: string;
+  /** Discover even when a kept catalog would do (`sync run --refresh-catalog`). */
+  refresh: boolean;
+  /** Oldest kept catalog reused, in ms since its discover (0: never reuse). */
+  maxAgeMs: number;
+}
+
+/** sha256 (hex, 64 characters) of a config's canonical JSON: equal configs, whatever their key order, hash the same. */
+export function configHash(config: Record<string, unknown>): string {
+  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+}
+
+/**
+ * The kept catalog of the pipeline when the run may use it instead of discovering (see above),
+ * else undefined. A lookup that fails is a miss: the run discovers.
+ *
+ * @param now the engine's clock, in ms since the epoch (for tests).
+ */
+export async function reusableCatalog(
+  reuse: CatalogReuse,
+  source: ConnectorCommand,
+  config: Record<string, unknown>,
+  now = Date.now(),
+): Promise<SourceCatalogRecord | undefined> {
+  if (reuse.refresh || !source.version || reuse.maxAgeMs <= 0) return undefined;
+  const kept = await reuse.cache.loadSourceCatalog(reuse.pipelineId).catch(() => undefined);
+  if (!kept) return undefined;
+  const age = now - kept.discoveredAt.getTime();
+  const same = kept.connector === source.name && kept.version === source.version && kept.configHash === configHash(config);
+  return same && age >= 0 && age < reuse.maxAgeMs ? kept : undefined;
+}
+
+/**
+ * Keeps a catalog the source just discovered, for a versioned source (a command line's catalog is
+ * never reused, so not kept). Never fails: a save that fails is skipped and the next run discovers.
+ */
+export async function keepCatalog(reuse: CatalogReuse, source: ConnectorCommand, config: Record<string, unknown>, catalog: AirbyteCatalog): Promise<void> {
+  if (!source.version) return;
+  const record = { connector: source.name, version: source.version, configHash: configHash(config), catalog, discoveredAt: new Date() };
+  await reuse.cache.saveSourceCatalog(reuse.pipelineId, record).catch(() => {});
+}
+
+/** Forgets the kept catalog of a pipeline, so its next run discovers. Never fails (a failure is skipped). */
+export async function forgetCatalog(cache: CatalogCache, pipelineId: string): Promise<void> {
+  await cache.saveSourceCatalog(pipelineId, null).catch(() => {});
+}
