@@ -47,6 +47,11 @@ export interface BatchIdentity {
   recordCount: number;
 }
 
+/** What tells two batch identities apart (stream, state hash, batch hash), as one string. */
+export function identityKey(batch: Pick<BatchIdentity, 'stream' | 'stateHash' | 'batchHash'>): string {
+  return `${batch.stream}\n${batch.stateHash}\n${batch.batchHash}`;
+}
+
 /** A running sha1 of the records of one batch; `digest()` returns it and starts the next batch. */
 export class BatchDigest {
   #hash: Hash = createHash('sha1');
@@ -72,20 +77,36 @@ export class Checkpoints {
     this.#table = `${quoteIdent(schema)}.${quoteIdent(CHECKPOINTS_TABLE)}`;
   }
 
-  /** True when this exact batch was committed before: its STATE is a replay. */
-  async isCommitted(batch: BatchIdentity): Promise<boolean> {
-    const { rowCount } = await this.#client.query(
-      `select 1 from ${this.#table} where stream = $1 and state_hash = $2 and batch_hash = $3`,
-      [batch.stream, batch.stateHash, batch.batchHash],
+  /**
+   * The identities (`identityKey`) of the batches committed for `streams`, read once when the write
+   * starts: it holds the schema's lock, so only it adds more, and it adds them to the set itself.
+   */
+  async committed(streams: readonly string[]): Promise<Set<string>> {
+    const { rows } = await this.#client.query<{ stream: string; state_hash: string; batch_hash: string }>(
+      `select stream, state_hash, batch_hash from ${this.#table} where stream = any($1)`,
+      [streams],
     );
-    return (rowCount ?? 0) > 0;
+    return new Set(rows.map((r) => identityKey({ stream: r.stream, stateHash: r.state_hash, batchHash: r.batch_hash })));
   }
 
-  /** Records a committed batch (inside the caller's transaction, with the merge). */
-  async record(batch: BatchIdentity): Promise<void> {
+  /**
+   * Records committed batches (inside the caller's transaction, with their merges), each with its
+   * `committedAt` (timestamptz text: its rows' `_synced_at`), or the transaction's `now()`.
+   */
+  async record(batches: readonly (BatchIdentity & { committedAt?: string | undefined })[]): Promise<void> {
+    if (batches.length === 0) return;
     await this.#client.query(
-      `insert into ${this.#table} (stream, state_hash, batch_hash, record_count) values ($1, $2, $3, $4) on conflict do nothing`,
-      [batch.stream, batch.stateHash, batch.batchHash, batch.recordCount],
+      `insert into ${this.#table} (stream, state_hash, batch_hash, record_count, committed_at)
+       select stream, state_hash, batch_hash, record_count, coalesce(committed_at, now())
+         from unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[]) as b(stream, state_hash, batch_hash, record_count, committed_at)
+       on conflict do nothing`,
+      [
+        batches.map((b) => b.stream),
+        batches.map((b) => b.stateHash),
+        batches.map((b) => b.batchHash),
+        batches.map((b) => b.recordCount),
+        batches.map((b) => b.committedAt ?? null),
+      ],
     );
   }
 
@@ -144,9 +165,10 @@ export async function missingCheckpoints(client: pg.Client, schema: string, poin
  * Taking the table back to the checkpoint the engine resumes from makes the re-read exactly once.
  * (Deduplicated tables need no such step: the re-read upserts by primary key.)
  *
- * Rows are matched to batches by time: a batch's rows get `_synced_at = now()` in the transaction that
- * records its checkpoint with `committed_at = now()`, the same transaction timestamp. Records committed
- * at the end of input, after the last STATE, have no checkpoint and are kept.
+ * Rows are matched to batches by time: a batch's rows get its stamp as `_synced_at` (staging.ts: the
+ * transaction's `now()` plus a microsecond per batch before it in the write, so the batches of one
+ * group commit differ), and its checkpoint the same `committed_at`. Records committed at the end of
+ * input, after the last STATE, have no checkpoint and are kept.
  *
  * @param table quoted, schema-qualified name of the stream's table.
  * @returns the batches and rows removed.

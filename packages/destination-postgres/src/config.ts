@@ -7,6 +7,12 @@ import { z } from 'zod';
 /** Default records buffered in memory before they are copied into staging: a memory bound. */
 export const DEFAULT_BATCH_SIZE = 10_000;
 
+/**
+ * Default longest wait of an acknowledged-to-be STATE for its commit, in milliseconds: STATEs received
+ * within it are committed together (group commit; write.ts).
+ */
+export const DEFAULT_COMMIT_INTERVAL_MS = 250;
+
 /** Default wait for another writer of the same schema to finish, in milliseconds: 10 minutes. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 10 * 60_000;
 
@@ -32,7 +38,15 @@ export const PostgresDestinationConfig = z.object({
     .positive()
     .default(DEFAULT_BATCH_SIZE)
     .describe(
-      'Records held in memory before they are copied into the staging tables. A memory bound only: records are committed when a STATE arrives, whatever the batch size.',
+      'Records held in memory before they are written to the open COPY (a memory bound), and the records after which the STATEs received since the last commit are committed at once, without waiting for commit_interval_ms.',
+    ),
+  commit_interval_ms: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(DEFAULT_COMMIT_INTERVAL_MS)
+    .describe(
+      'Group commit: the STATEs received since the last commit are committed together, in one transaction, once the oldest of them has waited this many milliseconds (even while the source sends nothing), once batch_size records arrived since the last commit, or at the end of input; each is then acknowledged, in order. 0 commits at every STATE. Default 250.',
     ),
   hard_delete: z
     .boolean()

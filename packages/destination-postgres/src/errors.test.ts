@@ -24,7 +24,7 @@ describe('errors', () => {
   it('fails a record of a stream not in the catalog with config_error, committing nothing of its batch', async () => {
     const catalog = catalogOf(configuredStream('customers'), configuredStream('invoices'));
     const result = await runWrite({
-      config,
+      config: { ...config, commit_interval_ms: 0 },
       catalog,
       messages: [
         recordLine('customers', { id: 'cus_1', updated: 1 }),
@@ -110,7 +110,7 @@ describe('lost connection', () => {
     const victimUrl = new URL(url);
     victimUrl.searchParams.set('application_name', applicationName);
     const result = await runWrite({
-      config: { url: victimUrl.toString(), schema },
+      config: { url: victimUrl.toString(), schema, commit_interval_ms: 0 },
       catalog,
       messages: [
         recordLine('disputes', { id: 'dp_1', updated: 1 }),

@@ -11,7 +11,7 @@ const db = useTestSchema();
 const { url, schema } = db;
 
 describe('staging', () => {
-  it('stages typed rows and writes nothing to the table until merge(), newest version per key', async () => {
+  it('stages typed rows and writes nothing to the table until mergePending(), newest version per key', async () => {
     const tables = planTables(catalogOf(configuredStream('events')), schema);
     const client = await connect(url);
     try {
@@ -23,8 +23,8 @@ describe('staging', () => {
       const staged = await client.query<{ n: string }>('select count(*) as n from pg_temp."_sync_staging_0"');
       expect(Number(staged.rows[0]?.n)).toBe(2500);
       expect(await countOf(db.pool, schema, 'events')).toBe(0);
-      expect(stager.batch('events').recordCount).toBe(2500);
-      expect(await stager.merge('events')).toBe(2500);
+      expect(stager.closeBatch('events').recordCount).toBe(2500);
+      await stager.mergePending();
       expect(await countOf(db.pool, schema, 'events')).toBe(0); // not committed yet
       await stager.commit();
       expect(await countOf(db.pool, schema, 'events')).toBe(2200);
@@ -32,7 +32,6 @@ describe('staging', () => {
         `select (_raw_data->>'updated')::int as updated from ${pg.escapeIdentifier(schema)}.events where id = 'evt_5'`,
       );
       expect(rows).toEqual([{ updated: 2205 }]);
-      expect(await stager.merge('events')).toBe(0);
     } finally {
       await client.end();
     }

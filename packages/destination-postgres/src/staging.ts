@@ -5,9 +5,17 @@
  * table ("direct rows", issue 13).
  *
  * Nothing is committed before the STATE that closes a batch: the write keeps a transaction open from
- * the first row of a batch to its STATE, in which the batch's COPYs, its merge and its checkpoint
- * (checkpoints.ts) run. A failure or a crash between two STATEs thus leaves the destination as of the
- * last commit. Staging tables are temporary (unlogged, private to the session).
+ * the first row of a group of batches to the commit of the group (write.ts, group commit), in which
+ * the batches' COPYs, their merges (`mergePending`) and their checkpoints (checkpoints.ts) run. A
+ * failure or a crash between two commits thus leaves the destination as of the last commit. Staging
+ * tables are temporary (unlogged, private to the session).
+ *
+ * Each batch keeps its identity inside a group: its staged rows are a range of the arrival-order
+ * column `seq` (the range's first value is kept for direct rows moved back to staging), and its rows
+ * get a `_synced_at` of their own, the batch's *stamp* (stamps.ts). The stamp is also the
+ * checkpoint's `committed_at`, which is how a resumed `append` table drops exactly the batches after
+ * its checkpoint (checkpoints.ts `rollBackUnacknowledged`), how a replayed batch's direct rows are
+ * removed (`dropBatch`), and how a batch's direct rows are moved back to staging.
  *
  * Direct rows: a stream writes them when the caller allows it (`allowDirect`: the write's only stream,
  * whose table was empty when the write started, or an appended one, or an overwrite's fresh shadow
@@ -16,22 +24,24 @@
  * - deduplicated tables: a record whose key this write never wrote (written-keys.ts). The first
  *   record of a batch that fails this (a key written by an earlier batch, or a delete under
  *   `hard_delete`) and every later one of the batch are staged and merged as usual. A key written
- *   direct earlier in the same batch moves the batch's direct rows back into staging first
- *   (`_synced_at = now()`, this transaction's rows), so the merge sees every version: newest wins by
- *   delete, then cursor, then arrival, exactly as in merge.ts.
+ *   direct earlier in the same batch moves the batch's direct rows back into staging first (its
+ *   stamp), so the merge sees every version: newest wins by delete, then cursor, then arrival,
+ *   exactly as in merge.ts. A key written direct by an earlier batch is staged and merged against
+ *   that row, as the merge of consecutive batches does.
  *
  * Memory: per stream, at most `batchSize` rows or `maxBufferBytes` of row text wait for the COPY.
  */
 import type pg from 'pg';
 import { isDeletedRecord } from '@sync/protocol';
 import { ConfigError } from '@sync/connector-kit';
-import { BatchDigest } from './checkpoints.ts';
 import { CopyLane } from './copy-lane.ts';
 import { quoteIdent } from './identifiers.ts';
-import { mergeStatements } from './merge.ts';
-import { RowEncoder, valueAt } from './rows.ts';
+import { mergeStatements, type MergedBatch } from './merge.ts';
+import { valueAt } from './rows.ts';
+import { NOW_MICROSECONDS_SQL, Stamps, stampLiteral, stampText } from './stamps.ts';
 import { DELETED_COLUMN, isDeduplicated, RAW_DATA_COLUMN, SYNCED_AT_COLUMN, writeTarget, type StreamTable } from './tables.ts';
 import { WrittenKeys } from './written-keys.ts';
+import { newStaging, stagingTableSql, type Staging } from './staging-table.ts';
 
 /** Default bound on the row text of one stream waiting for its COPY: 1 MiB. */
 export const DEFAULT_MAX_BUFFER_BYTES = 1024 * 1024;
@@ -42,38 +52,8 @@ const COPY_IDLE_MS = 1_000;
 /** An open COPY is ended at most this long after it started (ms), well below any sane statement_timeout. */
 const COPY_MAX_AGE_MS = 60_000;
 
-/** Keys remembered per batch to know whether its staged rows hold one key twice (dedup needed). */
-const MAX_BATCH_KEYS = 100_000;
-
-interface Staging {
-  table: StreamTable;
-  encoder: RowEncoder;
-  /** Quoted name of the temporary staging table. */
-  stagingName: string;
-  /** Quoted name of the staging table's arrival-order column. */
-  seqColumn: string;
-  stagingCopy: string;
-  directCopy: string;
-  /** Records of the current batch (since this stream's last merge or discard). */
-  records: number;
-  /** Rows of the current batch in the staging table, and in the table itself. */
-  staged: number;
-  direct: number;
-  /** The staged rows hold a delete. */
-  hasDeletes: boolean;
-  /** Keys of the staged rows of the batch; undefined once it may hold one key twice. */
-  stagedKeys: Set<string> | undefined;
-  digest: BatchDigest;
-  /** Rows waiting for the COPY, all of one kind. */
-  buffer: string[];
-  bufferBytes: number;
-  bufferDirect: boolean;
-  /** This write may write direct rows of the stream (`allowDirect`), and its keys so far. */
-  written: WrittenKeys | undefined;
-  /** The current batch still writes direct rows. */
-  directNow: boolean;
-  batchNumber: number;
-}
+/** Keys remembered per group to know whether its staged rows hold one key twice (dedup needed). */
+const MAX_GROUP_KEYS = 100_000;
 
 /** One stream's batch, as a STATE closes it. */
 export interface Batch {
@@ -81,7 +61,13 @@ export interface Batch {
   recordCount: number;
   /** sha1 of the batch's record data, in order (see checkpoints.ts). */
   digest: string;
+  /**
+   * The batch's stamp as timestamptz text: its rows' `_synced_at` and its checkpoint's `committed_at`.
+   * Set by `mergePending` (or earlier, when the batch wrote direct rows).
+   */
+  stamp: string | undefined;
 }
+
 
 export interface StagerOptions {
   /** Rows of one stream held in memory before they are written to the COPY. */
@@ -102,6 +88,7 @@ export class Stager {
   #inTransaction = false;
   /** Arrival order of staged records, so that the last of two equal versions wins. */
   #seq = 0;
+  readonly #stamps = new Stamps();
 
   constructor(client: pg.Client, tables: Iterable<StreamTable>, options: StagerOptions) {
     this.#client = client;
@@ -110,35 +97,7 @@ export class Stager {
     this.#maxBufferBytes = options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES;
     this.#hardDelete = options.hardDelete ?? false;
     let index = 0;
-    for (const table of tables) {
-      const keys = table.primaryKey.map((k) => quoteIdent(k.column));
-      const typed = table.columns.map((c) => quoteIdent(c.column));
-      const taken = new Set([...table.primaryKey.map((k) => k.column), ...table.columns.map((c) => c.column)]);
-      let seq = '_sync_seq';
-      for (let n = 2; taken.has(seq); n++) seq = `_sync_seq_${n}`;
-      const stagingName = `pg_temp.${quoteIdent(`_sync_staging_${index++}`)}`;
-      const [raw, deleted] = [quoteIdent(RAW_DATA_COLUMN), quoteIdent(DELETED_COLUMN)];
-      this.#streams.set(table.stream, {
-        table,
-        encoder: new RowEncoder(table),
-        stagingName,
-        seqColumn: quoteIdent(seq),
-        stagingCopy: `copy ${stagingName} (${[quoteIdent(seq), deleted, ...keys, ...typed, raw].join(', ')}) from stdin`,
-        directCopy: `copy ${writeTarget(table)} (${[...keys, ...typed, raw, deleted].join(', ')}) from stdin`,
-        records: 0,
-        staged: 0,
-        direct: 0,
-        hasDeletes: false,
-        stagedKeys: new Set(),
-        digest: new BatchDigest(),
-        buffer: [],
-        bufferBytes: 0,
-        bufferDirect: false,
-        written: undefined,
-        directNow: false,
-        batchNumber: 0,
-      });
-    }
+    for (const table of tables) this.#streams.set(table.stream, newStaging(table, index++, this.#seq++));
   }
 
   /** Stream names, in catalog order. */
@@ -146,25 +105,9 @@ export class Stager {
     return [...this.#streams.keys()];
   }
 
-  /** Rows of the open transaction written straight into tables (not staged). */
-  get directRows(): number {
-    let n = 0;
-    for (const s of this.#streams.values()) n += s.direct;
-    return n;
-  }
-
   /** Creates the temporary staging tables (one per stream, dropped when the connection closes). */
   async createStagingTables(): Promise<void> {
-    for (const s of this.#streams.values()) {
-      const columns = [
-        `${s.seqColumn} bigint not null`,
-        `${quoteIdent(DELETED_COLUMN)} boolean not null`,
-        ...s.table.primaryKey.map((k) => `${quoteIdent(k.column)} text not null`),
-        ...s.table.columns.map((c) => `${quoteIdent(c.column)} ${c.type}`),
-        `${quoteIdent(RAW_DATA_COLUMN)} jsonb not null`,
-      ];
-      await this.#client.query(`create temporary table if not exists ${s.stagingName} (${columns.join(', ')})`);
-    }
+    for (const s of this.#streams.values()) await this.#client.query(stagingTableSql(s));
   }
 
   /**
@@ -178,21 +121,22 @@ export class Stager {
     s.directNow = true;
   }
 
-  /** Opens the transaction of the current batch if none is open. */
+  /** Opens the transaction of the current group if none is open, and reads its `now()`. */
   async begin(): Promise<void> {
     if (this.#inTransaction) return;
-    await this.#client.query('begin');
+    const results = (await this.#client.query(`begin; ${NOW_MICROSECONDS_SQL}`)) as unknown as pg.QueryResult<{ us: string }>[];
+    this.#stamps.begin(results[1]!.rows[0]!.us);
     this.#inTransaction = true;
   }
 
-  /** Commits the open transaction (a batch's rows, merge and checkpoint); call `flush()` first. */
+  /** Commits the open transaction (the group's rows, merges and checkpoints); call `mergePending()` first. */
   async commit(): Promise<void> {
     await this.begin();
     await this.#client.query('commit');
     this.#inTransaction = false;
   }
 
-  /** Rolls the open transaction back: every row of the batch, direct or staged. Call `discard` for each of its streams after. */
+  /** Rolls the open transaction back: every row since the last commit, direct or staged. The write then fails. */
   async rollback(): Promise<void> {
     this.#lane.abandon();
     if (this.#inTransaction) await this.#client.query('rollback');
@@ -238,14 +182,21 @@ export class Stager {
     const flag = deleted ? 't' : 'f';
     s.records++;
     if (s.directNow && (await this.#staysDirect(s, row.key, deleted))) {
-      this.#push(s, true, `${row.key === '' ? '' : `${row.key}\t`}${row.body}\t${flag}\n`);
+      if (s.stamp === undefined) {
+        await this.begin();
+        s.stamp = this.#stamps.next();
+        s.stampText = stampText(s.stamp);
+      }
+      if (s.buffer.length > 0 && !s.bufferDirect) await this.#write(s);
+      this.#push(s, true, `${row.key === '' ? '' : `${row.key}\t`}${row.body}\t${flag}\t${s.stampText}\n`);
       s.direct++;
     } else {
+      if (s.buffer.length > 0 && s.bufferDirect) await this.#write(s);
       this.#push(s, false, `${this.#seq++}\t${flag}\t${row.key === '' ? '' : `${row.key}\t`}${row.body}\n`);
       s.staged++;
       if (deleted) s.hasDeletes = true;
       if (s.stagedKeys && isDeduplicated(s.table)) {
-        if (s.stagedKeys.has(row.key) || s.stagedKeys.size >= MAX_BATCH_KEYS) s.stagedKeys = undefined;
+        if (s.stagedKeys.has(row.key) || s.stagedKeys.size >= MAX_GROUP_KEYS) s.stagedKeys = undefined;
         else s.stagedKeys.add(row.key);
       }
       if (s.written && isDeduplicated(s.table)) s.written.set(row.key, s.batchNumber, false);
@@ -267,14 +218,19 @@ export class Stager {
     return false;
   }
 
-  /** Moves the direct rows of the current batch (this transaction's) from the table into staging. */
+  /**
+   * Moves the direct rows of the open batch (its stamp) from the table into staging, at the batch's
+   * first `seq`, before its staged rows. The batch goes on staged.
+   */
   async #moveDirectRowsToStaging(s: Staging): Promise<void> {
+    await this.#write(s);
     await this.#lane.end();
+    s.directNow = false;
     if (s.direct === 0) return;
     const columns = [...s.table.primaryKey.map((k) => k.column), ...s.table.columns.map((c) => c.column), RAW_DATA_COLUMN, DELETED_COLUMN].map(quoteIdent);
     await this.#client.query(
-      `with moved as (delete from ${writeTarget(s.table)} where ${quoteIdent(SYNCED_AT_COLUMN)} = now() returning ${columns.join(', ')}) ` +
-        `insert into ${s.stagingName} (${s.seqColumn}, ${columns.join(', ')}) select -1, ${columns.join(', ')} from moved`,
+      `with moved as (delete from ${writeTarget(s.table)} where ${quoteIdent(SYNCED_AT_COLUMN)} = ${stampLiteral(s.stamp!)} returning ${columns.join(', ')}) ` +
+        `insert into ${s.stagingName} (${s.seqColumn}, ${columns.join(', ')}) select ${s.firstSeq}, ${columns.join(', ')} from moved`,
     );
     s.staged += s.direct;
     s.direct = 0;
@@ -283,7 +239,7 @@ export class Stager {
   }
 
   #push(s: Staging, direct: boolean, line: string): void {
-    if (s.buffer.length > 0 && s.bufferDirect !== direct) throw new Error('a batch switched from staged back to direct rows');
+    if (s.buffer.length > 0 && s.bufferDirect !== direct) throw new Error('staged and direct rows in one buffer');
     s.bufferDirect = direct;
     s.buffer.push(line);
     s.bufferBytes += line.length;
@@ -304,51 +260,83 @@ export class Stager {
     await this.#lane.end();
   }
 
-  /** The current batch of `stream`: its record count and digest. Call once per batch, before `merge` or `discard`. */
-  batch(stream: string): Batch {
-    const s = this.#get(stream);
-    return { stream, recordCount: s.records, digest: s.digest.digest() };
-  }
-
   /**
-   * Merges the staged rows of the batch of `stream` into its table (or shadow table) and empties the
-   * staging table, in the open transaction; the direct rows are there already. Call `flush()` first.
+   * Closes the open batch of `stream` (a STATE covers it, or the input ended): it waits, in order, for
+   * the group's `mergePending`, and the next batch opens. Runs no statement.
    *
-   * @returns the number of records of the batch.
+   * @returns its record count and digest; its `stamp` is set by `mergePending`.
    */
-  async merge(stream: string): Promise<number> {
+  closeBatch(stream: string): Batch {
     const s = this.#get(stream);
-    const records = s.records;
-    if (s.staged > 0) {
-      await this.begin();
-      const statements = mergeStatements(s.table, {
-        target: writeTarget(s.table),
-        staging: s.stagingName,
-        seq: s.seqColumn,
-        hardDelete: this.#hardDelete,
-        hasDeletes: s.hasDeletes,
-        unique: s.stagedKeys !== undefined,
-      });
-      for (const sql of statements) await this.#client.query(sql);
-    }
-    await this.discard(stream);
-    return records;
-  }
-
-  /**
-   * Ends the batch of `stream`: empties its staging table (a replay's rows, or after a merge) and
-   * starts the next batch. Call `flush()` first.
-   */
-  async discard(stream: string): Promise<void> {
-    const s = this.#get(stream);
-    if (s.staged > 0) await this.#client.query(`truncate ${s.stagingName}`);
+    const batch: Batch = { stream, recordCount: s.records, digest: s.digest.digest(), stamp: s.stamp === undefined ? undefined : s.stampText };
+    s.pending.push({ batch, from: s.firstSeq, to: this.#seq, staged: s.staged, direct: s.direct, hasDeletes: s.hasDeletes, stamp: s.stamp });
+    s.firstSeq = this.#seq++;
     s.records = 0;
     s.staged = 0;
     s.direct = 0;
     s.hasDeletes = false;
-    s.stagedKeys = new Set();
+    s.stamp = undefined;
     s.batchNumber++;
     s.directNow = s.written !== undefined && !s.written.full;
+    return batch;
+  }
+
+  /**
+   * Drops the batch of `stream` just closed (`closeBatch`, which returned `batch`): a replay. Its
+   * staged rows leave the staging table and its direct rows (its stamp) the table, in the open
+   * transaction; it is not merged.
+   */
+  async dropBatch(stream: string, batch: Batch): Promise<void> {
+    const s = this.#get(stream);
+    const dropped = s.pending.at(-1);
+    if (dropped?.batch !== batch) throw new Error(`dropBatch: the batch of ${stream} is not the last one closed`);
+    s.pending.pop();
+    if (dropped.staged === 0 && dropped.direct === 0) return;
+    await this.flush();
+    if (dropped.staged > 0) await this.#client.query(`delete from ${s.stagingName} where ${s.seqColumn} >= ${dropped.from} and ${s.seqColumn} < ${dropped.to}`);
+    if (dropped.direct > 0) await this.#client.query(`delete from ${writeTarget(s.table)} where ${quoteIdent(SYNCED_AT_COLUMN)} = ${stampLiteral(dropped.stamp!)}`);
+  }
+
+  /**
+   * Moves the direct rows of every open batch back to staging (see `#moveDirectRowsToStaging`), so
+   * that a commit before their STATE does not commit them. Ends the open COPY.
+   */
+  async stageOpenDirectRows(): Promise<void> {
+    for (const s of this.#streams.values()) if (s.direct > 0) await this.#moveDirectRowsToStaging(s);
+    await this.flush();
+  }
+
+  /**
+   * Merges every closed batch (`closeBatch`) into its table or shadow table, in the open transaction
+   * (opened if none is), and gives each its stamp; their direct rows are there already. Staged rows of
+   * open batches stay in staging. Ends the open COPY; commits nothing.
+   */
+  async mergePending(): Promise<void> {
+    await this.flush();
+    await this.begin();
+    for (const s of this.#streams.values()) {
+      if (s.pending.length === 0) continue;
+      const merged: MergedBatch[] = [];
+      for (const p of s.pending) {
+        p.stamp ??= this.#stamps.next();
+        p.batch.stamp ??= stampText(p.stamp);
+        if (p.staged > 0) merged.push({ from: p.from, to: p.to, syncedAt: stampLiteral(p.stamp), hasDeletes: p.hasDeletes });
+      }
+      if (merged.length > 0) {
+        const statements = mergeStatements(s.table, merged, {
+          target: writeTarget(s.table),
+          staging: s.stagingName,
+          seq: s.seqColumn,
+          hardDelete: this.#hardDelete,
+          unique: s.stagedKeys !== undefined,
+        });
+        // The open batch's staged rows stay for its own merge.
+        statements.push(s.staged > 0 ? `delete from ${s.stagingName} where ${s.seqColumn} < ${merged.at(-1)!.to}` : `truncate ${s.stagingName}`);
+        await this.#client.query(statements.join(';\n'));
+      }
+      s.pending = [];
+      if (s.staged === 0) s.stagedKeys = new Set();
+    }
   }
 
   #get(stream: string): Staging {
@@ -357,3 +345,4 @@ export class Stager {
     return s;
   }
 }
+

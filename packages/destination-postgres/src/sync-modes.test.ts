@@ -123,7 +123,7 @@ describe('overwrite shadow tables', () => {
     const load = async (ids: string[], completed: boolean) => {
       let during: string[] = [];
       const result = await runWrite({
-        config,
+        config: { ...config, commit_interval_ms: 0 },
         catalog,
         messages: [
           ...ids.map((id) => recordLine('tiers', { id, updated: 1 })),

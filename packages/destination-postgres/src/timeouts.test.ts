@@ -37,7 +37,7 @@ describe('statement timeout', () => {
     await blocker.connect();
     try {
       const result = await runWrite({
-        config: { ...config, statement_timeout_ms: 300 },
+        config: { ...config, statement_timeout_ms: 300, commit_interval_ms: 0 },
         catalog,
         messages: [
           recordLine('disputes', { id: 'dp_1', updated: 1 }),

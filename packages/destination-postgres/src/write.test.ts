@@ -143,7 +143,7 @@ describe('state acknowledgement', () => {
       { type: 'STATE', state: { type: 'GLOBAL', global: { shared_state: { lsn: 7 }, stream_states: [] } } },
     ];
     const result = await runWrite({
-      config,
+      config: { ...config, commit_interval_ms: 0 },
       catalog,
       messages,
       // A second connection sees only committed rows: this checks durability, not visibility in

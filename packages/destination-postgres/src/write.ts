@@ -13,13 +13,14 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { stateHash, type AirbyteMessage, type ConfiguredAirbyteCatalog, type MessageOf } from '@sync/protocol';
 import { acknowledge, CheckpointMissing, log, RecordCounts, type WriteInput } from '@sync/connector-kit';
-import { Checkpoints, missingCheckpoints, rollBackUnacknowledged, type BatchIdentity } from './checkpoints.ts';
+import { Checkpoints, identityKey, missingCheckpoints, rollBackUnacknowledged, type BatchIdentity } from './checkpoints.ts';
 import type { PostgresDestinationConfig } from './config.ts';
 import { classifyQueryError, connect, describeTarget } from './connection.ts';
+import { DEADLINE, untilDeadline } from './deadline.ts';
 import { quoteIdent } from './identifiers.ts';
 import { prepareTables } from './schema-evolution.ts';
 import { describeHolder, schemaLockHolder, tryLockSchema, waitForSchemaLock } from './schema-lock.ts';
-import { Stager } from './staging.ts';
+import { Stager, type Batch } from './staging.ts';
 import { isDeduplicated, planTables, type StreamTable } from './tables.ts';
 
 /**
@@ -74,23 +75,53 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
     const only = tables.size === 1 ? [...tables.values()][0]! : undefined;
     if (only && (!isDeduplicated(only) || only.mode === 'overwrite' || (await isEmpty(client, only.qualifiedName)))) stager.allowDirect(only.stream);
     const checkpoints = new Checkpoints(client, config.schema);
+    const committed = await checkpoints.committed([...tables.keys(), '']);
     const counts = new RecordCounts();
+    /** STATEs received since the last commit, in order, with the batches they close. */
+    let pending: Pending[] = [];
+    let pendingSince = 0;
+    let recordsSinceCommit = 0;
     /**
      * Acknowledgements waiting for the overwrite swap, with the overwrite streams each depends on and
      * the identity of its batch, recorded as a checkpoint once those streams are swapped in.
      */
-    const held: { ack: MessageOf<'STATE'>; overwrites: string[]; identity: BatchIdentity }[] = [];
+    const held: Pending[] = [];
     const completed = new Set<string>();
     let total = 0;
-    for await (const message of messages) {
-      if (message.type === 'RECORD') {
+    /** Commits the pending STATEs' batches in one transaction; returns the acknowledgements now due, in order. */
+    const commitGroup = async (): Promise<MessageOf<'STATE'>[]> => {
+      try {
+        await stager.stageOpenDirectRows();
+        await stager.mergePending();
+        await checkpoints.record(pending.filter((p) => p.guarded && !p.replay).map(({ identity, batches }) => ({ ...identity, committedAt: batches[0]?.stamp })));
+        await stager.commit();
+      } catch (error) {
+        await stager.rollback().catch(() => {});
+        throw error;
+      }
+      const due: MessageOf<'STATE'>[] = [];
+      for (const p of pending) {
+        if (!p.replay) total += p.identity.recordCount;
+        if (held.length > 0 || p.overwrites.length > 0) held.push(p);
+        else due.push(p.ack);
+      }
+      pending = [];
+      recordsSinceCommit = 0;
+      return due;
+    };
+    const interval = config.commit_interval_ms;
+    const dueAt = () => (pending.length > 0 && interval > 0 ? pendingSince + interval : undefined);
+    for await (const message of untilDeadline(messages, dueAt)) {
+      if (message === DEADLINE) {
+        yield* await commitGroup();
+      } else if (message.type === 'RECORD') {
         await stager.add(message.record.stream, message.record.data);
         counts.add(message.record.stream);
+        recordsSinceCommit++;
       } else if (message.type === 'STATE') {
         const name = message.state.type === 'STREAM' ? message.state.stream?.stream_descriptor.name : undefined;
         const streams = name === undefined ? stager.streams : tables.has(name) ? [name] : [];
-        await stager.flush();
-        const batches = streams.map((s) => stager.batch(s));
+        const batches = streams.map((s) => stager.closeBatch(s));
         const identity: BatchIdentity = {
           stream: name ?? '',
           stateHash: stateHash(message.state, streams.map((s) => tables.get(s)!.generation)),
@@ -98,54 +129,49 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
           recordCount: batches.reduce((n, b) => n + b.recordCount, 0),
         };
         const overwrites = streams.filter((s) => tables.get(s)!.mode === 'overwrite');
-        const guarded = overwrites.length < streams.length;
-        let replay = false;
-        // A state of no stream of the catalog closes no batch: the open transaction (it may hold rows
-        // of the streams it does not cover) stays open.
-        if (streams.length > 0) {
+        const guarded = streams.length > 0 && overwrites.length < streams.length;
+        const replay = guarded && committed.has(identityKey(identity));
+        if (replay) {
           try {
-            await stager.begin();
-            replay = guarded && (await checkpoints.isCommitted(identity));
-            if (replay && stager.directRows > 0) {
-              // The batch's rows are in its table already (the write's only stream): undo them all.
-              await stager.rollback();
-              for (const s of streams) await stager.discard(s);
-            } else {
-              for (const s of streams) {
-                if (replay) await stager.discard(s);
-                else await stager.merge(s);
-              }
-              if (guarded && !replay) await checkpoints.record(identity);
-              await stager.commit();
-            }
+            for (const batch of batches) await stager.dropBatch(batch.stream, batch);
           } catch (error) {
             await stager.rollback().catch(() => {});
             throw error;
           }
-        }
-        if (replay) {
           yield log('INFO', `${identity.stream || 'global'} checkpoint already committed (the source sent the same records and state again, as after a crash): its ${identity.recordCount} records were not applied again`);
-        } else {
-          total += identity.recordCount;
+        } else if (guarded) {
+          committed.add(identityKey(identity));
         }
-        const ack = acknowledge(message, counts.take(message.state));
-        if (held.length > 0 || overwrites.length > 0) held.push({ ack, overwrites, identity });
-        else yield ack;
+        const entry: Pending = { ack: acknowledge(message, counts.take(message.state)), identity, batches, overwrites, guarded, replay };
+        // A state of no stream of the catalog closes no batch and needs no commit of its own: the
+        // open transaction (it may hold rows of the streams it does not cover) stays open.
+        if (streams.length === 0 && pending.length === 0) {
+          if (held.length > 0) held.push(entry);
+          else yield entry.ack;
+          continue;
+        }
+        if (pending.length === 0) pendingSince = performance.now();
+        pending.push(entry);
+        if (interval === 0 || recordsSinceCommit >= config.batch_size) yield* await commitGroup();
       } else if (message.type === 'TRACE' && message.trace.stream_status?.status === 'COMPLETE') {
         completed.add(message.trace.stream_status.stream_descriptor.name);
       }
     }
 
-    // End of input: commit what came after the last STATE, then swap the completed overwrite streams
-    // in and drop the shadows of the others.
-    await stager.flush();
+    // End of input: one transaction commits the pending STATEs' batches and what came after the last
+    // STATE, then swaps the completed overwrite streams in and drops the shadows of the others.
+    const due: MessageOf<'STATE'>[] = [];
+    for (const p of pending) {
+      if (held.length > 0 || p.overwrites.length > 0) held.push(p);
+      else due.push(p.ack);
+    }
+    const tail = [...tables.keys()].map((stream) => stager.closeBatch(stream));
+    const afterLastState = tail.reduce((n, b) => n + b.recordCount, 0);
     const swapped = new Set<string>();
-    let afterLastState = 0;
     try {
-      await stager.begin();
+      await stager.mergePending();
+      await checkpoints.record(pending.filter((p) => p.guarded && !p.replay).map(({ identity, batches }) => ({ ...identity, committedAt: batches[0]?.stamp })));
       for (const table of tables.values()) {
-        stager.batch(table.stream);
-        afterLastState += await stager.merge(table.stream);
         if (table.mode !== 'overwrite') continue;
         if (completed.has(table.stream)) {
           await client.query(`drop table if exists ${table.qualifiedName}`);
@@ -156,16 +182,16 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
         }
       }
       // The overwrite streams' states now hold: a later incremental run may resume from them.
-      for (const { overwrites, identity } of held) {
-        if (overwrites.length > 0 && overwrites.every((s) => swapped.has(s))) await checkpoints.record(identity);
-      }
+      await checkpoints.record(held.filter((p) => p.overwrites.length > 0 && p.overwrites.every((s) => swapped.has(s))).map((p) => p.identity));
       await checkpoints.prune([...tables.keys(), '']);
       await stager.commit();
     } catch (error) {
       await stager.rollback().catch(() => {});
       throw error;
     }
+    for (const p of pending) if (!p.replay) total += p.identity.recordCount;
     total += afterLastState;
+    yield* due;
     for (const table of tables.values()) {
       if (table.mode === 'overwrite' && !swapped.has(table.stream)) {
         yield log('WARN', `stream ${table.stream} (overwrite) did not complete: its table was kept unchanged and its states are not acknowledged`);
@@ -179,6 +205,21 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
     started?.abandon();
     await client.end().catch(() => {});
   }
+}
+
+/** A STATE received and not yet acknowledged. */
+interface Pending {
+  /** The STATE to emit, with its `destinationStats`. */
+  ack: MessageOf<'STATE'>;
+  identity: BatchIdentity;
+  /** The batches it closed (one per stream it covers), in catalog order. */
+  batches: Batch[];
+  /** The overwrite streams it covers: it is acknowledged only once they are swapped in. */
+  overwrites: string[];
+  /** Its checkpoint is recorded at its commit (it covers a stream that is not overwritten). */
+  guarded: boolean;
+  /** Its batches were committed before (a replay): dropped, acknowledged again. */
+  replay: boolean;
 }
 
 /** True when `table` (quoted, qualified) has no row. */
