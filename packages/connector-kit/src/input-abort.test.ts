@@ -43,7 +43,7 @@ describe('runConnector: input abort (a TRACE ERROR on a destination’s stdin)',
     expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
-  it('keeps the abort when the destination swallows the error: later reads throw again, its states are dropped, exit 1', async () => {
+  it('keeps the abort when the destination swallows the error: later reads throw again, exit 1; of its STATEs only those it received before the abort pass', async () => {
     const rereads: string[] = [];
     const sloppy: Destination<{ url: string }> = {
       ...destination,
@@ -61,7 +61,10 @@ describe('runConnector: input abort (a TRACE ERROR on a destination’s stdin)',
           rereads.push((error as Error).name);
         }
         yield log('INFO', 'committing what I have');
-        if (last) yield last;
+        // A STATE the source never sent: dropped.
+        yield streamState('customers', { created: 99 }, 1);
+        // The last STATE it received, before the abort (a group commit holds such states): passed.
+        if (last) yield { ...last, state: { ...last.state, destinationStats: { recordCount: 1 } } };
       },
     };
     const { code, messages } = await write(sloppy as unknown as Connector<never>, [
@@ -71,7 +74,8 @@ describe('runConnector: input abort (a TRACE ERROR on a destination’s stdin)',
     ]);
     expect(code).toBe(1);
     expect(rereads).toEqual(['InputAborted']);
-    expect(messages.map((m) => m.type)).toEqual(['LOG', 'TRACE']);
+    expect(messages.map((m) => m.type)).toEqual(['LOG', 'STATE', 'TRACE']);
+    expect(only(messages, 'STATE')[0]?.state.stream?.stream_state).toEqual({ created: 1 });
     expect(only(messages, 'TRACE')[0]?.trace.error).toMatchObject({ failure_type: 'transient_error', message: expect.stringMatching(/^input aborted: /) });
   });
 

@@ -3,19 +3,23 @@
  * crashed, hung or timed out; the engine forwards the source's TRACE ERROR, or one it synthesizes,
  * before closing the destination's stdin).
  *
- * Rule: the destination then commits nothing after the last STATE it acknowledged, acknowledges
- * nothing more, and exits 1 with a TRACE ERROR of its own carrying the upstream `failure_type`. A clean
+ * Rule: the destination then commits nothing after the last STATE it received before the TRACE ERROR,
+ * acknowledges no other STATE, and exits 1 with a TRACE ERROR of its own carrying the upstream
+ * `failure_type`. The records before a STATE the source sent are whole whatever failed after it, so a
+ * destination that groups several STATEs into one commit (destination-postgres) may still commit and
+ * acknowledge the ones it holds when the abort arrives; the next run resumes from the last one. A clean
  * end of input (EOF with no TRACE ERROR) still commits the records after the last STATE, as Airbyte
  * destinations do (Airbyte protocol, "State & Checkpointing": records after the last state may be
  * committed; only states acknowledge).
  *
  * The harness enforces it, so a destination need not know about it: the message iterator handed to
  * `write` throws `InputAborted` at the TRACE ERROR (and on every later `next()`, so a destination that
- * catches it cannot mistake the abort for EOF), STATEs the destination yields after it are dropped, and
- * the run ends with the abort whatever the destination did with the error.
+ * catches it cannot mistake the abort for EOF), STATEs the destination yields after it are dropped
+ * unless they are acknowledgements of STATEs it received before it (same `stateHash`), and the run ends
+ * with the abort whatever the destination did with the error.
  */
 import { ConnectorError } from './errors.ts';
-import type { AirbyteErrorTraceMessage, AirbyteMessage } from '@sync/protocol';
+import { stateHash, type AirbyteErrorTraceMessage, type AirbyteMessage } from '@sync/protocol';
 
 /** The error the destination's input throws when a TRACE ERROR arrives on it. */
 export class InputAborted extends ConnectorError {
@@ -42,8 +46,9 @@ export interface AbortableIo {
   /** The messages to hand to `write`: `input`, throwing `InputAborted` from a TRACE ERROR on. */
   messages: AsyncIterable<AirbyteMessage>;
   /**
-   * Wraps what `write` yields: passes it through until the abort, then drops its STATEs, and ends by
-   * throwing the `InputAborted` (instead of any error the destination threw after it, or of a clean end).
+   * Wraps what `write` yields: passes it through until the abort, then drops the STATEs that do not
+   * acknowledge one received before the abort, and ends by throwing the `InputAborted` (instead of
+   * any error the destination threw after it, or of a clean end).
    */
   output(written: AsyncIterable<AirbyteMessage>): AsyncGenerator<AirbyteMessage>;
   /** The abort, once a TRACE ERROR has been read. */
@@ -53,6 +58,8 @@ export interface AbortableIo {
 /** Guards a destination's `input` (decoded stdin) and its output for input abort. */
 export function abortableIo(input: AsyncIterable<AirbyteMessage>): AbortableIo {
   let aborted: InputAborted | undefined;
+  /** `stateHash` of every STATE handed to the destination: what it may still acknowledge after an abort. */
+  const received = new Set<string>();
   const source = input[Symbol.asyncIterator]();
   const messages: AsyncIterable<AirbyteMessage> = {
     [Symbol.asyncIterator]: () => ({
@@ -65,6 +72,7 @@ export function abortableIo(input: AsyncIterable<AirbyteMessage>): AbortableIo {
           aborted = new InputAborted(message.trace.error ?? { message: 'a TRACE ERROR without details' });
           throw aborted;
         }
+        if (message.type === 'STATE') received.add(stateHash(message.state));
         return next;
       },
       async return(): Promise<IteratorResult<AirbyteMessage>> {
@@ -76,7 +84,7 @@ export function abortableIo(input: AsyncIterable<AirbyteMessage>): AbortableIo {
   async function* output(written: AsyncIterable<AirbyteMessage>): AsyncGenerator<AirbyteMessage> {
     try {
       for await (const message of written) {
-        if (aborted && message.type === 'STATE') continue;
+        if (aborted && message.type === 'STATE' && !received.has(stateHash(message.state))) continue;
         yield message;
       }
     } catch (error) {

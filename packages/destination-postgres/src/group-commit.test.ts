@@ -124,17 +124,26 @@ describe('group commit', () => {
     expect((await rowTransactions(config.schema, 'charges')).map((r) => r.tx)).toEqual(checkpoints.map((c) => c.tx));
   });
 
-  it('commits nothing of the pending STATEs when the input aborts, and acknowledges none of them', async () => {
+  it('commits and acknowledges the pending STATEs when the input aborts, in one transaction, and nothing after the last STATE', async () => {
     const config = freshConfig({ commit_interval_ms: 3_600_000 });
     const result = await runWrite({
       config,
       catalog: catalogOf(appended('refunds')),
-      messages: [record('refunds', 'a'), stateLine('refunds', 1, 1), record('refunds', 'b'), stateLine('refunds', 2, 1), errorTrace('the source failed', { failureType: 'transient_error' })],
+      messages: [
+        record('refunds', 'a'),
+        stateLine('refunds', 1, 1),
+        record('refunds', 'b'),
+        stateLine('refunds', 2, 1),
+        record('refunds', 'c'),
+        errorTrace('the source failed', { failureType: 'transient_error' }),
+      ],
     });
     expect(result.code).toBe(1);
-    expect(acks(result.output)).toEqual([]);
-    expect(await rowsOf(db.pool, config.schema, 'refunds')).toEqual([]);
-    expect(await checkpointsOf(config.schema)).toEqual([]);
+    expect(counts(result.output)).toEqual([1, 1]);
+    expect((await rowsOf(db.pool, config.schema, 'refunds')).map((r) => r.key)).toEqual(['a', 'b']);
+    const checkpoints = await checkpointsOf(config.schema);
+    expect(checkpoints).toHaveLength(2);
+    expect(new Set(checkpoints.map((c) => c.tx)).size).toBe(1);
   });
 
   for (const streams of [['events'], ['events', 'other']]) {

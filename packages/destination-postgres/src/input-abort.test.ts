@@ -17,7 +17,7 @@ describe('input abort', () => {
   it('append: records, STATE, records, TRACE ERROR → only the records before the STATE are in the table, exit 1', async () => {
     const catalog = catalogOf({ ...configuredStream('charges'), destination_sync_mode: 'append' });
     const result = await runWrite({
-      config: { ...config, commit_interval_ms: 0 },
+      config,
       catalog,
       messages: [
         recordLine('charges', { id: 'ch_1', updated: 1 }),

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { stateHash, type AirbyteMessage, type ConfiguredAirbyteCatalog, type MessageOf } from '@sync/protocol';
-import { acknowledge, CheckpointMissing, log, RecordCounts, type WriteInput } from '@sync/connector-kit';
+import { acknowledge, CheckpointMissing, InputAborted, log, RecordCounts, type WriteInput } from '@sync/connector-kit';
 import { Checkpoints, identityKey, missingCheckpoints, rollBackUnacknowledged, type BatchIdentity } from './checkpoints.ts';
 import type { PostgresDestinationConfig } from './config.ts';
 import { classifyQueryError, connect, describeTarget } from './connection.ts';
@@ -111,51 +111,59 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
     };
     const interval = config.commit_interval_ms;
     const dueAt = () => (pending.length > 0 && interval > 0 ? pendingSince + interval : undefined);
-    for await (const message of untilDeadline(messages, dueAt)) {
-      if (message === DEADLINE) {
-        yield* await commitGroup();
-      } else if (message.type === 'RECORD') {
-        await stager.add(message.record.stream, message.record.data);
-        counts.add(message.record.stream);
-        recordsSinceCommit++;
-      } else if (message.type === 'STATE') {
-        const name = message.state.type === 'STREAM' ? message.state.stream?.stream_descriptor.name : undefined;
-        const streams = name === undefined ? stager.streams : tables.has(name) ? [name] : [];
-        const batches = streams.map((s) => stager.closeBatch(s));
-        const identity: BatchIdentity = {
-          stream: name ?? '',
-          stateHash: stateHash(message.state, streams.map((s) => tables.get(s)!.generation)),
-          batchHash: batches.length === 1 ? batches[0]!.digest : createHash('sha1').update(batches.map((b) => b.digest).join(',')).digest('hex'),
-          recordCount: batches.reduce((n, b) => n + b.recordCount, 0),
-        };
-        const overwrites = streams.filter((s) => tables.get(s)!.mode === 'overwrite');
-        const guarded = streams.length > 0 && overwrites.length < streams.length;
-        const replay = guarded && committed.has(identityKey(identity));
-        if (replay) {
-          try {
-            for (const batch of batches) await stager.dropBatch(batch.stream, batch);
-          } catch (error) {
-            await stager.rollback().catch(() => {});
-            throw error;
+    try {
+      for await (const message of untilDeadline(messages, dueAt)) {
+        if (message === DEADLINE) {
+          yield* await commitGroup();
+        } else if (message.type === 'RECORD') {
+          await stager.add(message.record.stream, message.record.data);
+          counts.add(message.record.stream);
+          recordsSinceCommit++;
+        } else if (message.type === 'STATE') {
+          const name = message.state.type === 'STREAM' ? message.state.stream?.stream_descriptor.name : undefined;
+          const streams = name === undefined ? stager.streams : tables.has(name) ? [name] : [];
+          const batches = streams.map((s) => stager.closeBatch(s));
+          const identity: BatchIdentity = {
+            stream: name ?? '',
+            stateHash: stateHash(message.state, streams.map((s) => tables.get(s)!.generation)),
+            batchHash: batches.length === 1 ? batches[0]!.digest : createHash('sha1').update(batches.map((b) => b.digest).join(',')).digest('hex'),
+            recordCount: batches.reduce((n, b) => n + b.recordCount, 0),
+          };
+          const overwrites = streams.filter((s) => tables.get(s)!.mode === 'overwrite');
+          const guarded = streams.length > 0 && overwrites.length < streams.length;
+          const replay = guarded && committed.has(identityKey(identity));
+          if (replay) {
+            try {
+              for (const batch of batches) await stager.dropBatch(batch.stream, batch);
+            } catch (error) {
+              await stager.rollback().catch(() => {});
+              throw error;
+            }
+            yield log('INFO', `${identity.stream || 'global'} checkpoint already committed (the source sent the same records and state again, as after a crash): its ${identity.recordCount} records were not applied again`);
+          } else if (guarded) {
+            committed.add(identityKey(identity));
           }
-          yield log('INFO', `${identity.stream || 'global'} checkpoint already committed (the source sent the same records and state again, as after a crash): its ${identity.recordCount} records were not applied again`);
-        } else if (guarded) {
-          committed.add(identityKey(identity));
+          const entry: Pending = { ack: acknowledge(message, counts.take(message.state)), identity, batches, overwrites, guarded, replay };
+          // A state of no stream of the catalog closes no batch and needs no commit of its own: the
+          // open transaction (it may hold rows of the streams it does not cover) stays open.
+          if (streams.length === 0 && pending.length === 0) {
+            if (held.length > 0) held.push(entry);
+            else yield entry.ack;
+            continue;
+          }
+          if (pending.length === 0) pendingSince = performance.now();
+          pending.push(entry);
+          if (interval === 0 || recordsSinceCommit >= config.batch_size) yield* await commitGroup();
+        } else if (message.type === 'TRACE' && message.trace.stream_status?.status === 'COMPLETE') {
+          completed.add(message.trace.stream_status.stream_descriptor.name);
         }
-        const entry: Pending = { ack: acknowledge(message, counts.take(message.state)), identity, batches, overwrites, guarded, replay };
-        // A state of no stream of the catalog closes no batch and needs no commit of its own: the
-        // open transaction (it may hold rows of the streams it does not cover) stays open.
-        if (streams.length === 0 && pending.length === 0) {
-          if (held.length > 0) held.push(entry);
-          else yield entry.ack;
-          continue;
-        }
-        if (pending.length === 0) pendingSince = performance.now();
-        pending.push(entry);
-        if (interval === 0 || recordsSinceCommit >= config.batch_size) yield* await commitGroup();
-      } else if (message.type === 'TRACE' && message.trace.stream_status?.status === 'COMPLETE') {
-        completed.add(message.trace.stream_status.stream_descriptor.name);
       }
+    } catch (error) {
+      // The source failed (input abort): the batches that STATEs closed are whole, so they are
+      // committed and acknowledged, as they would have been at their STATE without group commit;
+      // nothing after the last STATE is.
+      if (error instanceof InputAborted && pending.length > 0) yield* await commitGroup();
+      throw error;
     }
 
     // End of input: one transaction commits the pending STATEs' batches and what came after the last
