@@ -6,6 +6,7 @@
  *
  *   apps/cli/dist/sync.mjs                      the `sync` CLI (lazy parts in chunk-*.mjs beside it)
  *   packages/<connector>/dist/<connector>.mjs   each built-in connector
+ * Each `<name>.mjs` is a stub that turns on Node's compile cache and loads `<name>.main.mjs`.
  *   apps/cli/dist/build.json                    what was built from what (see `writeManifest`)
  *
  * The bundles are local build output, like a compiled cache: they are built in place and point at
@@ -83,7 +84,7 @@ async function build() {
     const outdir = join(root, dir, 'dist');
     rmSync(outdir, { recursive: true, force: true });
     const result = await esbuild.build({
-      entryPoints: { [name]: join(root, dir, entry) },
+      entryPoints: { [`${name}.main`]: join(root, dir, entry) },
       outdir,
       bundle: true,
       splitting: true,
@@ -105,8 +106,13 @@ async function build() {
     for (const input of Object.keys(result.metafile.inputs)) {
       if (!input.includes('node_modules/')) inputs.add(relative(root, join(root, input)));
     }
+    // The executable: a stub that turns on Node's compile cache (V8 keeps the code it compiles under
+    // the temp dir, or NODE_COMPILE_CACHE), then loads the bundle, whose compiled code later starts
+    // reuse. The CLI's bin does the same for the CLI.
     const file = join(outdir, `${name}.mjs`);
+    writeFileSync(file, `import * as nodeModule from 'node:module';\nnodeModule.enableCompileCache?.();\nawait import('./${name}.main.mjs');\n`);
     const hash = createHash('sha1');
+    hash.update(readFileSync(file));
     for (const output of Object.keys(result.metafile.outputs).sort()) hash.update(readFileSync(join(root, output)));
     bundles[name] = { file: relative(root, file), sha1: hash.digest('hex') };
   }

@@ -5,7 +5,6 @@
 // older Node (Debian's is 20), it re-runs itself on the Node 22 that `pnpm install` puts in the workspace.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import * as nodeModule from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 
@@ -17,9 +16,6 @@ setFlagsFromString('--optimize-for-size');
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 22 || (major === 22 && minor >= 18)) {
-  // V8 keeps the code it compiles for the CLI's modules on disk (Node's compile cache, under the
-  // temp dir or NODE_COMPILE_CACHE): later starts skip compiling them.
-  nodeModule.enableCompileCache?.();
   const build = freshBuild();
   // The bundled CLI runs the bundled connectors (apps/cli/src/builtins.ts reads this).
   if (build) globalThis.syncBuild = build;
