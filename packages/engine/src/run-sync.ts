@@ -85,12 +85,20 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const secrets = new RunSecrets([...(options.secrets ?? []), ...(options.passEnv ?? []).map((name) => env[name])]);
   const onEvent = options.onEvent;
   const emit = (event: SyncEvent) => onEvent?.(secrets.maskEvent(event));
-  await store.ensurePipeline({ id: pipelineId, source: options.source.name, destination: options.destination.name });
-  const run = await store.startRun(pipelineId);
+  // The run's private dir is made while the store records the run (one less wait before the connectors start).
+  const making = createPrivateDir('sync-run-');
+  let run: { id: string };
+  try {
+    await store.ensurePipeline({ id: pipelineId, source: options.source.name, destination: options.destination.name });
+    run = await store.startRun(pipelineId);
+  } catch (error) {
+    await making.then((made) => made.remove()).catch(() => {});
+    throw error;
+  }
   emit({ type: 'run_created', runId: run.id, pipelineId });
   const streams: Record<string, StreamResult> = {};
   const mismatches: string[] = [];
-  const dir = await createPrivateDir('sync-run-');
+  const dir = await making;
   let failure: SyncFailure | undefined;
   try {
     failure = await discoverAndRead({ ...options, env, onEvent: emit }, secrets, run.id, dir.writeJson, streams, mismatches);
@@ -180,6 +188,12 @@ async function discoverAndRead(
 ): Promise<SyncFailure | undefined> {
   const emit = options.onEvent ?? (() => {});
   const env = options.env;
+  // A read from scratch is a new generation of each stream: the destination applies its batches even
+  // where they equal batches it committed before, which it would otherwise take for a crash's replay.
+  const fromScratch = options.fullRefresh || options.destinationSyncMode === 'overwrite';
+  // The saved states are read while the catalog is made (awaited below; a failure is thrown there).
+  const loadingStates = fromScratch ? Promise.resolve([]) : options.store.loadState(options.pipelineId);
+  loadingStates.catch(() => {});
   const configs = await effectiveConfigs(options, emit);
   const timeouts: RunTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const sourceConfigPath = await writeJson('source-config.json', configs.source);
@@ -217,9 +231,6 @@ async function discoverAndRead(
     }
   };
   resetCounts();
-  // A read from scratch is a new generation of each stream: the destination applies its batches even
-  // where they equal batches it committed before, which it would otherwise take for a crash's replay.
-  const fromScratch = options.fullRefresh || options.destinationSyncMode === 'overwrite';
   const withGenerations = (generations: Record<string, number>) => {
     catalog = {
       ...catalog,
@@ -230,7 +241,7 @@ async function discoverAndRead(
     };
   };
   withGenerations(await options.store.streamGenerations(options.pipelineId, Object.keys(streams), { refresh: fromScratch }));
-  const saved = fromScratch ? [] : await options.store.loadState(options.pipelineId);
+  const saved = await loadingStates;
 
   const dropped = new Set<string>();
   for (let attempt = 1; ; attempt++) {
