@@ -4,85 +4,84 @@
  * sends anything more.
  */
 
-/** What `untilDeadline` yields when the deadline has passed. */
+/** What `DeadlineInput.next` gives when the deadline passes before the next item. */
 export const DEADLINE: unique symbol = Symbol('deadline');
 
 /**
- * Yields the items of `source`, and `DEADLINE` whenever `dueAt()` (a `performance.now()` time in
- * milliseconds, or undefined for none) has passed: at once when it already has, else when it passes
- * before the next item arrives. The `next()` in flight is kept across a `DEADLINE`, never lost or
- * called twice. `dueAt` is read again after each yield. Errors of `source` are rethrown as they come.
+ * The items of `source`, each `next()` raced against a deadline. The `next()` of `source` in flight is
+ * kept across a `DEADLINE`, never lost or called twice. With no deadline, `next` hands the source's own
+ * promise back: a message stream pays nothing for it.
  */
-export async function* untilDeadline<T>(source: AsyncIterable<T>, dueAt: () => number | undefined): AsyncGenerator<T | typeof DEADLINE> {
-  const iterator = source[Symbol.asyncIterator]();
-  const alarm = new Alarm();
-  let next: Promise<IteratorResult<T>> | undefined;
-  let done = false;
-  try {
-    for (;;) {
-      const due = dueAt();
-      if (due !== undefined && performance.now() >= due) {
-        yield DEADLINE;
-        continue;
-      }
-      next ??= iterator.next();
-      let result: IteratorResult<T> | typeof DEADLINE;
-      if (due === undefined) {
-        alarm.stop();
-        result = await next;
-      } else {
-        const current = next;
-        result = await new Promise<IteratorResult<T> | typeof DEADLINE>((resolve, reject) => {
-          alarm.ring(due, resolve);
-          current.then(resolve, reject);
-        });
-      }
-      if (result === DEADLINE) {
-        yield DEADLINE;
-        continue;
-      }
-      next = undefined;
-      if (result.done) {
-        done = true;
-        return;
-      }
-      yield result.value;
-    }
-  } finally {
-    alarm.stop();
-    // Stopped early (an error downstream): end the input. With a next() in flight, return() would
-    // wait for it (an async generator queues calls), so it is not awaited then.
-    if (!done) {
-      const ended = Promise.resolve(iterator.return?.()).catch(() => {});
-      if (next === undefined) await ended;
-    }
-  }
-}
-
-/**
- * One timer, kept while its due time stays the same: a message stream waits for thousands of
- * `next()` calls against one deadline, and should not arm a timer (or pile callbacks) for each.
- */
-class Alarm {
+export class DeadlineInput<T> {
+  readonly #iterator: AsyncIterator<T>;
+  /** A `next()` of the source still in flight after a `DEADLINE`. */
+  #next: Promise<IteratorResult<T>> | undefined;
+  /** One timer, kept while the due time stays the same (thousands of `next()` share a deadline). */
   #due = Number.NaN;
   #timer: NodeJS.Timeout | undefined;
-  #listener: ((value: typeof DEADLINE) => void) | undefined;
+  #ring: (() => void) | undefined;
 
-  /** Calls `listener` (the latest one given) with `DEADLINE` at `due`, a `performance.now()` time in ms. */
-  ring(due: number, listener: (value: typeof DEADLINE) => void): void {
-    this.#listener = listener;
+  constructor(source: AsyncIterable<T>) {
+    this.#iterator = source[Symbol.asyncIterator]();
+  }
+
+  /**
+   * The next item of the source, or `DEADLINE` when `due` (a `performance.now()` time in ms; undefined
+   * for none) passes first, at once when it has passed already. Errors of the source are its own.
+   * Call it again only once the previous call settled.
+   */
+  next(due: number | undefined): Promise<IteratorResult<T> | typeof DEADLINE> {
+    if (due !== undefined && performance.now() >= due) return Promise.resolve(DEADLINE);
+    const next = this.#next ?? this.#iterator.next();
+    this.#next = undefined;
+    if (due === undefined) {
+      this.#stopTimer();
+      return next;
+    }
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      this.#arm(due, () => {
+        if (settled) return;
+        settled = true;
+        this.#next = next;
+        resolve(DEADLINE);
+      });
+      next.then(
+        (result) => {
+          if (settled) return;
+          settled = true;
+          resolve(result);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Ends the source early (the write failed); with a `next()` in flight, without waiting for it. */
+  async close(): Promise<void> {
+    this.#stopTimer();
+    const ended = Promise.resolve(this.#iterator.return?.()).catch(() => {});
+    if (this.#next === undefined) await ended;
+  }
+
+  #arm(due: number, ring: () => void): void {
+    this.#ring = ring;
     if (this.#timer !== undefined && due === this.#due) return;
     clearTimeout(this.#timer);
     this.#due = due;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#listener?.(DEADLINE);
+      this.#ring?.();
     }, Math.max(0, due - performance.now()));
   }
 
-  stop(): void {
+  #stopTimer(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#listener = undefined;
+    this.#ring = undefined;
   }
 }

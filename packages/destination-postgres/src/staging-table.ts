@@ -20,7 +20,9 @@ export interface Staging {
   /** Quoted name of the staging table's arrival-order column. */
   seqColumn: string;
   stagingCopy: string;
+  /** COPY of direct rows with their `_synced_at`, and without it (the column's default, `now()`). */
   directCopy: string;
+  directCopyNow: string;
   /** Records of the open batch (since this stream's last closed batch). */
   records: number;
   /** Rows of the open batch in the staging table, and in the table itself. */
@@ -34,15 +36,17 @@ export interface Staging {
   stamp: bigint | undefined;
   /** `stamp` as timestamptz text, for the COPY of direct rows. */
   stampText: string;
+  /** What ends a direct row of the open batch: a tab and `stampText`, or '' when the stamp is `now()`. */
+  stampField: string;
   /** Closed batches not merged yet, in order. */
   pending: PendingBatch[];
   /** Keys of the staged rows not merged yet; undefined once they may hold one key twice. */
   stagedKeys: Set<string> | undefined;
   digest: BatchDigest;
-  /** Rows waiting for the COPY, all of one kind. */
+  /** Rows waiting for the COPY `bufferCopy`. */
   buffer: string[];
   bufferBytes: number;
-  bufferDirect: boolean;
+  bufferCopy: string;
   /** This write may write direct rows of the stream (`allowDirect`), and its keys so far. */
   written: WrittenKeys | undefined;
   /** The current batch still writes direct rows. */
@@ -81,6 +85,7 @@ export function newStaging(table: StreamTable, index: number, firstSeq: number):
     seqColumn: quoteIdent(seq),
     stagingCopy: `copy ${stagingName} (${[quoteIdent(seq), deleted, ...keys, ...typed, raw].join(', ')}) from stdin`,
     directCopy: `copy ${writeTarget(table)} (${[...keys, ...typed, raw, deleted, quoteIdent(SYNCED_AT_COLUMN)].join(', ')}) from stdin`,
+    directCopyNow: `copy ${writeTarget(table)} (${[...keys, ...typed, raw, deleted].join(', ')}) from stdin`,
     records: 0,
     staged: 0,
     direct: 0,
@@ -88,12 +93,13 @@ export function newStaging(table: StreamTable, index: number, firstSeq: number):
     firstSeq,
     stamp: undefined,
     stampText: '',
+    stampField: '',
     pending: [],
     stagedKeys: new Set(),
     digest: new BatchDigest(),
     buffer: [],
     bufferBytes: 0,
-    bufferDirect: false,
+    bufferCopy: '',
     written: undefined,
     directNow: false,
     batchNumber: 0,

@@ -124,8 +124,8 @@ export class Stager {
   /** Opens the transaction of the current group if none is open, and reads its `now()`. */
   async begin(): Promise<void> {
     if (this.#inTransaction) return;
-    const results = (await this.#client.query(`begin; ${NOW_MICROSECONDS_SQL}`)) as unknown as pg.QueryResult<{ us: string }>[];
-    this.#stamps.begin(results[1]!.rows[0]!.us);
+    const results = (await this.#client.query(`begin; ${NOW_MICROSECONDS_SQL}`)) as unknown as pg.QueryResult<{ us: string; exact: boolean }>[];
+    this.#stamps.begin(results[1]!.rows[0]!);
     this.#inTransaction = true;
   }
 
@@ -186,13 +186,16 @@ export class Stager {
         await this.begin();
         s.stamp = this.#stamps.next();
         s.stampText = stampText(s.stamp);
+        // The transaction's first stamp is its now(), the column's default: rows need not repeat it.
+        s.stampField = this.#stamps.isNow(s.stamp) ? '' : `\t${s.stampText}`;
       }
-      if (s.buffer.length > 0 && !s.bufferDirect) await this.#write(s);
-      this.#push(s, true, `${row.key === '' ? '' : `${row.key}\t`}${row.body}\t${flag}\t${s.stampText}\n`);
+      const copy = s.stampField === '' ? s.directCopyNow : s.directCopy;
+      if (s.buffer.length > 0 && s.bufferCopy !== copy) await this.#write(s);
+      this.#push(s, copy, `${row.key === '' ? '' : `${row.key}\t`}${row.body}\t${flag}${s.stampField}\n`);
       s.direct++;
     } else {
-      if (s.buffer.length > 0 && s.bufferDirect) await this.#write(s);
-      this.#push(s, false, `${this.#seq++}\t${flag}\t${row.key === '' ? '' : `${row.key}\t`}${row.body}\n`);
+      if (s.buffer.length > 0 && s.bufferCopy !== s.stagingCopy) await this.#write(s);
+      this.#push(s, s.stagingCopy, `${this.#seq++}\t${flag}\t${row.key === '' ? '' : `${row.key}\t`}${row.body}\n`);
       s.staged++;
       if (deleted) s.hasDeletes = true;
       if (s.stagedKeys && isDeduplicated(s.table)) {
@@ -238,9 +241,9 @@ export class Stager {
     s.stagedKeys = undefined;
   }
 
-  #push(s: Staging, direct: boolean, line: string): void {
-    if (s.buffer.length > 0 && s.bufferDirect !== direct) throw new Error('staged and direct rows in one buffer');
-    s.bufferDirect = direct;
+  #push(s: Staging, copy: string, line: string): void {
+    if (s.buffer.length > 0 && s.bufferCopy !== copy) throw new Error('rows of two COPYs in one buffer');
+    s.bufferCopy = copy;
     s.buffer.push(line);
     s.bufferBytes += line.length;
   }
@@ -251,7 +254,7 @@ export class Stager {
     s.buffer = [];
     s.bufferBytes = 0;
     await this.begin();
-    await this.#lane.write(s.bufferDirect ? s.directCopy : s.stagingCopy, chunk);
+    await this.#lane.write(s.bufferCopy, chunk);
   }
 
   /** Writes every waiting row and ends the open COPY. Commits nothing. */

@@ -10,11 +10,21 @@
 /** Stamps of one write, in microseconds since the epoch. */
 export class Stamps {
   #now = 0n;
+  #exact = false;
   #last = -1n;
 
-  /** Sets the current transaction's `now()`, as microseconds since the epoch (decimal text). */
-  begin(nowMicroseconds: string): void {
-    this.#now = BigInt(nowMicroseconds);
+  /**
+   * Sets the current transaction's `now()`: a row of `NOW_MICROSECONDS_SQL` (microseconds since the
+   * epoch as decimal text, and whether that is `now()` to the microsecond).
+   */
+  begin(now: { us: string; exact: boolean }): void {
+    this.#now = BigInt(now.us);
+    this.#exact = now.exact;
+  }
+
+  /** True when `stamp` is the transaction's `now()` exactly: rows may then take the column's default. */
+  isNow(stamp: bigint): boolean {
+    return this.#exact && stamp === this.#now;
   }
 
   /** A new stamp, later than every stamp before it; call `begin` for the open transaction first. */
@@ -24,8 +34,12 @@ export class Stamps {
   }
 }
 
-/** SQL giving the transaction's `now()` in microseconds since the epoch, as `us` (text), for `Stamps.begin`. */
-export const NOW_MICROSECONDS_SQL = 'select (extract(epoch from now()) * 1000000)::bigint::text as us';
+/**
+ * SQL giving the transaction's `now()` in microseconds since the epoch, as `us` (text), and `exact`:
+ * whether it is `now()` to the microsecond (extract is exact from PostgreSQL 14 on, a double before).
+ */
+export const NOW_MICROSECONDS_SQL =
+  "select us::text, 'epoch'::timestamptz + us * interval '1 microsecond' = now() as exact from (select (extract(epoch from now()) * 1000000)::bigint as us) t";
 
 /** `us` (microseconds since the epoch) as timestamptz text: `2024-05-01T12:00:00.123456Z`. */
 export function stampText(us: bigint): string {

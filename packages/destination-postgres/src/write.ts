@@ -16,7 +16,7 @@ import { acknowledge, CheckpointMissing, InputAborted, log, RecordCounts, type W
 import { Checkpoints, identityKey, missingCheckpoints, rollBackUnacknowledged, type BatchIdentity } from './checkpoints.ts';
 import type { PostgresDestinationConfig } from './config.ts';
 import { classifyQueryError, connect, describeTarget } from './connection.ts';
-import { DEADLINE, untilDeadline } from './deadline.ts';
+import { DEADLINE, DeadlineInput } from './deadline.ts';
 import { quoteIdent } from './identifiers.ts';
 import { prepareTables } from './schema-evolution.ts';
 import { describeHolder, schemaLockHolder, tryLockSchema, waitForSchemaLock } from './schema-lock.ts';
@@ -57,6 +57,8 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
   const client = await connect(config.url, { connectTimeoutMs: config.connect_timeout_ms, statementTimeoutMs: config.statement_timeout_ms });
   /** The stager, once created: its COPY idle timer is stopped however the write ends. */
   let started: Stager | undefined;
+  /** The input, raced against the commit interval: ended however the write ends. */
+  let source: DeadlineInput<AirbyteMessage> | undefined;
   try {
     if (!(await tryLockSchema(client, config.schema))) {
       const holder = await schemaLockHolder(client, config.schema);
@@ -111,11 +113,17 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
     };
     const interval = config.commit_interval_ms;
     const dueAt = () => (pending.length > 0 && interval > 0 ? pendingSince + interval : undefined);
+    source = new DeadlineInput(messages);
     try {
-      for await (const message of untilDeadline(messages, dueAt)) {
-        if (message === DEADLINE) {
+      for (;;) {
+        const next = await source.next(dueAt());
+        if (next === DEADLINE) {
           yield* await commitGroup();
-        } else if (message.type === 'RECORD') {
+          continue;
+        }
+        if (next.done) break;
+        const message = next.value;
+        if (message.type === 'RECORD') {
           await stager.add(message.record.stream, message.record.data);
           counts.add(message.record.stream);
           recordsSinceCommit++;
@@ -211,6 +219,7 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
     throw classifyQueryError(error, config.url, config.statement_timeout_ms);
   } finally {
     started?.abandon();
+    await source?.close();
     await client.end().catch(() => {});
   }
 }
