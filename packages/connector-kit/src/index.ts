@@ -9,6 +9,7 @@ export { ConfigError, ConnectorError, errorMessage } from './errors.ts';
 export { CheckpointMissing } from './checkpoint-missing.ts';
 // Destinations: acknowledging STATEs.
 export { RecordCounts, acknowledge } from './destination-stats.ts';
+export { valueAt } from './record-path.ts';
 // Sources: streams, pages, HTTP.
 export { defineSource, type SourceDefinition, type StreamDefinition, type PageRequest, type PageResult, type Row, type CursorValue } from './define-source.ts';
 export { cursorPagination, pageNumberPagination, offsetPagination, type Pagination, type PagePosition } from './pagination.ts';

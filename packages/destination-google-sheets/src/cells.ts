@@ -70,16 +70,6 @@ export function rowSize(row: readonly CellValue[]): number {
   return n;
 }
 
-/** The value at `path` in a record. */
-export function valueAt(data: Record<string, unknown>, path: readonly string[]): unknown {
-  let value: unknown = data;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
-
 /**
  * A primary key as one string, the same whether its parts come from a record (objects as JSON text,
  * as `toCell` writes them) or from the cells of a row: `["cus_1"]`, `["7","2024"]`.

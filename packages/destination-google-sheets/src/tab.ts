@@ -22,10 +22,10 @@
  * tens of bytes per row; buffered records are bounded by the batch size.
  */
 import { DELETED_FIELD, isDeletedRecord, type ConfiguredAirbyteStream } from '@sync/protocol';
-import { ConfigError } from '@sync/connector-kit';
+import { ConfigError, valueAt } from '@sync/connector-kit';
 import type { CellValue, SheetsApi } from './api.ts';
 import { appendOnce, findLastRow } from './append-rows.ts';
-import { chunkBySize, columnLetters, keyString, quoted, rowRange, rowSize, toCell, valueAt } from './cells.ts';
+import { chunkBySize, columnLetters, keyString, quoted, rowRange, rowSize, toCell } from './cells.ts';
 import { deleteRowsOnce, rowAfterDeletes, type RowToDelete } from './delete-rows.ts';
 import { writeOnce } from './write-once.ts';
 

@@ -3,6 +3,7 @@
  * process so that Postgres only parses them: the key columns (`#>>` of each key path), the typed
  * columns in table order, then `_raw_data` (the record's JSON).
  */
+import { valueAt } from '@sync/connector-kit';
 import { copyField, copyJson, textOf, typedField } from './typed-values.ts';
 import type { StreamTable } from './tables.ts';
 import type { ColumnType } from './columns.ts';
@@ -41,14 +42,4 @@ export class RowEncoder {
     for (let i = 0; i < this.#types.length; i++) body += `${typedField(this.#types[i]!, data[this.#properties[i]!])}\t`;
     return { key, body: body + copyJson(json) };
   }
-}
-
-/** The value at `path` in `data`, undefined when a step is missing or not an object. */
-export function valueAt(data: Record<string, unknown>, path: readonly string[]): unknown {
-  let value: unknown = data;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
 }

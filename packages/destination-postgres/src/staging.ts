@@ -33,11 +33,10 @@
  */
 import type pg from 'pg';
 import { isDeletedRecord } from '@sync/protocol';
-import { ConfigError } from '@sync/connector-kit';
+import { ConfigError, valueAt } from '@sync/connector-kit';
 import { CopyLane } from './copy-lane.ts';
 import { quoteIdent } from './identifiers.ts';
 import { mergeStatements, type MergedBatch } from './merge.ts';
-import { valueAt } from './rows.ts';
 import { NOW_MICROSECONDS_SQL, Stamps, stampLiteral, stampText } from './stamps.ts';
 import { DELETED_COLUMN, isDeduplicated, RAW_DATA_COLUMN, SYNCED_AT_COLUMN, writeTarget, type StreamTable } from './tables.ts';
 import { WrittenKeys } from './written-keys.ts';
