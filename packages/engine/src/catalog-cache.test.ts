@@ -7,6 +7,7 @@ import type { ConnectorCommand } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
 import type { SyncEvent } from './events.ts';
 import type { SourceCatalogRecord } from './run-store.ts';
+import { REDACTED } from './redactor.ts';
 import { RunSecrets } from './secrets.ts';
 import { readSpecsAndDiscover } from './specs-and-catalog.ts';
 
@@ -84,9 +85,10 @@ it('keeps the catalog a versioned source discovered, and reuses it: the next run
   expect(first.found).toEqual(catalog);
   expect(first.events).toEqual([]);
   const kept = cache.kept.get('p1');
-  expect(kept).toEqual({ connector: 'source-counted', version: 'v1', configHash: configHash({ token: 'tok-1', region: 'eu' }), catalog, discoveredAt: expect.any(Date) });
-  // The config itself is never kept: only its hash.
+  expect(kept).toEqual({ connector: 'source-counted', version: 'v1', configHash: configHash({ token: REDACTED, region: 'eu' }, (text) => text), catalog, discoveredAt: expect.any(Date) });
+  // The config itself is never kept: only a hash of it with its secrets masked.
   expect(JSON.stringify(kept)).not.toContain('tok-1');
+  expect(kept?.configHash).not.toBe(configHash({ token: 'tok-1', region: 'eu' }, (text) => text));
 
   // Same config with its keys in another order: the same hash.
   const second = await start({ cache, ...fresh }, { region: 'eu', token: 'tok-1' });
@@ -105,11 +107,13 @@ it('keeps the catalog a versioned source discovered, and reuses it: the next run
 
 it('discovers again for a changed config, a changed version, a refresh, an old catalog, a maximum age of 0, or a command line', async () => {
   const cache = memoryCache();
-  const config = { token: 'tok-1' };
+  const config = { token: 'tok-1', region: 'eu' };
   expect((await start({ cache, ...fresh }, config)).commands).toContain('discover');
   expect((await start({ cache, ...fresh }, config)).commands).not.toContain('discover');
+  // A new secret alone (a rotated token) keeps the catalog: the hash never sees secrets.
+  expect((await start({ cache, ...fresh }, { ...config, token: 'tok-2' })).commands).not.toContain('discover');
 
-  expect((await start({ cache, ...fresh }, { token: 'tok-2' })).commands).toContain('discover');
+  expect((await start({ cache, ...fresh }, { token: 'tok-2', region: 'us' })).commands).toContain('discover');
   expect((await start({ cache, ...fresh }, { token: 'tok-2' }, { ...source, version: 'v2' })).commands).toContain('discover');
   expect((await start({ cache, refresh: true, maxAgeMs: DEFAULT_CATALOG_MAX_AGE_MS }, { token: 'tok-2' }, { ...source, version: 'v2' })).commands).toContain('discover');
   expect((await start({ cache, refresh: false, maxAgeMs: 0 }, { token: 'tok-2' }, { ...source, version: 'v2' })).commands).toContain('discover');

@@ -8,8 +8,10 @@
  * the source has a version (`ConnectorCommand.version`: built-ins and executables on PATH do, command
  * lines do not), its name and version are those that discovered it, the effective source config
  * hashes the same (`configHash`), it is younger than the maximum age (`DEFAULT_CATALOG_MAX_AGE_MS`),
- * and the run did not ask for a fresh one. The config itself is never kept, only its hash: it holds
- * secrets.
+ * and the run did not ask for a fresh one. The config itself is never kept, only a hash of it with its
+ * secrets masked (as the run masks its logs): a hash of the secrets themselves would let whoever reads
+ * the store test guesses of a weak one offline. So a change of a secret alone (a rotated key) keeps the
+ * catalog; pointing a source at other data only by its credentials needs `--refresh-catalog`.
  *
  * A run that fails with a `config_error` of the source or of the engine (a stream that is not in the
  * catalog, a sync mode the catalog does not allow) forgets the kept catalog: the next run discovers.
@@ -35,28 +37,28 @@ export interface CatalogReuse {
   maxAgeMs: number;
 }
 
-/** sha256 (hex, 64 characters) of a config's canonical JSON: equal configs, whatever their key order, hash the same. */
-export function configHash(config: Record<string, unknown>): string {
-  return createHash('sha256').update(canonicalJson(config)).digest('hex');
+/**
+ * sha256 (hex, 64 characters) of a config's canonical JSON with its secrets masked by `mask` (the run's
+ * `RunSecrets.mask`): equal configs, whatever their key order, hash the same, and no secret goes into it.
+ */
+export function configHash(config: Record<string, unknown>, mask: (text: string) => string): string {
+  return createHash('sha256').update(mask(canonicalJson(config))).digest('hex');
 }
 
 /**
- * The kept catalog of the pipeline when the run may use it instead of discovering (see above),
- * else undefined. A lookup that fails is a miss: the run discovers.
+ * The kept catalog of the pipeline when it may stand in for a discover as far as the source goes
+ * (same connector and version, young enough, no refresh asked), else undefined. Its config hash is
+ * compared by the caller (`configHash`), once the run's secrets are known. A lookup that fails is a
+ * miss: the run discovers.
  *
  * @param now the engine's clock, in ms since the epoch (for tests).
  */
-export async function reusableCatalog(
-  reuse: CatalogReuse,
-  source: ConnectorCommand,
-  config: Record<string, unknown>,
-  now = Date.now(),
-): Promise<SourceCatalogRecord | undefined> {
+export async function keptCatalog(reuse: CatalogReuse, source: ConnectorCommand, now = Date.now()): Promise<SourceCatalogRecord | undefined> {
   if (reuse.refresh || !source.version || reuse.maxAgeMs <= 0) return undefined;
   const kept = await reuse.cache.loadSourceCatalog(reuse.pipelineId).catch(() => undefined);
   if (!kept) return undefined;
   const age = now - kept.discoveredAt.getTime();
-  const same = kept.connector === source.name && kept.version === source.version && kept.configHash === configHash(config);
+  const same = kept.connector === source.name && kept.version === source.version;
   return same && age >= 0 && age < reuse.maxAgeMs ? kept : undefined;
 }
 
@@ -64,9 +66,15 @@ export async function reusableCatalog(
  * Keeps a catalog the source just discovered, for a versioned source (a command line's catalog is
  * never reused, so not kept). Never fails: a save that fails is skipped and the next run discovers.
  */
-export async function keepCatalog(reuse: CatalogReuse, source: ConnectorCommand, config: Record<string, unknown>, catalog: AirbyteCatalog): Promise<void> {
+export async function keepCatalog(
+  reuse: CatalogReuse,
+  source: ConnectorCommand,
+  config: Record<string, unknown>,
+  mask: (text: string) => string,
+  catalog: AirbyteCatalog,
+): Promise<void> {
   if (!source.version) return;
-  const record = { connector: source.name, version: source.version, configHash: configHash(config), catalog, discoveredAt: new Date() };
+  const record = { connector: source.name, version: source.version, configHash: configHash(config, mask), catalog, discoveredAt: new Date() };
   await reuse.cache.saveSourceCatalog(reuse.pipelineId, record).catch(() => {});
 }
 

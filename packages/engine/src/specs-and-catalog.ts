@@ -10,7 +10,7 @@
  */
 import type { AirbyteCatalog } from '@sync/protocol';
 import { discoverCatalog } from './call-connector.ts';
-import { keepCatalog, reusableCatalog, type CatalogReuse } from './catalog-cache.ts';
+import { configHash, keepCatalog, keptCatalog, type CatalogReuse } from './catalog-cache.ts';
 import type { ConnectorCommand, ConnectorRole } from './connector-command.ts';
 import { formatDuration } from './duration.ts';
 import type { SyncEvent } from './events.ts';
@@ -44,7 +44,7 @@ export interface SpecsAndCatalogOptions {
 /**
  * Reads both connectors' specs into `secrets` and discovers the source's catalog, concurrently. Spec
  * failures become WARN log events (every string of that connector's config is then masked). With
- * `options.catalog`, a kept catalog that may be reused (`reusableCatalog`) replaces `discover`, and an
+ * `options.catalog`, a kept catalog that may be reused (`keptCatalog`, same config hash) replaces `discover`, and an
  * INFO log event says so and since when; a catalog discovered now is kept for the next runs.
  *
  * @returns the source's catalog.
@@ -53,21 +53,26 @@ export interface SpecsAndCatalogOptions {
 export async function readSpecsAndDiscover(secrets: RunSecrets, options: SpecsAndCatalogOptions): Promise<AirbyteCatalog> {
   const { source, configs } = options;
   const reuse = options.catalog;
-  const kept = reuse ? await reusableCatalog(reuse, source, configs.source) : undefined;
+  const mask = (text: string) => secrets.mask(text);
+  // A kept catalog of this source version: the specs are read first (they are kept too, so this is
+  // quick), since the config is compared by a hash of it with its secrets masked.
+  const kept = reuse ? await keptCatalog(reuse, source) : undefined;
   if (kept && reuse) {
     await readSpecs(secrets, options);
-    const age = formatDuration(Math.max(0, Date.now() - kept.discoveredAt.getTime()));
-    options.emit({
-      type: 'log',
-      role: 'source',
-      connector: source.name,
-      level: 'INFO',
-      message: `catalog reused from the discover of ${kept.discoveredAt.toISOString()} (${age} ago, same connector version and config), so no discover ran; discovered again once ${formatDuration(reuse.maxAgeMs)} old, or now with sync run --refresh-catalog`,
-    });
-    return kept.catalog;
+    if (kept.configHash === configHash(configs.source, mask)) {
+      const age = formatDuration(Math.max(0, Date.now() - kept.discoveredAt.getTime()));
+      options.emit({
+        type: 'log',
+        role: 'source',
+        connector: source.name,
+        level: 'INFO',
+        message: `catalog reused from the discover of ${kept.discoveredAt.toISOString()} (${age} ago, same connector version and config), so no discover ran; discovered again once ${formatDuration(reuse.maxAgeMs)} old, or now with sync run --refresh-catalog`,
+      });
+      return kept.catalog;
+    }
   }
-  const catalog = await readSpecsWhileDiscovering(secrets, options);
-  if (reuse) await keepCatalog(reuse, source, configs.source, catalog);
+  const catalog = await readSpecsWhileDiscovering(secrets, options, { specsRead: Boolean(kept) });
+  if (reuse) await keepCatalog(reuse, source, configs.source, mask, catalog);
   return catalog;
 }
 
@@ -83,12 +88,12 @@ async function readSpecs(secrets: RunSecrets, options: SpecsAndCatalogOptions): 
 }
 
 /** `readSpecs` while the source discovers; discover's stderr and failure surface once the specs are read. */
-async function readSpecsWhileDiscovering(secrets: RunSecrets, options: SpecsAndCatalogOptions): Promise<AirbyteCatalog> {
+async function readSpecsWhileDiscovering(secrets: RunSecrets, options: SpecsAndCatalogOptions, { specsRead = false } = {}): Promise<AirbyteCatalog> {
   const { source, env, emit, timeoutMs, signal } = options;
   const stderr = (line: string) => emit({ type: 'stderr', role: 'source', connector: source.name, line });
   const held: string[] = [];
   let dropped = 0;
-  let secretsKnown = false;
+  let secretsKnown = specsRead;
   const discovering = discoverCatalog(source, options.sourceConfigPath, {
     env,
     onStderr: (line) => {
@@ -104,7 +109,7 @@ async function readSpecsWhileDiscovering(secrets: RunSecrets, options: SpecsAndC
     (catalog) => ({ catalog }),
     (error: unknown) => ({ error }),
   );
-  await readSpecs(secrets, options);
+  if (!specsRead) await readSpecs(secrets, options);
   secretsKnown = true;
   for (const line of held) stderr(line);
   if (dropped > 0) {
