@@ -147,7 +147,7 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
               await stager.rollback().catch(() => {});
               throw error;
             }
-            yield log('INFO', `${identity.stream || 'global'} checkpoint already committed (the source sent the same records and state again, as after a crash): its ${identity.recordCount} records were not applied again`);
+            yield log('INFO', `${identity.stream || 'global'} checkpoint already committed: the source sent the same records and state as a batch committed before (a re-read after a crash, or a stream read again in full with nothing new), so its ${identity.recordCount} records were not applied again`);
           } else if (guarded) {
             committed.add(identityKey(identity));
           }
