@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { cliEnv, repoRoot, runCli } from './support/cli.ts';
 import { databaseUrl, freshSchema, query, tableRows } from './support/database.ts';
+import { running } from './support/processes.ts';
 
 const source = `node ${join(repoRoot, 'e2e/fixtures/engine-source.mjs')}`;
 const record = (id: string) => JSON.stringify({ type: 'RECORD', record: { stream: 'widgets', data: { id, updated: 1 }, emitted_at: 1 } });
@@ -35,15 +36,6 @@ async function run(config: Record<string, unknown>, ...flags: string[]) {
   return { result, ids, saved: states.map((s) => s.state.stream.stream_state), errors };
 }
 
-/** False once `pid` has exited (gone, or a zombie nobody reaped yet). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('the end of a source, clean or failed', () => {
   it('a clean end commits the records after the last STATE too', async () => {

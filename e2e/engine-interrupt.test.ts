@@ -5,22 +5,12 @@
  * on its own), records the run as interrupted, and keeps every committed checkpoint; no connector
  * process outlives the CLI.
  */
-import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { expect, it, vi } from 'vitest';
 import { cliEnv, repoRoot, syncBin } from './support/cli.ts';
 import { databaseUrl, freshSchema, query } from './support/database.ts';
-import { descendantsMatching } from './support/processes.ts';
+import { descendantsMatching, running } from './support/processes.ts';
 
-/** False once `pid` has exited (gone, or a zombie nobody reaped yet). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 it('stops both connectors on Ctrl-C, keeps the committed checkpoints, and leaves no process behind', async () => {
   const pipeline = freshSchema('int');

@@ -5,7 +5,7 @@
  * leaves the tables equal to the emulator, with no record version twice.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { running } from './support/case-run.ts';
+import { running } from './support/processes.ts';
 import { CASE_TIMEOUT_MS, MODES, withFaultCase } from './support/faults.ts';
 
 describe.each(MODES)('%s', (mode) => {

@@ -3,9 +3,8 @@
  * comes, so a test can wait until the run is mid-way and then strike (kill a connector or the engine).
  */
 import type { ResultPromise } from 'execa';
-import { readFileSync } from 'node:fs';
 import type { StripeEmulator } from '@sync/stripe-emulator';
-import { descendantsMatching } from './processes.ts';
+import { descendantsMatching, running } from './processes.ts';
 
 export type DestinationMode = 'append' | 'append_dedup' | 'overwrite';
 
@@ -131,13 +130,4 @@ function requestsServed(emulator: StripeEmulator, count: number): Promise<void> 
   });
 }
 
-/** False once `pid` has exited (gone, or a zombie nobody reaped yet). */
-export function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 

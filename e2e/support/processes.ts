@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { descendants } from '../../scripts/bench/process-memory.ts';
 
 /**
@@ -40,4 +41,14 @@ export function killConnectorWhen(
     killed = pids.length > 0;
   });
   return { killed: () => killed };
+}
+
+/** False once `pid` has exited (gone, or a zombie nobody reaped yet). */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
