@@ -40,7 +40,7 @@ export async function readAcknowledgements(context: RunContext, onError: (error:
   const saver = new CheckpointSaver(context);
   const lines = context.destination.lines[Symbol.asyncIterator]();
   for (;;) {
-    const next = await Promise.race([lines.next(), saver.failed]);
+    const next = await saver.whileSaving(lines.next());
     if (next.done) break;
     const { message, lineNumber, line } = next.value;
     context.idle.destination.touch();
@@ -77,20 +77,36 @@ class CheckpointSaver {
   #queue: { acknowledgement: Acknowledgement; destinationCount: number | undefined }[] = [];
   #saving: Promise<void> | undefined;
   #failure: CheckpointNotSaved | undefined;
+  /** Rejects the read `whileSaving` waits on, when a save fails meanwhile. */
   #fail: ((error: CheckpointNotSaved) => void) | undefined;
-  /** Rejects with CheckpointNotSaved when a save fails; never resolves. */
-  readonly failed: Promise<never>;
 
   constructor(context: RunContext) {
     this.#context = context;
-    this.failed = new Promise<never>((_, reject) => (this.#fail = reject));
-    this.failed.catch(() => {}); // raced by the reader, awaited by drain()
   }
 
   /** Queues one acknowledgement; a save starts unless one is running (the next takes everything queued). */
   add(acknowledgement: Acknowledgement, destinationCount: number | undefined): void {
     this.#queue.push({ acknowledgement, destinationCount });
     this.#saving ??= this.#saveQueued();
+  }
+
+  /**
+   * `read`, unless a save fails first: the reader stops at a failed save instead of waiting for the
+   * destination's next line. (Not a race against one long-lived promise: each race would leave a
+   * handler on it holding the line it returned, for the whole run.)
+   *
+   * @throws CheckpointNotSaved when a save failed, before or while `read` waits.
+   */
+  async whileSaving<T>(read: Promise<T>): Promise<T> {
+    if (this.#failure) throw this.#failure;
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        this.#fail = reject;
+        read.then(resolve, reject);
+      });
+    } finally {
+      this.#fail = undefined;
+    }
   }
 
   /** Waits until everything queued is saved. @throws CheckpointNotSaved when a save failed. */

@@ -175,8 +175,8 @@ async function effectiveConfigs(
  * streams are read again from the beginning).
  *
  * @returns the run's failure, undefined when it succeeded; `streams` and `mismatches` are filled in.
- * @throws ConnectorFailure from spec or discover, ConfigError for a catalog that cannot be configured,
- *   Error from the store.
+ * @throws ConnectorFailure from discover (a failed spec only warns), RunConfigError for a catalog that
+ *   cannot be configured, Error from the store.
  */
 async function discoverAndRead(
   options: SyncOptions,
