@@ -90,23 +90,29 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
     const held: Pending[] = [];
     const completed = new Set<string>();
     let total = 0;
-    /** Commits the pending STATEs' batches in one transaction; returns the acknowledgements now due, in order. */
-    const commitGroup = async (): Promise<MessageOf<'STATE'>[]> => {
+    /**
+     * Commits the pending STATEs' batches in one transaction, running `beforeCommit` (the end of input's
+     * overwrite swap) inside it last; returns the acknowledgements now due, in order. The others join
+     * `held` first (so `beforeCommit` sees them) and wait for the swap. On error the transaction is
+     * rolled back and the write fails.
+     */
+    const commitGroup = async (beforeCommit?: () => Promise<void>): Promise<MessageOf<'STATE'>[]> => {
+      const due: MessageOf<'STATE'>[] = [];
+      for (const p of pending) {
+        if (held.length > 0 || p.overwrites.length > 0) held.push(p);
+        else due.push(p.ack);
+      }
       try {
         await stager.stageOpenDirectRows();
         await stager.mergePending();
         await checkpoints.record(pending.filter((p) => p.guarded && !p.replay).map(({ identity, batches }) => ({ ...identity, committedAt: batches[0]?.stamp })));
+        await beforeCommit?.();
         await stager.commit();
       } catch (error) {
         await stager.rollback().catch(() => {});
         throw error;
       }
-      const due: MessageOf<'STATE'>[] = [];
-      for (const p of pending) {
-        if (!p.replay) total += p.identity.recordCount;
-        if (held.length > 0 || p.overwrites.length > 0) held.push(p);
-        else due.push(p.ack);
-      }
+      for (const p of pending) if (!p.replay) total += p.identity.recordCount;
       pending = [];
       recordsSinceCommit = 0;
       return due;
@@ -176,17 +182,10 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
 
     // End of input: one transaction commits the pending STATEs' batches and what came after the last
     // STATE, then swaps the completed overwrite streams in and drops the shadows of the others.
-    const due: MessageOf<'STATE'>[] = [];
-    for (const p of pending) {
-      if (held.length > 0 || p.overwrites.length > 0) held.push(p);
-      else due.push(p.ack);
-    }
     const tail = [...tables.keys()].map((stream) => stager.closeBatch(stream));
     const afterLastState = tail.reduce((n, b) => n + b.recordCount, 0);
     const swapped = new Set<string>();
-    try {
-      await stager.mergePending();
-      await checkpoints.record(pending.filter((p) => p.guarded && !p.replay).map(({ identity, batches }) => ({ ...identity, committedAt: batches[0]?.stamp })));
+    const due = await commitGroup(async () => {
       for (const table of tables.values()) {
         if (table.mode !== 'overwrite') continue;
         if (completed.has(table.stream)) {
@@ -200,12 +199,7 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
       // The overwrite streams' states now hold: a later incremental run may resume from them.
       await checkpoints.record(held.filter((p) => p.overwrites.length > 0 && p.overwrites.every((s) => swapped.has(s))).map((p) => p.identity));
       await checkpoints.prune([...tables.keys(), '']);
-      await stager.commit();
-    } catch (error) {
-      await stager.rollback().catch(() => {});
-      throw error;
-    }
-    for (const p of pending) if (!p.replay) total += p.identity.recordCount;
+    });
     total += afterLastState;
     yield* due;
     for (const table of tables.values()) {
