@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { stateHash, type AirbyteMessage, type ConfiguredAirbyteCatalog, type MessageOf } from '@sync/protocol';
-import { acknowledge, CheckpointMissing, InputAborted, log, RecordCounts, type WriteInput } from '@sync/connector-kit';
+import { acknowledge, CheckpointMissing, InputAborted, log, type WriteInput } from '@sync/connector-kit';
 import { Checkpoints, identityKey, missingCheckpoints, rollBackUnacknowledged, type BatchIdentity } from './checkpoints.ts';
 import type { PostgresDestinationConfig } from './config.ts';
 import { classifyQueryError, connect, describeTarget } from './connection.ts';
@@ -78,7 +78,6 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
     if (only && (!isDeduplicated(only) || only.mode === 'overwrite' || (await isEmpty(client, only.qualifiedName)))) stager.allowDirect(only.stream);
     const checkpoints = new Checkpoints(client, config.schema);
     const committed = await checkpoints.committed([...tables.keys(), '']);
-    const counts = new RecordCounts();
     /** STATEs received since the last commit, in order, with the batches they close. */
     let pending: Pending[] = [];
     let pendingSince = 0;
@@ -131,7 +130,6 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
         const message = next.value;
         if (message.type === 'RECORD') {
           await stager.add(message.record.stream, message.record.data);
-          counts.add(message.record.stream);
           recordsSinceCommit++;
         } else if (message.type === 'STATE') {
           const name = message.state.type === 'STREAM' ? message.state.stream?.stream_descriptor.name : undefined;
@@ -157,7 +155,8 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
           } else if (guarded) {
             committed.add(identityKey(identity));
           }
-          const entry: Pending = { ack: acknowledge(message, counts.take(message.state)), identity, batches, overwrites, guarded, replay };
+          // destinationStats.recordCount: the records since the previous STATE of its streams, its batches'.
+          const entry: Pending = { ack: acknowledge(message, identity.recordCount), identity, batches, overwrites, guarded, replay };
           // A state of no stream of the catalog closes no batch and needs no commit of its own: the
           // open transaction (it may hold rows of the streams it does not cover) stays open.
           if (streams.length === 0 && pending.length === 0) {
