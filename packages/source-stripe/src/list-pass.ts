@@ -275,7 +275,7 @@ export class SplitPass implements PageSource<ListRequest> {
     if (this.#unfiltered) return { ...highWater, ...this.#unfiltered.state() };
     return {
       ...highWater,
-      todo: this.#ranges.map((r) => ({ ...todoOf(frozen(r)), ...(r.after !== undefined ? { after: r.after } : {}) })),
+      todo: this.#ranges.map((r) => ({ ...todoOf(r), ...(r.after !== undefined ? { after: r.after } : {}) })),
     };
   }
 

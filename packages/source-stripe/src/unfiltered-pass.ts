@@ -42,14 +42,27 @@ interface ReadBefore {
   ids: ReadonlySet<string>;
 }
 
-/** A frozen range as state.ts `TodoRange` (boundary ids capped at MAX_BOUNDARY_IDS). */
+/**
+ * A frozen range as state.ts `TodoRange` (boundary ids capped at MAX_BOUNDARY_IDS). Called after
+ * every page, so it reads only the first ids of each set, never a copy of a crowded second.
+ */
 export function todoOf(range: FrozenRange): TodoRange {
   return {
     gte: range.gte,
     ...(range.lte !== undefined ? { lte: range.lte } : {}),
-    ...(range.lteIds.size > 0 ? { lte_ids: [...range.lteIds].slice(0, MAX_BOUNDARY_IDS) } : {}),
-    ...(range.gteIds.size > 0 ? { gte_ids: [...range.gteIds].slice(0, MAX_BOUNDARY_IDS) } : {}),
+    ...(range.lteIds.size > 0 ? { lte_ids: firstIds(range.lteIds) } : {}),
+    ...(range.gteIds.size > 0 ? { gte_ids: firstIds(range.gteIds) } : {}),
   };
+}
+
+/** The first MAX_BOUNDARY_IDS ids of `ids`, in insertion order. */
+function firstIds(ids: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const id of ids) {
+    if (out.length === MAX_BOUNDARY_IDS) break;
+    out.push(id);
+  }
+  return out;
 }
 
 /** The rest of a pass, read by `starting_after` alone. */
