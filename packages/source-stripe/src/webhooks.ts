@@ -23,7 +23,7 @@
  * read still covers everything.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { AirbyteMessage } from '@sync/protocol';
+import { snip, type AirbyteMessage } from '@sync/protocol';
 import { errorMessage, errorTrace, log, record, streamState, streamStatus, type ReadInput } from '@sync/connector-kit';
 import type { StripeClient, StripeObject } from './client.ts';
 import type { StripeSourceConfig } from './config.ts';
@@ -91,10 +91,6 @@ function deliveryOf(line: string): Delivery {
   throw new Error('neither {"payload": …, "signature": …} nor an event object');
 }
 
-function snippet(line: string): string {
-  return JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);
-}
-
 /** Reads webhook deliveries from `lines` (NDJSON) for the configured streams. */
 export async function* readWebhooks(input: ReadInput<StripeSourceConfig>, lines: AsyncIterable<string>, client: StripeClient, clock: Clock): AsyncGenerator<AirbyteMessage> {
   const streams = configuredStreams(input);
@@ -120,7 +116,7 @@ export async function* readWebhooks(input: ReadInput<StripeSourceConfig>, lines:
       if (typeof event?.type !== 'string') throw new Error('the payload is not a Stripe event (no type)');
     } catch (error) {
       const what = error instanceof WebhookSignatureError ? 'signature refused' : 'unreadable';
-      const message = `webhook line ${lineNumber}: ${what}: ${errorMessage(error)}; no record emitted (${snippet(line)})`;
+      const message = `webhook line ${lineNumber}: ${what}: ${errorMessage(error)}; no record emitted (${snip(line, 80)})`;
       refused.push(message);
       yield log('ERROR', message);
       continue;
