@@ -10,10 +10,11 @@ export type JsonSchema = Record<string, unknown>;
 let schemas: Readonly<Record<string, JsonSchema>> | undefined;
 
 /**
- * The record schema of stream `stream` (e.g. `customers`).
+ * The record schema of stream `stream` (e.g. `customers`), read from the generated file (the
+ * generator's `recordSchema` in src/openapi/record-schema.ts builds it from the OpenAPI document).
  * @throws Error when the generated file has no schema for it (a stream added without regenerating).
  */
-export function recordSchema(stream: string): JsonSchema {
+export function streamRecordSchema(stream: string): JsonSchema {
   schemas ??= JSON.parse(readFileSync(new URL('./generated/schemas.json', import.meta.url), 'utf8')) as Record<string, JsonSchema>;
   const schema = schemas[stream];
   if (!schema) throw new Error(`src/generated/schemas.json has no schema for stream ${stream}: regenerate it (node packages/source-stripe/scripts/generate-catalog.ts)`);

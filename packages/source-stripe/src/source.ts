@@ -5,7 +5,7 @@ import { createStripeClient, type ClientOptions } from './client.ts';
 import { StripeSourceConfig } from './config.ts';
 import { readStreams, type Clock } from './read.ts';
 import { StreamUnavailableError, type StripeRetryOptions } from './retry.ts';
-import { recordSchema } from './schemas.ts';
+import { streamRecordSchema } from './schemas.ts';
 import { incrementalMode, stripeStreams } from './streams.ts';
 import { readWebhooks } from './webhooks.ts';
 
@@ -35,7 +35,7 @@ export function stripeCatalog(): AirbyteCatalog {
       const incremental = incrementalMode(stream) !== undefined;
       return {
         name: stream.name,
-        json_schema: recordSchema(stream.name),
+        json_schema: streamRecordSchema(stream.name),
         supported_sync_modes: incremental ? ['full_refresh', 'incremental'] : ['full_refresh'],
         source_defined_cursor: true,
         ...(stream.hasCreated ? { default_cursor_field: ['created'] } : {}),
