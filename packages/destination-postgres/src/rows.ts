@@ -3,7 +3,7 @@
  * process so that Postgres only parses them: the key columns (`#>>` of each key path), the typed
  * columns in table order, then `_raw_data` (the record's JSON).
  */
-import { valueAt } from '@sync/connector-kit';
+import { ConfigError, valueAt } from '@sync/connector-kit';
 import { copyField, copyJson, textOf, typedField } from './typed-values.ts';
 import type { StreamTable } from './tables.ts';
 import type { ColumnType } from './columns.ts';
@@ -18,24 +18,35 @@ export interface EncodedRow {
 
 /** Encodes the records of one stream (`table`'s key paths and typed columns, as they are now). */
 export class RowEncoder {
+  readonly #stream: string;
   readonly #keyPaths: readonly (readonly string[])[];
   readonly #properties: string[];
   readonly #types: ColumnType[];
 
   constructor(table: StreamTable) {
+    this.#stream = table.stream;
     this.#keyPaths = table.primaryKey.map((k) => k.path);
     this.#properties = table.columns.map((c) => c.property);
     this.#types = table.columns.map((c) => c.type);
   }
 
   /**
-   * The row of `data`, whose JSON text (`JSON.stringify(data)`) is `json`. Key values must be present
-   * (the caller checks them).
+   * The row of `data`, whose JSON text (`JSON.stringify(data)`) is `json`.
+   *
+   * @throws ConfigError when `data` has no value (undefined or null) for a primary key field.
    */
   encode(data: Record<string, unknown>, json: string): EncodedRow {
     let key = '';
     for (let i = 0; i < this.#keyPaths.length; i++) {
-      const text = textOf(valueAt(data, this.#keyPaths[i]!)) ?? '';
+      const path = this.#keyPaths[i]!;
+      const value = valueAt(data, path);
+      if (value === undefined || value === null) {
+        throw new ConfigError(
+          `record for stream '${this.#stream}' has no value for its primary key ${JSON.stringify(path)}; fix primary_key in the configured catalog`,
+          { stream: this.#stream },
+        );
+      }
+      const text = textOf(value) ?? '';
       key += i === 0 ? copyField(text) : `\t${copyField(text)}`;
     }
     let body = '';

@@ -9,7 +9,7 @@ import { BatchDigest } from './checkpoints.ts';
 import { quoteIdent } from './identifiers.ts';
 import { RowEncoder } from './rows.ts';
 import type { Batch } from './staging.ts';
-import { DELETED_COLUMN, RAW_DATA_COLUMN, SYNCED_AT_COLUMN, writeTarget, type StreamTable } from './tables.ts';
+import { DELETED_COLUMN, isDeduplicated, RAW_DATA_COLUMN, SYNCED_AT_COLUMN, writeTarget, type StreamTable } from './tables.ts';
 import type { WrittenKeys } from './written-keys.ts';
 
 export interface Staging {
@@ -23,9 +23,12 @@ export interface Staging {
   /** COPY of direct rows with their `_synced_at`, and without it (the column's default, `now()`). */
   directCopy: string;
   directCopyNow: string;
-  /** Records of the open batch (since this stream's last closed batch). */
-  records: number;
-  /** Rows of the open batch in the staging table, and in the table itself. */
+  /** `isDeduplicated(table)`, read per record. */
+  deduplicated: boolean;
+  /**
+   * Rows of the open batch (the records since this stream's last closed batch) in the staging table,
+   * and in the table itself; their sum is the batch's record count.
+   */
   staged: number;
   direct: number;
   /** The open batch's staged rows hold a delete. */
@@ -86,7 +89,7 @@ export function newStaging(table: StreamTable, index: number, firstSeq: number):
     stagingCopy: `copy ${stagingName} (${[quoteIdent(seq), deleted, ...keys, ...typed, raw].join(', ')}) from stdin`,
     directCopy: `copy ${writeTarget(table)} (${[...keys, ...typed, raw, deleted, quoteIdent(SYNCED_AT_COLUMN)].join(', ')}) from stdin`,
     directCopyNow: `copy ${writeTarget(table)} (${[...keys, ...typed, raw, deleted].join(', ')}) from stdin`,
-    records: 0,
+    deduplicated: isDeduplicated(table),
     staged: 0,
     direct: 0,
     hasDeletes: false,

@@ -33,12 +33,12 @@
  */
 import type pg from 'pg';
 import { isDeletedRecord } from '@sync/protocol';
-import { ConfigError, valueAt } from '@sync/connector-kit';
+import { ConfigError } from '@sync/connector-kit';
 import { CopyLane } from './copy-lane.ts';
 import { quoteIdent } from './identifiers.ts';
 import { mergeStatements, type MergedBatch } from './merge.ts';
 import { NOW_MICROSECONDS_SQL, Stamps, stampLiteral, stampText } from './stamps.ts';
-import { DELETED_COLUMN, isDeduplicated, RAW_DATA_COLUMN, SYNCED_AT_COLUMN, writeTarget, type StreamTable } from './tables.ts';
+import { DELETED_COLUMN, RAW_DATA_COLUMN, SYNCED_AT_COLUMN, writeTarget, type StreamTable } from './tables.ts';
 import { WrittenKeys } from './written-keys.ts';
 import { newStaging, stagingTableSql, type Staging } from './staging-table.ts';
 
@@ -163,23 +163,12 @@ export class Stager {
         { stream },
       );
     }
-    for (const key of s.table.primaryKey) {
-      const value = valueAt(data, key.path);
-      if (value === undefined || value === null) {
-        throw new ConfigError(
-          `record for stream '${stream}' has no value for its primary key ${JSON.stringify(key.path)}; ` +
-            'fix primary_key in the configured catalog',
-          { stream },
-        );
-      }
-    }
     const json = JSON.stringify(data);
+    const row = s.encoder.encode(data, json);
     s.digest.update(json);
     s.digest.update('\n');
     const deleted = isDeletedRecord(data);
-    const row = s.encoder.encode(data, json);
     const flag = deleted ? 't' : 'f';
-    s.records++;
     if (s.directNow && (await this.#staysDirect(s, row.key, deleted))) {
       if (s.stamp === undefined) {
         await this.begin();
@@ -197,18 +186,18 @@ export class Stager {
       this.#push(s, s.stagingCopy, `${this.#seq++}\t${flag}\t${row.key === '' ? '' : `${row.key}\t`}${row.body}\n`);
       s.staged++;
       if (deleted) s.hasDeletes = true;
-      if (s.stagedKeys && isDeduplicated(s.table)) {
+      if (s.stagedKeys && s.deduplicated) {
         if (s.stagedKeys.has(row.key) || s.stagedKeys.size >= MAX_GROUP_KEYS) s.stagedKeys = undefined;
         else s.stagedKeys.add(row.key);
       }
-      if (s.written && isDeduplicated(s.table)) s.written.set(row.key, s.batchNumber, false);
+      if (s.written && s.deduplicated) s.written.set(row.key, s.batchNumber, false);
     }
     if (s.buffer.length >= this.#batchSize || s.bufferBytes >= this.#maxBufferBytes) await this.#write(s);
   }
 
   /** Decides whether a record of a direct batch is a direct row, switching the batch to staging when not. */
   async #staysDirect(s: Staging, key: string, deleted: boolean): Promise<boolean> {
-    if (!isDeduplicated(s.table)) return true;
+    if (!s.deduplicated) return true;
     const mark = deleted && this.#hardDelete ? { batch: -1, direct: false } : s.written!.get(key);
     if (mark === undefined) {
       s.written!.set(key, s.batchNumber, true);
@@ -240,8 +229,8 @@ export class Stager {
     s.stagedKeys = undefined;
   }
 
+  /** Buffers `line` for `copy`; the caller has written out (`#write`) any rows of another COPY. */
   #push(s: Staging, copy: string, line: string): void {
-    if (s.buffer.length > 0 && s.bufferCopy !== copy) throw new Error('rows of two COPYs in one buffer');
     s.bufferCopy = copy;
     s.buffer.push(line);
     s.bufferBytes += line.length;
@@ -270,10 +259,9 @@ export class Stager {
    */
   closeBatch(stream: string): Batch {
     const s = this.#get(stream);
-    const batch: Batch = { stream, recordCount: s.records, digest: s.digest.digest(), stamp: s.stamp === undefined ? undefined : s.stampText };
+    const batch: Batch = { stream, recordCount: s.staged + s.direct, digest: s.digest.digest(), stamp: s.stamp === undefined ? undefined : s.stampText };
     s.pending.push({ batch, from: s.firstSeq, to: this.#seq, staged: s.staged, direct: s.direct, hasDeletes: s.hasDeletes, stamp: s.stamp });
     s.firstSeq = this.#seq++;
-    s.records = 0;
     s.staged = 0;
     s.direct = 0;
     s.hasDeletes = false;
