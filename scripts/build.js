@@ -10,7 +10,7 @@
  *   apps/cli/dist/build.json                    what was built from what (see `writeManifest`)
  *
  * The bundles are local build output, like a compiled cache: they are built in place and point at
- * files of this checkout (migrations, fixtures, the Stripe OpenAPI spec), so they are not copied
+ * files of this checkout (migrations, fixtures, the Stripe source's generated schemas), so they are not copied
  * elsewhere. `bin/*.js` run a bundle when it is there; `sync` runs from the TypeScript sources, with a
  * warning, when a source file is newer than the build (apps/cli/bin/sync.js).
  *
@@ -18,7 +18,7 @@
  * (an install without devDependencies) it builds nothing and says so: the sources run, slower to start.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -96,6 +96,8 @@ const ownLocation = {
  */
 async function build() {
   const started = performance.now();
+  // A source saved from here on is newer than the build, even one esbuild read in its new state.
+  const startedAtMs = Date.now();
   const inputs = new Set(['pnpm-lock.yaml']);
   /** @type {Record<string, { file: string; sha1: string }>} */
   const bundles = {};
@@ -135,21 +137,21 @@ async function build() {
     for (const output of Object.keys(result.metafile.outputs).sort()) hash.update(readFileSync(join(root, output)));
     bundles[name] = { file: relative(root, file), sha1: hash.digest('hex') };
   }
-  const manifest = writeManifest(bundles, [...inputs].sort());
+  const manifest = writeManifest(bundles, [...inputs].sort(), startedAtMs);
   return { manifest, seconds: (performance.now() - started) / 1000 };
 }
 
 /**
- * Writes apps/cli/dist/build.json: `builtAtMs` (the newest input's mtime when the build started, in
- * ms), `inputs` (workspace files the bundles were built from, relative to the repository, plus the
+ * Writes apps/cli/dist/build.json: `builtAtMs` (when the build started, ms since the epoch: an input
+ * modified later makes the build stale, bin/build-manifest.js), `inputs` (workspace files the bundles were built from, relative to the repository, plus the
  * lockfile), `bundles` (name → bundle file and the sha1 of its output files: the connector's version
  * for the engine's spec cache).
  *
  * @param {Record<string, { file: string; sha1: string }>} bundles
  * @param {string[]} inputs
+ * @param {number} builtAtMs
  */
-function writeManifest(bundles, inputs) {
-  const builtAtMs = Math.max(...inputs.map((input) => statSync(join(root, input)).mtimeMs));
+function writeManifest(bundles, inputs, builtAtMs) {
   const manifest = { builtAtMs, inputs, bundles };
   writeFileSync(join(root, 'apps/cli/dist/build.json'), `${JSON.stringify(manifest, null, 1)}\n`);
   return manifest;

@@ -20,7 +20,7 @@
 import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -31,6 +31,7 @@ import { RESOURCES } from '@sync/stripe-emulator';
 import { splitObjects } from '../../packages/stripe-emulator/src/dataset.ts';
 import { startSheetsEmulator } from '../../packages/google-sheets-emulator/src/index.ts';
 import { highWaterMark, median, residentBytes, watchTreeMemory, type TreeMemory } from './process-memory.ts';
+import { freshBuild } from '../../apps/cli/bin/build-manifest.js';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -67,21 +68,6 @@ const stamp = Date.now().toString(36);
 const seconds = (from: number) => (performance.now() - from) / 1000;
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 const met = (ok: boolean) => (ok ? 'met' : '**not met**');
-
-/**
- * The build manifest apps/cli/bin/sync.js hands the CLI when apps/cli/dist/ holds a build of the
- * current sources (the same rule as its freshBuild: no source file newer than the build), else
- * undefined: the CLI and its built-in connectors then run from the TypeScript sources.
- */
-function freshBuild(): { builtAtMs: number; inputs: string[] } | undefined {
-  if (process.env.SYNC_FROM_SOURCE === '1') return undefined;
-  try {
-    const manifest = JSON.parse(readFileSync(join(repo, 'apps/cli/dist/build.json'), 'utf8')) as { builtAtMs: number; inputs: string[] };
-    return manifest.inputs.every((f) => statSync(join(repo, f)).mtimeMs <= manifest.builtAtMs) ? manifest : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The built-in connectors' executables (name → file), resolved by apps/cli/src/builtins.ts as `sync` does now. */
 async function connectorBins(): Promise<Record<string, string[]>> {

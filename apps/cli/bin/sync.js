@@ -4,19 +4,23 @@
 // since the build (with a warning: run `pnpm build`). Bundle or sources need Node >= 22.18: under an
 // older Node (Debian's is 20), it re-runs itself on the Node 22 that `pnpm install` puts in the workspace.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
+import { freshBuild } from './build-manifest.js';
 
 // Collect garbage sooner instead of letting the heap grow with the allocation rate: the engine parses
 // and forwards every record line, all short-lived (docs/benchmarks.md: the engine's peak RSS). Set here,
-// before anything else is loaded or compiled; it only tunes the collector's heuristics. The connectors
-// get the same option on their command line (apps/cli/src/builtins.ts).
+// before anything else is loaded or compiled; it only tunes the collector's heuristics. The sources get
+// the same option on their command line (apps/cli/src/builtins.ts).
 setFlagsFromString('--optimize-for-size');
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 22 || (major === 22 && minor >= 18)) {
-  const build = freshBuild();
+  const build = freshBuild({
+    onStale: (input) =>
+      process.stderr.write(`sync: ${input} changed since the last build; running from the TypeScript sources (slower to start). Run \`pnpm build\` to rebuild.\n`),
+  });
   // The bundled CLI runs the bundled connectors (apps/cli/src/builtins.ts reads this).
   if (build) globalThis.syncBuild = build;
   await import(build ? '../dist/sync.mjs' : '../src/main.ts');
@@ -38,33 +42,4 @@ if (major > 22 || (major === 22 && minor >= 18)) {
     }
     process.exit(code ?? 1);
   });
-}
-
-/**
- * The build manifest (dist/build.json) when dist/ holds a build of the current sources, else undefined: dist/build.json lists the files the bundles
- * were built from and the newest of their modification times at build time. A few hundred stat calls,
- * about a millisecond. SYNC_FROM_SOURCE=1 forces the sources (the tests that watch which modules load).
- */
-function freshBuild() {
-  if (process.env.SYNC_FROM_SOURCE === '1') return undefined;
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
-  let manifest;
-  try {
-    manifest = JSON.parse(readFileSync(new URL('../dist/build.json', import.meta.url), 'utf8'));
-  } catch {
-    return undefined; // not built: the sources run, as before the first `pnpm build`
-  }
-  for (const input of manifest.inputs) {
-    let mtimeMs;
-    try {
-      mtimeMs = statSync(root + input).mtimeMs;
-    } catch {
-      mtimeMs = Infinity; // a source file of the build is gone
-    }
-    if (mtimeMs > manifest.builtAtMs) {
-      process.stderr.write(`sync: ${input} changed since the last build; running from the TypeScript sources (slower to start). Run \`pnpm build\` to rebuild.\n`);
-      return undefined;
-    }
-  }
-  return manifest;
 }

@@ -17,7 +17,7 @@ const source = join(tree, 'packages/x/src/x.ts');
 beforeEach(() => {
   rmSync(join(tree, 'apps'), { recursive: true, force: true });
   for (const dir of ['apps/cli/bin', 'apps/cli/dist', 'apps/cli/src', 'packages/x/src']) mkdirSync(join(tree, dir), { recursive: true });
-  copyFileSync(join(import.meta.dirname, '..', 'bin', 'sync.js'), bin);
+  for (const file of ['sync.js', 'build-manifest.js']) copyFileSync(join(import.meta.dirname, '..', 'bin', file), join(tree, 'apps/cli/bin', file));
   writeFileSync(join(tree, 'apps/cli/dist/sync.mjs'), "process.stdout.write('bundle ' + Boolean(globalThis.syncBuild));\n");
   writeFileSync(join(tree, 'apps/cli/src/main.ts'), "process.stdout.write('sources ' + Boolean((globalThis as { syncBuild?: unknown }).syncBuild));\n");
   writeFileSync(source, 'export {};\n');

@@ -8,17 +8,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuiltinConnectors, ConnectorRole } from '@sync/engine';
+import type { BuildManifest } from '../bin/build-manifest.js';
 import { UserError } from './user-error.ts';
 
 /**
  * What `apps/cli/bin/sync.js` found in apps/cli/dist/build.json when it started the bundled CLI
- * (scripts/build.js writes it): each bundle's file, relative to the repository, and the sha1 of its
- * output. Absent when the CLI runs from its TypeScript sources.
+ * (bin/build-manifest.js); absent when the CLI runs from its TypeScript sources.
  */
-interface BuildManifest {
-  bundles: Record<string, { file: string; sha1: string }>;
-}
-
 const build = (globalThis as { syncBuild?: BuildManifest }).syncBuild;
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
