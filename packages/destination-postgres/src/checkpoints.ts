@@ -165,10 +165,11 @@ export async function missingCheckpoints(client: pg.Client, schema: string, poin
  * Taking the table back to the checkpoint the engine resumes from makes the re-read exactly once.
  * (Deduplicated tables need no such step: the re-read upserts by primary key.)
  *
- * Rows are matched to batches by time: a batch's rows get its stamp as `_synced_at` (staging.ts: the
- * transaction's `now()` plus a microsecond per batch before it in the write, so the batches of one
- * group commit differ), and its checkpoint the same `committed_at`. Records committed at the end of
- * input, after the last STATE, have no checkpoint and are kept.
+ * Rows are matched to batches by time: a batch's rows get its stamp as `_synced_at` (stamps.ts: its
+ * transaction's `now()` plus a microsecond per earlier batch of the same transaction, so the batches
+ * of one group commit differ, and always later than the write's previous stamp), and its checkpoint
+ * the same `committed_at`. Records committed at the end of input, after the last STATE, have no
+ * checkpoint and are kept.
  *
  * @param table quoted, schema-qualified name of the stream's table.
  * @returns the batches and rows removed.

@@ -9,8 +9,9 @@ export const DEADLINE: unique symbol = Symbol('deadline');
 
 /**
  * The items of `source`, each `next()` raced against a deadline. The `next()` of `source` in flight is
- * kept across a `DEADLINE`, never lost or called twice. With no deadline, `next` hands the source's own
- * promise back: a message stream pays nothing for it.
+ * kept across a `DEADLINE`, never lost or called twice. With no deadline (write.ts sets none while no
+ * STATE is pending, or with `commit_interval_ms` 0), `next` hands the source's own promise back, so
+ * the messages read then pay nothing for the race.
  */
 export class DeadlineInput<T> {
   readonly #iterator: AsyncIterator<T>;

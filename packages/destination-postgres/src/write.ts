@@ -35,8 +35,11 @@ import { isDeduplicated, planTables, type StreamTable } from './tables.ts';
  *   (checkpoints.ts `rollBackUnacknowledged`): batches committed after it, whose acknowledgement the
  *   engine never saved, are read again and would otherwise be stored twice.
  * - A STREAM state closes the batch of its stream, a GLOBAL or LEGACY state the batch of every
- *   stream: one transaction merges the batch (merge.ts) and records the checkpoint (checkpoints.ts).
- *   A replayed batch is dropped and its state acknowledged again.
+ *   stream. Group commit: the batches of the STATEs received since the last commit are merged
+ *   (merge.ts) and their checkpoints recorded (checkpoints.ts) in one transaction, once the oldest
+ *   has waited `commit_interval_ms`, at a STATE once `batch_size` records arrived since the last
+ *   commit, or at the end of input; with `commit_interval_ms` 0, at every STATE. Their STATEs are then
+ *   acknowledged, in order. A replayed batch is dropped and its state acknowledged again.
  * - Overwrite streams are loaded into a shadow table; it replaces the stream's table, atomically, at
  *   the end of input, if the source reported the stream COMPLETE (TRACE STREAM_STATUS). Their STATEs
  *   (and every STATE after the first of them, to keep the order) are acknowledged after that swap; a
