@@ -39,34 +39,22 @@ export function descendants(root: number): Map<number, string> {
   return result;
 }
 
-/** The kernel's high-water mark of `pid`'s resident memory (VmHWM), bytes; undefined once it has exited. */
-export function highWaterMark(pid: number): number | undefined {
+/** `pid`'s resident memory now (VmRSS) and its high-water mark (VmHWM), bytes, from one read of /proc; undefined once it has exited. */
+export function memoryOf(pid: number): { rss: number; hwm: number } | undefined {
   try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
+    return rss && hwm ? { rss: Number(rss[1]) * 1024, hwm: Number(hwm[1]) * 1024 } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Starts sampling `root` and its descendants; `stop()` returns each process's peak. */
+/** Starts sampling `root` and its descendants; `stop()` returns each process's peak (`watchTreeMemory`'s `processes`). */
 export function watchMemory(root: number, intervalMs = 50): { stop(): ProcessPeak[] } {
-  const peaks = new Map<number, ProcessPeak>();
-  const sample = () => {
-    for (const [pid, command] of descendants(root)) {
-      const rss = highWaterMark(pid);
-      if (rss === undefined) continue;
-      const known = peaks.get(pid);
-      if (!known || rss > known.peakRssBytes) peaks.set(pid, { pid, command, peakRssBytes: rss });
-    }
-  };
-  const timer = setInterval(sample, intervalMs);
-  return {
-    stop() {
-      clearInterval(timer);
-      return [...peaks.values()];
-    },
-  };
+  const watch = watchTreeMemory(root, intervalMs);
+  return { stop: () => watch.stop().processes };
 }
 
 /** Bytes in a MiB, for reporting peaks. */
@@ -77,16 +65,6 @@ export function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** `pid`'s resident memory now (VmRSS), bytes; undefined once it has exited. */
-export function residentBytes(pid: number): number | undefined {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Peaks of a process tree: the whole tree's and each process's. */
@@ -110,12 +88,11 @@ export function watchTreeMemory(root: number, intervalMs = 50): { stop(): TreeMe
   const sample = () => {
     let sum = 0;
     for (const [pid, command] of descendants(root)) {
-      const rss = residentBytes(pid);
-      if (rss !== undefined) sum += rss;
-      const hwm = highWaterMark(pid);
-      if (hwm === undefined) continue;
+      const memory = memoryOf(pid);
+      if (memory === undefined) continue;
+      sum += memory.rss;
       const known = peaks.get(pid);
-      if (!known || hwm > known.peakRssBytes) peaks.set(pid, { pid, command, peakRssBytes: hwm });
+      if (!known || memory.hwm > known.peakRssBytes) peaks.set(pid, { pid, command, peakRssBytes: memory.hwm });
     }
     treePeakBytes = Math.max(treePeakBytes, sum);
   };

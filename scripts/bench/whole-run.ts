@@ -30,7 +30,7 @@ import pg from 'pg';
 import { RESOURCES } from '@sync/stripe-emulator';
 import { splitObjects } from '../../packages/stripe-emulator/src/dataset.ts';
 import { startSheetsEmulator } from '../../packages/google-sheets-emulator/src/index.ts';
-import { highWaterMark, median, residentBytes, watchTreeMemory, type TreeMemory } from './process-memory.ts';
+import { median, memoryOf, watchTreeMemory, type TreeMemory } from './process-memory.ts';
 import { freshBuild } from '../../apps/cli/bin/build-manifest.js';
 
 const { values } = parseArgs({
@@ -222,13 +222,14 @@ async function idleMemory(bin: readonly string[], args: string[]): Promise<Idle>
     for (;;) {
       await new Promise((r) => setTimeout(r, 100));
       if (child.exitCode !== null) throw new Error(`${bin} ${args[0]} exited (${child.exitCode}) before settling: ${stderr}`);
-      const rss = residentBytes(child.pid!);
-      if (rss === undefined) continue;
+      const memory = memoryOf(child.pid!);
+      if (memory === undefined) continue;
+      const { rss, hwm } = memory;
       samples.push(rss);
       const t = seconds(started);
       const recent = samples.slice(-4);
       const settled = t >= 1.5 && recent.length === 4 && Math.max(...recent.slice(1)) <= recent[0]!;
-      if (settled || t >= 10) return { rss, hwm: highWaterMark(child.pid!) ?? rss, settledAfter: t, settled };
+      if (settled || t >= 10) return { rss, hwm, settledAfter: t, settled };
     }
   } finally {
     child.kill('SIGKILL');
