@@ -19,7 +19,7 @@
  * with the abort whatever the destination did with the error.
  */
 import { ConnectorError } from './errors.ts';
-import { stateHash, type AirbyteErrorTraceMessage, type AirbyteMessage } from '@sync/protocol';
+import { stateHash, type AirbyteErrorTraceMessage, type AirbyteMessage, type AirbyteStateMessage } from '@sync/protocol';
 
 /** The error the destination's input throws when a TRACE ERROR arrives on it. */
 export class InputAborted extends ConnectorError {
@@ -58,8 +58,11 @@ export interface AbortableIo {
 /** Guards a destination's `input` (decoded stdin) and its output for input abort. */
 export function abortableIo(input: AsyncIterable<AirbyteMessage>): AbortableIo {
   let aborted: InputAborted | undefined;
-  /** `stateHash` of every STATE handed to the destination: what it may still acknowledge after an abort. */
-  const received = new Set<string>();
+  /**
+   * The STATEs handed to the destination and not yet acknowledged, oldest first (acknowledgements come
+   * in order): what it may still acknowledge after an abort. Hashed only then, when it is compared.
+   */
+  const unacknowledged: AirbyteStateMessage[] = [];
   const source = input[Symbol.asyncIterator]();
   const messages: AsyncIterable<AirbyteMessage> = {
     [Symbol.asyncIterator]: () => ({
@@ -72,7 +75,7 @@ export function abortableIo(input: AsyncIterable<AirbyteMessage>): AbortableIo {
           aborted = new InputAborted(message.trace.error ?? { message: 'a TRACE ERROR without details' });
           throw aborted;
         }
-        if (message.type === 'STATE') received.add(stateHash(message.state));
+        if (message.type === 'STATE') unacknowledged.push(message.state);
         return next;
       },
       async return(): Promise<IteratorResult<AirbyteMessage>> {
@@ -83,8 +86,12 @@ export function abortableIo(input: AsyncIterable<AirbyteMessage>): AbortableIo {
   };
   async function* output(written: AsyncIterable<AirbyteMessage>): AsyncGenerator<AirbyteMessage> {
     try {
+      let held: Set<string> | undefined;
       for await (const message of written) {
-        if (aborted && message.type === 'STATE' && !received.has(stateHash(message.state))) continue;
+        if (message.type === 'STATE') {
+          if (!aborted) unacknowledged.shift();
+          else if (!(held ??= new Set(unacknowledged.map((state) => stateHash(state)))).has(stateHash(message.state))) continue;
+        }
         yield message;
       }
     } catch (error) {
