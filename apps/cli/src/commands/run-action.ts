@@ -3,6 +3,7 @@
  * sync through the engine with plain or live progress and logs, and prints the summary. Imported by
  * commands/run.ts only when a run starts, so that `sync --help` loads none of it.
  */
+import type { ParsedArgs } from 'citty';
 import { errorMessage, maskUrlPasswords, parseDuration, resolveConnector, runSync, type RunTimeouts } from '@sync/engine';
 import type { StateStore } from '@sync/state-postgres';
 import { builtinConnectors, defaultConfig } from '../builtins.ts';
@@ -13,6 +14,7 @@ import type { InkProgress } from '../progress/ink-progress.ts';
 import { passEnvNames } from '../pass-env.ts';
 import { summary } from '../render-plain.ts';
 import { UserError } from '../user-error.ts';
+import type { runArgs } from './run.ts';
 
 /** `update` is in the protocol but no destination of ours supports it. */
 const DEST_MODES = ['append_dedup', 'append', 'overwrite'] as const;
@@ -58,23 +60,7 @@ function defaultPipelineId(source: string, destination: string): string {
 }
 
 /** The flags of `sync run`, as citty parses them (commands/run.ts). */
-export interface RunFlags {
-  source: string;
-  dest: string;
-  pipeline?: string | undefined;
-  streams?: string | undefined;
-  'full-refresh'?: boolean | undefined;
-  'dest-mode'?: string | undefined;
-  'refresh-catalog'?: boolean | undefined;
-  'source-config'?: string | undefined;
-  'dest-config'?: string | undefined;
-  'command-timeout'?: string | undefined;
-  'source-idle-timeout'?: string | undefined;
-  'destination-idle-timeout'?: string | undefined;
-  plain?: boolean | undefined;
-  'log-format'?: string | undefined;
-  'log-level'?: string | undefined;
-}
+export type RunFlags = ParsedArgs<typeof runArgs>;
 
 /**
  * Runs one sync as `sync run` does.
