@@ -12,6 +12,8 @@ export {
 export { callConnector, discoverCatalog, ConnectorFailure, type CallOptions } from './call-connector.ts';
 export { createPrivateDir, removeStaleDirs, type PrivateDir } from './private-dir.ts';
 export { runSync, type SyncOptions } from './run-sync.ts';
+export { configureStreams, type CatalogChoices, type ConfiguredStreams, type StreamConfig } from './stream-configs.ts';
+export type { SourceInput } from './source-input.ts';
 export { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
 export { formatDuration, parseDuration } from './duration.ts';
 export { errorMessage } from './errors.ts';

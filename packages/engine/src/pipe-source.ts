@@ -1,7 +1,8 @@
 /**
  * The source half of a run: copies RECORD, STATE and STREAM_STATUS lines from the source's stdout to
  * the destination's stdin, unchanged, waiting on `drain` so memory stays flat. Everything else is for
- * the engine (estimates, logs, errors, config changes).
+ * the engine (estimates, logs, errors, config changes). The one change: a RECORD of a stream with a
+ * field selection is re-encoded without the fields not selected (field-selection.ts).
  *
  * Two watchdogs bound the waits: the source's idle timer runs while the engine waits for the source's
  * next message (any message resets it, LOG and TRACE included), the destination's while it waits for
@@ -11,6 +12,7 @@ import { once } from 'node:events';
 import { ProtocolError, type FailureType, type AirbyteStateMessage } from '@sync/protocol';
 import type { ConnectorLine } from './connector-process.ts';
 import type { StreamResult } from './events.ts';
+import { withFields } from './field-selection.ts';
 import { errorTraceOf, handleLogOrControl, type RunContext } from './run-context.ts';
 
 /** Least time between two `records_read` events of one stream, in ms. */
@@ -39,7 +41,7 @@ export async function pipeSource(
   destinationDown: AbortSignal,
   onError: (error: SourceErrorTrace) => void,
 ): Promise<void> {
-  const { source, streams, ledger, emit, idle } = context;
+  const { source, streams, ledger, emit, idle, fields } = context;
   const stdin = context.destination.stdin!;
   const forward = async (line: string) => {
     if (destinationDown.aborted) throw new DestinationGone();
@@ -95,7 +97,8 @@ export async function pipeSource(
           lastProgress.set(message.record.stream, now);
           emit({ type: 'records_read', stream: message.record.stream, totalRead: counts.recordsRead });
         }
-        await forward(line);
+        const kept = fields.get(message.record.stream);
+        await forward(kept ? withFields(message, kept) : line);
         break;
       }
       case 'STATE':

@@ -16,6 +16,8 @@ export interface PrivateDir {
   path: string;
   /** Writes `value` as JSON to `name` inside the directory and returns the file's path. */
   writeJson(name: string, value: unknown): Promise<string>;
+  /** Writes `text` as it is to `name` inside the directory and returns the file's path. */
+  writeText(name: string, text: string): Promise<string>;
   /** Deletes the directory and everything in it. */
   remove(): Promise<void>;
 }
@@ -91,6 +93,11 @@ export async function createPrivateDir(prefix = 'sync-', root: string = tmpdir()
     async writeJson(name, value) {
       const file = join(path, name);
       await writeFile(file, JSON.stringify(value), { mode: 0o600 });
+      return file;
+    },
+    async writeText(name, text) {
+      const file = join(path, name);
+      await writeFile(file, text, { mode: 0o600 });
       return file;
     },
     remove: () => rm(path, { recursive: true, force: true }),

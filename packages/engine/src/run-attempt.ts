@@ -40,10 +40,12 @@ export interface AttemptOptions {
   configs: Record<ConnectorRole, Record<string, unknown>>;
   source: ConnectorCommand;
   destination: ConnectorCommand;
-  /** `read --config F --catalog F [--state F]`. */
+  /** `read --config F --catalog F [--state F] [<source input option> F]`. */
   sourceArgs: readonly string[];
   /** `write --config F --catalog F`. */
   destinationArgs: readonly string[];
+  /** Top-level fields kept per stream with a field selection; records of other streams are forwarded unchanged. */
+  fields?: ReadonlyMap<string, ReadonlySet<string>>;
   env?: NodeJS.ProcessEnv;
   timeouts: RunTimeouts;
   signal?: AbortSignal;
@@ -107,6 +109,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
     failures,
     emit,
     configs: options.configs,
+    fields: options.fields ?? new Map(),
     source,
     destination,
     idle,

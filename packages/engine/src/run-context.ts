@@ -29,6 +29,8 @@ export interface RunContext {
   emit: (event: SyncEvent) => void;
   /** The config each connector was started with, with saved changes applied. */
   configs: Record<ConnectorRole, Record<string, unknown>>;
+  /** Top-level fields kept per stream with a field selection (field-selection.ts); other streams are absent. */
+  fields: ReadonlyMap<string, ReadonlySet<string>>;
   source: ConnectorProcess;
   destination: ConnectorProcess;
   /** Watchdogs on each connector, armed while the engine waits on it (see idle-timer.ts). */

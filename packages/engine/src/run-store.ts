@@ -62,10 +62,15 @@ export interface RunStore {
   ensurePipeline(pipeline: { id: string; source: string; destination: string }): Promise<void>;
   /**
    * Records a new run (`running`) and holds it as the only run of the pipeline until `finishRun`.
+   * With `options.runId`, takes over that run instead, one an API recorded as `queued` for this
+   * pipeline when a client asked for it (`sync serve`), and marks it `running`: the id the client
+   * was given stays the run's id.
    *
-   * @throws Error naming the running run when another run of the pipeline holds it.
+   * @throws Error naming the running run when another run of the pipeline holds it; with `runId`,
+   *   Error when that run is not a `queued` run of this pipeline (unknown, another pipeline's, or
+   *   already started, cancelled or finished).
    */
-  startRun(pipelineId: string): Promise<{ id: string }>;
+  startRun(pipelineId: string, options?: { runId?: string }): Promise<{ id: string }>;
   /**
    * Persists acknowledged STATEs (the source's copies), in order, each with the records the engine
    * forwarded for it, atomically: all or none. Throws when it cannot, and the engine then fails the run.

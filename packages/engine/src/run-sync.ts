@@ -11,20 +11,22 @@
  * claims says so before reading (checkpoint-missing), and those streams are read again from the
  * beginning within the same run.
  */
-import { configureCatalog, type ConfiguredAirbyteCatalog, type DestinationSyncMode } from '@sync/protocol';
+import type { ConfiguredAirbyteCatalog, DestinationSyncMode } from '@sync/protocol';
 import { errorMessage, RunConfigError } from './errors.ts';
 import { ConnectorFailure } from './call-connector.ts';
 import { DEFAULT_CATALOG_MAX_AGE_MS, forgetCatalog } from './catalog-cache.ts';
 import type { ConnectorCommand, ConnectorRole } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
 import type { StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
-import { createPrivateDir } from './private-dir.ts';
+import { createPrivateDir, type PrivateDir } from './private-dir.ts';
 import { planResume } from './resume-plan.ts';
 import { runAttempt } from './run-attempt.ts';
 import type { RunStore } from './run-store.ts';
 import { RunSecrets } from './secrets.ts';
+import { sourceInputArgs, type SourceInput } from './source-input.ts';
 import { readSpecsAndDiscover } from './specs-and-catalog.ts';
 import { stateFileContent } from './state-file.ts';
+import { configureStreams, type StreamConfig } from './stream-configs.ts';
 import { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
 
 export interface SyncOptions {
@@ -34,14 +36,36 @@ export interface SyncOptions {
   destination: ConnectorCommand;
   destinationConfig: Record<string, unknown>;
   store: RunStore;
-  /** Streams to sync, in order; default every stream the source discovers. */
+  /**
+   * A run recorded as `queued` (by the HTTP API) for this pipeline, to take over instead of
+   * recording a new one (`RunStore.startRun`); runSync throws, as for any store failure at the
+   * start, when it is not a queued run of the pipeline.
+   */
+  runId?: string;
+  /**
+   * Streams to sync, in order; default every stream the source discovers, or with `streamConfigs`
+   * every configured stream (each stream named here must then be configured).
+   */
   streams?: readonly string[];
-  /** Ignore committed state and read every stream from the beginning. */
+  /**
+   * Per-stream configuration (stream-configs.ts): selects the streams (like `streams`) and sets each
+   * one's sync modes, cursor and field selection, checked against the discovered catalog; a mistake
+   * fails the run with a config_error naming the stream.
+   */
+  streamConfigs?: readonly StreamConfig[];
+  /**
+   * Lines handed to the source's `read` as a file, with the option that names it (e.g. Stripe's
+   * `--webhooks`): an extension of Airbyte's `read` that only a source knowing the option accepts
+   * (source-input.ts).
+   */
+  sourceInput?: SourceInput;
+  /** Ignore committed state and read every stream from the beginning (in full_refresh, whatever `streamConfigs` say). */
   fullRefresh?: boolean;
   /**
    * How the destination writes every stream (default: append_dedup where the stream has a primary
-   * key, else append). `overwrite` implies `fullRefresh`: the destination rebuilds each table from a
-   * whole read and swaps it in at the end.
+   * key, else append); a stream's own `destinationSyncMode` in `streamConfigs` wins. `overwrite`
+   * implies `fullRefresh`: the destination rebuilds each table from a whole read and swaps it in at
+   * the end.
    */
   destinationSyncMode?: DestinationSyncMode;
   /** Receives every event, with every secret of the run masked (see `secrets.ts`). */
@@ -90,7 +114,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   let run: { id: string };
   try {
     await store.ensurePipeline({ id: pipelineId, source: options.source.name, destination: options.destination.name });
-    run = await store.startRun(pipelineId);
+    run = await store.startRun(pipelineId, options.runId === undefined ? undefined : { runId: options.runId });
   } catch (error) {
     await making.then((made) => made.remove()).catch(() => {});
     throw error;
@@ -101,7 +125,7 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   const dir = await making;
   let failure: SyncFailure | undefined;
   try {
-    failure = await discoverAndRead({ ...options, env, onEvent: emit }, secrets, run.id, dir.writeJson, streams, mismatches);
+    failure = await discoverAndRead({ ...options, env, onEvent: emit }, secrets, run.id, dir, streams, mismatches);
   } catch (error) {
     const fromConnector = error instanceof ConnectorFailure;
     failure = {
@@ -182,7 +206,7 @@ async function discoverAndRead(
   options: SyncOptions,
   secrets: RunSecrets,
   runId: string,
-  writeJson: (name: string, value: unknown) => Promise<string>,
+  files: Pick<PrivateDir, 'writeJson' | 'writeText'>,
   streams: Record<string, StreamResult>,
   mismatches: string[],
 ): Promise<SyncFailure | undefined> {
@@ -196,6 +220,8 @@ async function discoverAndRead(
   loadingStates.catch(() => {});
   const configs = await effectiveConfigs(options, emit);
   const timeouts: RunTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const writeJson = files.writeJson;
+  const inputArgs = options.sourceInput ? await sourceInputArgs(options.sourceInput, files.writeText) : [];
   const sourceConfigPath = await writeJson('source-config.json', configs.source);
   const destinationConfigPath = await writeJson('destination-config.json', configs.destination);
   const discovered = await readSpecsAndDiscover(secrets, {
@@ -215,16 +241,18 @@ async function discoverAndRead(
       maxAgeMs: options.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS,
     },
   });
-  let catalog: ConfiguredAirbyteCatalog;
+  let configured: ReturnType<typeof configureStreams>;
   try {
-    catalog = configureCatalog(discovered, {
+    configured = configureStreams(discovered, {
       ...(options.streams ? { streams: options.streams } : {}),
+      ...(options.streamConfigs ? { streamConfigs: options.streamConfigs } : {}),
       ...(options.fullRefresh ? { fullRefresh: true } : {}),
       ...(options.destinationSyncMode ? { destinationSyncMode: options.destinationSyncMode } : {}),
     });
   } catch (error) {
-    throw new RunConfigError(`${options.source.name}: ${errorMessage(error)}`);
+    throw new RunConfigError(`${options.source.name}: ${errorMessage(error)}`, { cause: error });
   }
+  let catalog: ConfiguredAirbyteCatalog = configured.catalog;
   const resetCounts = () => {
     for (const { stream } of catalog.streams) {
       streams[stream.name] = { recordsRead: 0, recordsCommitted: 0, status: 'pending', countMismatches: 0 };
@@ -240,10 +268,17 @@ async function discoverAndRead(
       }),
     };
   };
-  withGenerations(await options.store.streamGenerations(options.pipelineId, Object.keys(streams), { refresh: fromScratch }));
+  // Streams read from scratch by their own configuration start a new generation, as a whole run from scratch does.
+  const fresh = fromScratch ? [] : Object.keys(streams).filter((name) => configured.fromScratch.has(name));
+  const kept = Object.keys(streams).filter((name) => !fresh.includes(name));
+  withGenerations({
+    ...(await options.store.streamGenerations(options.pipelineId, kept, { refresh: fromScratch })),
+    ...(fresh.length > 0 ? await options.store.streamGenerations(options.pipelineId, fresh, { refresh: true }) : {}),
+  });
   const saved = await loadingStates;
 
-  const dropped = new Set<string>();
+  // ... and take no saved state: the source reads them from the beginning.
+  const dropped = new Set<string>(fresh);
   for (let attempt = 1; ; attempt++) {
     const plan = planResume(catalog, saved, dropped);
     const catalogPath = await writeJson('catalog.json', plan.catalog);
@@ -260,8 +295,9 @@ async function discoverAndRead(
       configs,
       source: options.source,
       destination: options.destination,
-      sourceArgs: ['read', '--config', sourceConfigPath, '--catalog', catalogPath, ...(statePath ? ['--state', statePath] : [])],
+      sourceArgs: ['read', '--config', sourceConfigPath, '--catalog', catalogPath, ...(statePath ? ['--state', statePath] : []), ...inputArgs],
       destinationArgs: ['write', '--config', destinationConfigPath, '--catalog', catalogPath],
+      fields: configured.fields,
       ...(env ? { env } : {}),
       timeouts,
       ...(options.signal ? { signal: options.signal } : {}),
