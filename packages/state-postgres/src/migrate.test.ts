@@ -6,7 +6,7 @@ import { StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
 
 /** Every migration, in order: each is applied exactly once. */
-const MIGRATIONS = ['001_initial_schema', '002_reconciliation_and_config_updates', '003_stream_generations', '004_sealed_config_updates', '005_connector_specs', '006_source_catalogs'];
+const MIGRATIONS = ['001_initial_schema', '002_reconciliation_and_config_updates', '003_stream_generations', '004_sealed_config_updates', '005_connector_specs', '006_source_catalogs', '007_service'];
 
 const url = inject('databaseUrl');
 const schemas: string[] = [];
@@ -39,7 +39,10 @@ describe('migrate', () => {
     const schema = fresh();
     expect(await migrate({ url, schema })).toEqual(MIGRATIONS);
     expect(await migrate({ url, schema })).toEqual([]);
-    expect(await tablesOf(schema)).toEqual(['checkpoints', 'connector_config_updates', 'connector_specs', 'migrations', 'pipelines', 'runs', 'source_catalogs', 'stream_generations', 'stream_states']);
+    expect(await tablesOf(schema)).toEqual([
+      'audit_log', 'checkpoints', 'connector_config_updates', 'connector_specs', 'migrations', 'pipelines', 'run_events', 'runs',
+      'source_catalogs', 'stream_generations', 'stream_states', 'webhook_deliveries',
+    ]);
   });
 
   it('tells an up-to-date schema (no migration run needed) from a missing, a partly migrated or a newer one', async () => {

@@ -5,15 +5,20 @@
  */
 import type { RunStreamStats } from '@sync/engine';
 
-export type RunStatus = 'running' | 'succeeded' | 'failed';
+/**
+ * Where a run is: `queued` (asked for through the API, waiting for a worker), `running`, then
+ * `succeeded`, `failed` or `cancelled` (cancelled while queued, or stopped after a cancel).
+ */
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** One run of a pipeline, as stored in `runs`. */
 export interface RunRecord {
   id: string;
   pipelineId: string;
   status: RunStatus;
+  /** When it started running; for a `queued` run, when it was queued (until a worker takes it over). */
   startedAt: Date;
-  /** When `finishRun` was called; undefined while running. */
+  /** When `finishRun` was called (or a queued run was cancelled); undefined while queued or running. */
   finishedAt?: Date;
   /** Why the run failed, for a user. */
   error?: string;

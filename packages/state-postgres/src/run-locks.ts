@@ -34,6 +34,40 @@ function lockRow(key: bigint): { classid: string; objid: string } {
   return { classid: String(unsigned >> 32n), objid: String(unsigned & 0xffffffffn) };
 }
 
+/**
+ * Marks the pipeline's runs still `running` (all, or only `runId`) as interrupted: `failed` with
+ * `INTERRUPTED_RUN_ERROR`, finished at their last checkpoint (or their start). Only for runs no process
+ * holds: the caller holds the pipeline's lock, or saw that nobody does (`isLockHeld`). Queued runs are
+ * never touched: they wait for a worker.
+ *
+ * @returns the number of runs marked.
+ */
+export async function markInterrupted(client: pg.Pool | pg.ClientBase, schema: string, pipelineId: string, runId?: string): Promise<number> {
+  const { rowCount } = await client.query(
+    // When it ended is unknown: its last checkpoint is the last sign of life.
+    `UPDATE ${schema}.runs r SET status = 'failed', error = $2,
+       finished_at = coalesce((SELECT max(c.committed_at) FROM ${schema}.checkpoints c WHERE c.run_id = r.id), r.started_at)
+     WHERE pipeline_id = $1 AND status = 'running' ${runId === undefined ? '' : 'AND id = $3'}`,
+    runId === undefined ? [pipelineId, INTERRUPTED_RUN_ERROR] : [pipelineId, INTERRUPTED_RUN_ERROR, runId],
+  );
+  return rowCount ?? 0;
+}
+
+/**
+ * Whether any session of this database holds the run lock of `pipelineId` (a run is live), read from
+ * `pg_locks` without taking the lock: taking it, even for a moment, could fail a run starting then.
+ */
+export async function isLockHeld(client: pg.Pool | pg.ClientBase, schema: string, pipelineId: string): Promise<boolean> {
+  const { classid, objid } = lockRow(runLockKey(schema, pipelineId));
+  const { rows } = await client.query<{ held: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+       AND classid = $1::oid AND objid = $2::oid AND objsubid = 1
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held`,
+    [classid, objid],
+  );
+  return rows[0]!.held;
+}
+
 /** A pipeline lock taken by `acquire`: its key, and the server process of the connection that holds it. */
 export interface RunLock {
   key: bigint;
@@ -79,13 +113,7 @@ export class RunLocks {
     );
     if (!rows[0]!.locked) throw new Error(await this.#busy(client, pipelineId));
     try {
-      await client.query(
-        // When it ended is unknown: its last checkpoint is the last sign of life.
-        `UPDATE ${this.#schema}.runs r SET status = 'failed', error = $2,
-           finished_at = coalesce((SELECT max(c.committed_at) FROM ${this.#schema}.checkpoints c WHERE c.run_id = r.id), r.started_at)
-         WHERE pipeline_id = $1 AND status = 'running'`,
-        [pipelineId, INTERRUPTED_RUN_ERROR],
-      );
+      await markInterrupted(client, this.#schema, pipelineId);
     } catch (error) {
       await this.drop(client, key);
       throw error;

@@ -5,12 +5,13 @@
  * bound to their pipeline and role.
  *
  * Rows written in plaintext by an older version (`changes`, migration 004 keeps them) are sealed when
- * they are next read (the pipeline's next run), or all at once by `resealAll` (`sync secrets
- * rotate-key`).
+ * they are next read (the pipeline's next run), or all at once by `resealConfigUpdates` (`sync
+ * secrets rotate-key`, reseal-secrets.ts).
  */
 import type pg from 'pg';
 import type { ConfigUpdateRecord, ConnectorRole } from '@sync/engine';
 import { inTransaction } from './connection.ts';
+import type { ResealResult } from './reseal-secrets.ts';
 import { SecretKeyError, type SecretKeyring } from './secret-box.ts';
 import type { SecretKeySource } from './secret-key.ts';
 
@@ -126,43 +127,29 @@ export async function saveConfigUpdate(
   });
 }
 
-/** What `resealAll` did. */
-export interface ResealResult {
-  /** Rows now sealed with the current key that were sealed with another key. */
-  resealed: number;
-  /** Plaintext rows of an older version, now sealed. */
-  encrypted: number;
-  /** Rows already sealed with the current key. */
-  unchanged: number;
-}
-
 /**
- * Seals every saved config with the current key of `keyring`, in one transaction: plaintext rows
- * and rows sealed with an older key of the ring. Nothing changes when one row cannot be opened.
+ * Seals every saved config change with the current key of `keyring`, in the caller's transaction
+ * (`resealSecrets`): plaintext rows and rows sealed with an older key of the ring; counts go to `result`.
  *
  * @throws SecretKeyError naming the pipeline of a row sealed with a key the ring does not hold.
  */
-export async function resealAll(pool: pg.Pool, schema: string, where: string, keyring: SecretKeyring): Promise<ResealResult> {
-  const result: ResealResult = { resealed: 0, encrypted: 0, unchanged: 0 };
-  await inTransaction(pool, where, async (client) => {
-    const { rows } = await client.query<ConfigUpdateRow>(
-      `SELECT pipeline_id, role, connector, changes, sealed_changes, updated_at FROM ${schema}.connector_config_updates FOR UPDATE`,
-    );
-    for (const row of rows) {
-      if (row.sealed_changes !== null && safeKeyId(row.sealed_changes) === keyring.currentId) {
-        result.unchanged++;
-        continue;
-      }
-      const changes = openRow(row, keyring, keyring.origin);
-      await client.query(
-        `UPDATE ${schema}.connector_config_updates SET sealed_changes = $3, changes = NULL WHERE pipeline_id = $1 AND role = $2`,
-        [row.pipeline_id, row.role, keyring.seal(JSON.stringify(changes), context(row.pipeline_id, row.role))],
-      );
-      if (row.sealed_changes === null) result.encrypted++;
-      else result.resealed++;
+export async function resealConfigUpdates(client: pg.ClientBase, schema: string, keyring: SecretKeyring, result: ResealResult): Promise<void> {
+  const { rows } = await client.query<ConfigUpdateRow>(
+    `SELECT pipeline_id, role, connector, changes, sealed_changes, updated_at FROM ${schema}.connector_config_updates FOR UPDATE`,
+  );
+  for (const row of rows) {
+    if (row.sealed_changes !== null && safeKeyId(row.sealed_changes) === keyring.currentId) {
+      result.unchanged++;
+      continue;
     }
-  });
-  return result;
+    const changes = openRow(row, keyring, keyring.origin);
+    await client.query(
+      `UPDATE ${schema}.connector_config_updates SET sealed_changes = $3, changes = NULL WHERE pipeline_id = $1 AND role = $2`,
+      [row.pipeline_id, row.role, keyring.seal(JSON.stringify(changes), context(row.pipeline_id, row.role))],
+    );
+    if (row.sealed_changes === null) result.encrypted++;
+    else result.resealed++;
+  }
 }
 
 /**

@@ -7,23 +7,26 @@
  * namespace; a GLOBAL or LEGACY state is one row with stream = ''), `checkpoints` (one row per
  * acknowledged STATE), `stream_generations` (the generation of each stream of a pipeline),
  * `connector_config_updates` (CONTROL config, sealed), `connector_specs` (specs per connector version),
- * `source_catalogs` (the last discovered catalog per pipeline).
+ * `source_catalogs` (the last discovered catalog per pipeline); for `sync serve` (`service()`), stored
+ * pipeline configs, queued runs, `run_events`, `audit_log` and `webhook_deliveries`.
  */
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { ConfigUpdateRecord, ConnectorRole, RunOutcome, RunStore, SourceCatalogRecord } from '@sync/engine';
 import type { AirbyteStateMessage } from '@sync/protocol';
-import { connectError, connectFrom, describeDatabase, inTransaction, poolConfig, type ConnectionTimeouts } from './connection.ts';
+import { connectError, describeDatabase, inTransaction, poolConfig, type ConnectionTimeouts } from './connection.ts';
 import { DEFAULT_SCHEMA, assertSchemaName, isUpToDate, migrate } from './migrate.ts';
 import type { CheckpointRecord, RunRecord } from './records.ts';
 import { loadConnectorSpec, saveConnectorSpec } from './connector-specs.ts';
 import { writeCheckpoints } from './commit-states.ts';
 import { loadSourceCatalog, saveSourceCatalog } from './source-catalogs.ts';
 import { getRun, listCheckpoints, listRuns } from './run-history.ts';
-import { INTERRUPTED_RUN_ERROR, RunLocks } from './run-locks.ts';
+import { RunLocks } from './run-locks.ts';
+import { startRun } from './start-run.ts';
 import type { SecretKeyring } from './secret-box.ts';
 import type { SecretKeySource } from './secret-key.ts';
-import { forgetConfigUpdates, loadConfigUpdates, resealAll, saveConfigUpdate, type ResealResult } from './sealed-config-updates.ts';
+import { forgetConfigUpdates, loadConfigUpdates, saveConfigUpdate } from './sealed-config-updates.ts';
+import { resealSecrets, type ResealResult } from './reseal-secrets.ts';
+import { ServiceStore } from './service-store.ts';
 
 /**
  * Where the store is and how it connects. Timeouts (`connectTimeoutMs`, `statementTimeoutMs`,
@@ -56,12 +59,17 @@ export class StateStore implements RunStore {
   readonly #schema: string;
   readonly #where: string;
   readonly #runLocks: RunLocks;
+  readonly #clientConfig: pg.ClientConfig;
+  readonly #onConnectionError: (error: Error) => void;
   #secretKeys: SecretKeySource | undefined;
+  #service: ServiceStore | undefined;
 
-  private constructor(pool: pg.Pool, schema: string, where: string, onConnectionError: (error: Error) => void) {
+  private constructor(pool: pg.Pool, schema: string, where: string, clientConfig: pg.ClientConfig, onConnectionError: (error: Error) => void) {
     this.#pool = pool;
     this.#schema = schema;
     this.#where = where;
+    this.#clientConfig = clientConfig;
+    this.#onConnectionError = onConnectionError;
     this.#runLocks = new RunLocks(schema, onConnectionError);
   }
 
@@ -77,7 +85,8 @@ export class StateStore implements RunStore {
     const schema = options.schema ?? DEFAULT_SCHEMA;
     assertSchemaName(schema);
     const where = describeDatabase(options.url);
-    const pool = new pg.Pool(poolConfig(options.url, options.maxConnections ?? 4, options));
+    const config = poolConfig(options.url, options.maxConnections ?? 4, options);
+    const pool = new pg.Pool(config);
     const onConnectionError =
       options.onConnectionError ??
       ((error: Error) => process.stderr.write(`state store at ${where}: connection lost: ${error.message}\n`));
@@ -96,7 +105,7 @@ export class StateStore implements RunStore {
         cause: error,
       });
     }
-    const store = new StateStore(pool, schema, where, onConnectionError);
+    const store = new StateStore(pool, schema, where, config, onConnectionError);
     store.#secretKeys = options.secretKeys;
     return store;
   }
@@ -104,6 +113,19 @@ export class StateStore implements RunStore {
   /** The schema holding the store's tables. */
   get schema(): string {
     return this.#schema;
+  }
+
+  /** What `sync serve` keeps (stored pipelines, run queue, events, audit log, webhooks), on this store's connections. */
+  service(): ServiceStore {
+    this.#service ??= new ServiceStore({
+      pool: this.#pool,
+      schema: this.#schema,
+      where: this.#where,
+      clientConfig: this.#clientConfig,
+      secretKeys: this.#secretKeys,
+      onConnectionError: this.#onConnectionError,
+    });
+    return this.#service;
   }
 
   /**
@@ -120,36 +142,21 @@ export class StateStore implements RunStore {
   }
 
   /**
-   * Records the start of a run (status `running`) and holds the pipeline's run lock (a Postgres
-   * advisory lock on a connection kept for the run) until `finishRun`: one run at a time per pipeline.
-   * Runs of the pipeline still `running` once the lock is taken had their process die before it
-   * finished them (a kill, a power cut, Ctrl-C racing a shutdown): they are marked `failed` with the
-   * error `INTERRUPTED_RUN_ERROR`, finished at their last checkpoint (or their start).
+   * Records the start of a run (status `running`), or with `options.runId` takes over that run the API
+   * queued (`ServiceStore.enqueueRun`), and holds the pipeline's run lock (a Postgres advisory lock on
+   * a connection kept for the run) until `finishRun`: one run at a time per pipeline. Runs of the
+   * pipeline still `running` once the lock is taken had their process die before it finished them (a
+   * kill, a power cut, Ctrl-C racing a shutdown): they are marked `failed` with the error
+   * `INTERRUPTED_RUN_ERROR`, finished at their last checkpoint (or their start). Queued runs are left alone.
    *
-   * @returns the new run's id (a UUID).
-   * @throws Error when another run of the pipeline holds the lock (its id and start time are named),
-   *   when the pipeline does not exist (call `ensurePipeline` first), or from Postgres.
+   * @returns the run's id (a new UUID, or `options.runId`).
+   * @throws RunNotQueuedError when `options.runId` is not a queued run of the pipeline; Error when
+   *   another run of the pipeline holds the lock (its id and start time are named), when the API has a
+   *   sync of the pipeline queued (named; only without `runId`), when the pipeline does not exist (call
+   *   `ensurePipeline` first), or from Postgres. See start-run.ts.
    */
-  async startRun(pipelineId: string): Promise<{ id: string }> {
-    const id = randomUUID();
-    const client = await connectFrom(this.#pool, this.#where);
-    try {
-      const lock = await this.#runLocks.acquire(client, pipelineId);
-      try {
-        await client.query(`INSERT INTO ${this.#schema}.runs (id, pipeline_id) VALUES ($1, $2)`, [id, pipelineId]);
-      } catch (error) {
-        await this.#runLocks.drop(client, lock.key);
-        if ((error as { code?: string }).code === '23503') {
-          throw new Error(`cannot start a run: pipeline ${JSON.stringify(pipelineId)} does not exist (call ensurePipeline first)`);
-        }
-        throw error;
-      }
-      this.#runLocks.hold(id, client, lock);
-    } catch (error) {
-      client.release();
-      throw error;
-    }
-    return { id };
+  async startRun(pipelineId: string, options: { runId?: string } = {}): Promise<{ id: string }> {
+    return startRun({ pool: this.#pool, schema: this.#schema, where: this.#where, runLocks: this.#runLocks }, pipelineId, options);
   }
 
   /**
@@ -212,9 +219,10 @@ export class StateStore implements RunStore {
 
   /**
    * Marks a running run finished, with its final counts per stream (merged over the counts that
-   * `commitState` accumulated: a stream named here takes the given figures).
+   * `commitState` accumulated: a stream named here takes the given figures). A run that fails after a
+   * cancel was asked for (`ServiceStore.requestCancel`) is recorded `cancelled`, with its error.
    *
-   * @throws Error when the run does not exist or has already finished.
+   * @throws Error when the run does not exist, is queued, or has already finished.
    */
   async finishRun(runId: string, outcome: RunOutcome): Promise<void> {
     const streams: Record<string, { records_read: number; records_committed: number; status?: string; count_mismatches?: number }> = {};
@@ -230,7 +238,8 @@ export class StateStore implements RunStore {
     try {
       updated = await this.#pool.query(
         `UPDATE ${this.#schema}.runs
-         SET status = $2, error = $3, finished_at = clock_timestamp(), streams = streams || $4::jsonb
+         SET status = CASE WHEN $2::text = 'failed' AND cancel_requested_at IS NOT NULL THEN 'cancelled' ELSE $2::text END,
+           error = $3, finished_at = clock_timestamp(), streams = streams || $4::jsonb
          WHERE id = $1 AND status = 'running'`,
         [runId, outcome.status, outcome.error ?? null, JSON.stringify(streams)],
       );
@@ -240,9 +249,11 @@ export class StateStore implements RunStore {
     if (updated.rowCount === 0) {
       const run = await this.getRun(runId);
       throw new Error(
-        run
-          ? `cannot finish run ${runId}: it already finished with status ${run.status}`
-          : `cannot finish run ${runId}: no such run in the state store`,
+        !run
+          ? `cannot finish run ${runId}: no such run in the state store`
+          : run.status === 'queued'
+            ? `cannot finish run ${runId}: it is queued, never started (startRun with its id takes it over)`
+            : `cannot finish run ${runId}: it already finished with status ${run.status}`,
       );
     }
   }
@@ -340,13 +351,14 @@ export class StateStore implements RunStore {
   }
 
   /**
-   * Encrypts every saved config with the current key of `keyring` (a key rotation, or plaintext rows
-   * of an older version), in one transaction.
+   * Encrypts every stored secret with the current key of `keyring` (a key rotation, or plaintext rows
+   * of an older version), in one transaction: saved connector config changes and the configs of
+   * pipelines stored through the API (reseal-secrets.ts).
    *
-   * @throws SecretKeyError when a row is encrypted with a key `keyring` does not hold; nothing changes then.
+   * @throws SecretKeyError when a value is encrypted with a key `keyring` does not hold; nothing changes then.
    */
   async resealSecrets(keyring: SecretKeyring): Promise<ResealResult> {
-    return resealAll(this.#pool, this.#schema, this.#where, keyring);
+    return resealSecrets(this.#pool, this.#schema, this.#where, keyring);
   }
 
   /** Deletes the saved config of a pipeline (both roles, or one): the way out when its key is lost. */
