@@ -15,6 +15,9 @@ it('keeps connector configs private: directory 0700, files 0600, removed afterwa
   expect((await stat(dir.path)).mode & 0o777).toBe(0o700);
   expect((await stat(file)).mode & 0o777).toBe(0o600);
   expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ api_key: 'sk_live_secret' });
+  const text = await dir.writeText('input.ndjson', '{"a":1}\n');
+  expect((await stat(text)).mode & 0o777).toBe(0o600);
+  expect(await readFile(text, 'utf8')).toBe('{"a":1}\n');
   expect(await readFile(join(dir.path, OWNER_FILE), 'utf8')).toBe(`${process.pid} ${hostname()}\n`);
   await dir.remove();
   expect(existsSync(dir.path)).toBe(false);
