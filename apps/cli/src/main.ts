@@ -10,6 +10,7 @@ import { emulatorCommand } from './commands/emulator.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { secretsCommand } from './commands/secrets.ts';
+import { serveCommand } from './commands/serve.ts';
 import { stateCommand } from './commands/state.ts';
 
 const sync = defineCommand({
@@ -20,6 +21,7 @@ const sync = defineCommand({
   },
   subCommands: {
     run: runCommand,
+    serve: serveCommand,
     runs: runsCommand,
     source: sourceCommand,
     dest: destCommand,

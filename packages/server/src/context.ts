@@ -1,0 +1,24 @@
+/** What every route and job of the server is given. */
+import type { StateStore, ServiceStore } from '@sync/state-postgres';
+import type { ConnectorDirectory, SpecCache } from './connectors.ts';
+import type { RunEventFeed } from './event-log.ts';
+import type { RunningRuns } from './jobs.ts';
+import type { RunQueue } from './queue.ts';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ServerContext {
+  store: StateStore;
+  service: ServiceStore;
+  directory: ConnectorDirectory;
+  specs: SpecCache;
+  queue: RunQueue;
+  feed: RunEventFeed;
+  running: RunningRuns;
+  /** Values masked in everything a run reports besides its connectors' secrets (the database URL). */
+  secrets: readonly string[];
+  /** The environment connectors' allow-listed variables are taken from. */
+  connectorEnv: NodeJS.ProcessEnv;
+  /** The server's log (one line per request at info, errors with their request id). */
+  log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
+}

@@ -1,0 +1,157 @@
+/**
+ * What a worker does with a job: execute a queued run with the engine (`runSync`, as `sync run` does),
+ * writing its events to the store as it goes; or apply a pipeline's pending Stripe webhook deliveries
+ * as a run of kind `webhook`. Cancels arrive as `NOTIFY sync_run_cancel` (any server may take the
+ * request) and abort the run: the engine stops the connectors and keeps every committed state.
+ */
+import { errorMessage, runSync, type StreamConfig, type SyncResult } from '@sync/engine';
+import { RunNotQueuedError, type ServiceRunRecord, type StoredPipeline } from '@sync/state-postgres';
+import type { Task, TaskList } from 'graphile-worker';
+import { connectorCommand } from './connectors.ts';
+import { RunEventWriter } from './event-log.ts';
+import { RUN_TASK, WEBHOOK_TASK } from './queue.ts';
+import type { ServerContext } from './context.ts';
+import { eventForWire } from './wire.ts';
+
+/** Aborts of the runs executing in this process, by run id. */
+export class RunningRuns {
+  readonly #aborts = new Map<string, AbortController>();
+  #listening: { close(): Promise<void> } | undefined;
+
+  /** Listens for cancel requests. */
+  async start(context: ServerContext): Promise<void> {
+    this.#listening = await context.service.listen(['sync_run_cancel'], (_channel, runId) => this.#aborts.get(runId)?.abort());
+  }
+
+  async close(): Promise<void> {
+    await this.#listening?.close();
+  }
+
+  begin(runId: string): AbortController {
+    const abort = new AbortController();
+    this.#aborts.set(runId, abort);
+    return abort;
+  }
+
+  end(runId: string): void {
+    this.#aborts.delete(runId);
+  }
+
+  /** Stops every run of this process (the server is closing). */
+  abortAll(): void {
+    for (const abort of this.#aborts.values()) abort.abort();
+  }
+}
+
+function streamsOf(pipeline: StoredPipeline, only: readonly string[] | undefined): { streamConfigs?: StreamConfig[]; streams?: string[] } {
+  if (pipeline.streams) {
+    const configs = pipeline.streams.filter((s) => !only || only.includes(s.name));
+    return { streamConfigs: configs };
+  }
+  return only ? { streams: [...only] } : {};
+}
+
+/**
+ * Executes one queued run to its end. A run that is no longer queued (cancelled meanwhile) is skipped.
+ *
+ * @throws Error when the run cannot start (its pipeline is held by another run, the store is down):
+ *   graphile-worker tries the job again later; the run stays queued.
+ */
+export async function executeRun(context: ServerContext, run: ServiceRunRecord, extra: { sourceInput?: { option: string; lines: readonly string[] }; sourceConfig?: (config: Record<string, unknown>) => Record<string, unknown> } = {}, workerSignal?: AbortSignal): Promise<SyncResult | undefined> {
+  const pipeline = await context.service.getPipeline(run.pipelineId);
+  if (!pipeline?.configStored) throw new Error(`run ${run.id}: pipeline ${run.pipelineId} has no stored config`);
+  const source = connectorCommand(context.directory, 'source', pipeline.source.name);
+  const destination = connectorCommand(context.directory, 'destination', pipeline.destination.name);
+  const runConfig = context.directory.runConfig ?? (async (_r, _n, config) => config);
+  let sourceConfig = await runConfig('source', pipeline.source.name, pipeline.source.config);
+  if (extra.sourceConfig) sourceConfig = extra.sourceConfig(sourceConfig);
+  const destinationConfig = await runConfig('destination', pipeline.destination.name, pipeline.destination.config);
+  const abort = context.running.begin(run.id);
+  const onWorkerStop = () => abort.abort();
+  workerSignal?.addEventListener('abort', onWorkerStop, { once: true });
+  const events = new RunEventWriter(context.service, run.id, (error) => context.log('warn', `run ${run.id}: cannot save its events: ${errorMessage(error)}`));
+  try {
+    const result = await runSync({
+      pipelineId: pipeline.id,
+      runId: run.id,
+      source,
+      sourceConfig,
+      destination,
+      destinationConfig,
+      store: context.store,
+      ...streamsOf(pipeline, run.request.streams),
+      fullRefresh: Boolean(run.request.fullRefresh),
+      ...(extra.sourceInput ? { sourceInput: extra.sourceInput } : {}),
+      secrets: context.secrets,
+      env: context.connectorEnv,
+      signal: abort.signal,
+      onEvent: (event) => events.push(eventForWire(event as unknown as { type: string } & Record<string, unknown>)),
+    });
+    const after = await context.service.getServiceRun(run.id);
+    events.push({
+      type: 'run_finished',
+      status: after?.status ?? result.status,
+      error: result.failure?.message ?? null,
+      ...(result.failure ? { failure_type: result.failure.failureType, origin: result.failure.origin } : {}),
+      duration_ms: result.durationMs,
+      streams: Object.fromEntries(
+        Object.entries(result.streams).map(([name, s]) => [name, { records_read: s.recordsRead, records_committed: s.recordsCommitted, status: s.status }]),
+      ),
+    });
+    context.log(result.failure ? 'warn' : 'info', `run ${run.id} of ${pipeline.id} ${after?.status ?? result.status}${result.failure ? `: ${result.failure.message}` : ''}`);
+    return result;
+  } catch (error) {
+    if (error instanceof RunNotQueuedError) return undefined;
+    throw error;
+  } finally {
+    workerSignal?.removeEventListener('abort', onWorkerStop);
+    context.running.end(run.id);
+    await events.close();
+  }
+}
+
+/** Applies every pending webhook delivery of a pipeline, in the order received, 1000 at a time. */
+async function applyWebhooks(context: ServerContext, pipelineId: string, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const deliveries = await context.service.pendingWebhookDeliveries(pipelineId, 1000);
+    if (deliveries.length === 0 || signal.aborted) return;
+    const run = await context.service.enqueueRun(pipelineId, 'webhook', {});
+    let result: SyncResult | undefined;
+    try {
+      result = await executeRun(
+        context,
+        run,
+        {
+          // Verified on arrival (routes/webhooks.ts): the source gets the bare events, and no signing secret.
+          sourceInput: { option: '--webhooks', lines: deliveries.map((d) => JSON.stringify(d.event)) },
+          sourceConfig: ({ webhook_secret: _secret, ...rest }) => rest,
+        },
+        signal,
+      );
+    } catch (error) {
+      // It never started (another run holds the pipeline): drop this run; the job is tried again later.
+      await context.service.requestCancel(run.id).catch(() => {});
+      throw error;
+    }
+    if (result?.status !== 'succeeded') throw new Error(`applying ${deliveries.length} webhook deliveries of ${pipelineId} failed (run ${run.id}): ${result?.failure?.message ?? 'not started'}`);
+    await context.service.markWebhookDeliveriesApplied(
+      deliveries.map((d) => d.id),
+      run.id,
+    );
+  }
+}
+
+/** The worker's tasks. */
+export function taskList(context: ServerContext): TaskList {
+  const runTask: Task = async (payload, helpers) => {
+    const { run_id: runId } = payload as { run_id: string };
+    const run = await context.service.getServiceRun(runId);
+    if (!run || run.status !== 'queued') return;
+    await executeRun(context, run, {}, helpers.abortSignal);
+  };
+  const webhookTask: Task = async (payload, helpers) => {
+    const { pipeline_id: pipelineId } = payload as { pipeline_id: string };
+    await applyWebhooks(context, pipelineId, helpers.abortSignal ?? new AbortController().signal);
+  };
+  return { [RUN_TASK]: runTask, [WEBHOOK_TASK]: webhookTask };
+}

@@ -1,0 +1,82 @@
+/**
+ * The run queue on graphile-worker (jobs in Postgres, schema `graphile_worker`): `POST …/runs` adds a
+ * job, and workers (in `sync serve`, later `sync worker`) take them. A job names a run recorded as
+ * `queued` in the state store; the store's one-active-run-per-pipeline index and the engine's pipeline
+ * lock keep one run at a time per pipeline, whatever the number of workers, so jobs need no named
+ * queue (whose lock a dead worker would hold for hours).
+ */
+import { Logger, makeWorkerUtils, run, type LogFunctionFactory, type Runner, type TaskList, type WorkerUtils } from 'graphile-worker';
+
+/** Job that executes one queued run: payload `{run_id}`. */
+export const RUN_TASK = 'sync_run';
+/** Job that applies a pipeline's pending Stripe webhook deliveries: payload `{pipeline_id}`. */
+export const WEBHOOK_TASK = 'stripe_webhooks';
+
+/** graphile-worker's lines, routed to the server's log (its own default prints to the console). */
+function workerLogger(log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void): Logger {
+  const factory: LogFunctionFactory = () => (level, message) => {
+    log(level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'debug' : 'debug', `queue: ${message}`);
+  };
+  return new Logger(factory);
+}
+
+export interface RunQueueOptions {
+  connectionString: string;
+  log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/** The queue: adding jobs, and the in-process workers when started. */
+export class RunQueue {
+  readonly #options: RunQueueOptions;
+  readonly #utils: WorkerUtils;
+  #runner: Runner | undefined;
+
+  private constructor(options: RunQueueOptions, utils: WorkerUtils) {
+    this.#options = options;
+    this.#utils = utils;
+  }
+
+  /**
+   * Connects and creates or upgrades graphile-worker's schema.
+   *
+   * @throws Error from Postgres.
+   */
+  static async open(options: RunQueueOptions): Promise<RunQueue> {
+    const utils = await makeWorkerUtils({ connectionString: options.connectionString, logger: workerLogger(options.log) });
+    try {
+      await utils.migrate();
+    } catch (error) {
+      await utils.release();
+      throw error;
+    }
+    return new RunQueue(options, utils);
+  }
+
+  /** Queues the job of a run recorded as `queued`. A start that fails before the run starts is tried again (10 attempts, graphile-worker's backoff). */
+  async addRun(runId: string): Promise<void> {
+    await this.#utils.addJob(RUN_TASK, { run_id: runId }, { jobKey: `run:${runId}`, maxAttempts: 10 });
+  }
+
+  /** Queues (once: a pending job is replaced) the application of a pipeline's pending webhook deliveries. */
+  async addWebhooks(pipelineId: string): Promise<void> {
+    await this.#utils.addJob(WEBHOOK_TASK, { pipeline_id: pipelineId }, { jobKey: `webhooks:${pipelineId}`, jobKeyMode: 'replace', maxAttempts: 25 });
+  }
+
+  /** Starts `concurrency` workers in this process on `tasks`. */
+  async startWorkers(concurrency: number, tasks: TaskList): Promise<void> {
+    this.#runner = await run({
+      connectionString: this.#options.connectionString,
+      concurrency,
+      taskList: tasks,
+      noHandleSignals: true,
+      pollInterval: 2000,
+      logger: workerLogger(this.#options.log),
+    });
+  }
+
+  /** Stops the workers (their running jobs get their abort signal) and releases the connections. */
+  async close(): Promise<void> {
+    await this.#runner?.stop();
+    await this.#utils.release();
+  }
+}
