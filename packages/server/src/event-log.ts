@@ -23,9 +23,9 @@ export class RunEventWriter {
     this.#onError = onError;
   }
 
-  /** Queues an event; it is written within 100 ms. */
+  /** Queues an event, stamped with the time now (`at`, ISO 8601); it is written within 100 ms. */
   push(event: Json): void {
-    this.#pending.push({ seq: ++this.#seq, event });
+    this.#pending.push({ seq: ++this.#seq, event: { ...event, at: new Date().toISOString() } });
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       void this.flush();

@@ -99,7 +99,7 @@ export function eventForWire(event: { type: string } & Json): Json {
   return snakeDeep(event, 0) as Json;
 }
 
-/** A stored event as one NDJSON line's object. */
+/** A stored event as one NDJSON line's object: `at` is when the engine emitted it, else when it was stored. */
 export function eventLine(record: RunEventRecord): Json {
   return { seq: record.seq, at: record.at.toISOString(), ...record.event };
 }
