@@ -1,7 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import pg from 'pg';
 import { isUpToDate, migrate, migrationLockKey } from './migrate.ts';
+import { INTERRUPTED_RUN_ERROR } from './run-locks.ts';
 import { StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
 
@@ -69,6 +71,31 @@ describe('migrate', () => {
     const stores = await Promise.all([1, 2].map(() => StateStore.open({ url, schema })));
     await Promise.all(stores.map((s) => s.close()));
     expect(await tablesOf(schema)).toContain('stream_states');
+  });
+
+  it('007 keeps existing runs: asked for when they started; of two left running, the older is marked interrupted', async () => {
+    const schema = fresh();
+    const { runner } = await import('node-pg-migrate');
+    const dir = fileURLToPath(new URL('../migrations', import.meta.url));
+    const logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    await runner({ databaseUrl: url, dir, direction: 'up', count: 6, schema, createSchema: true, migrationsTable: 'migrations', logger });
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      await pool.query(`INSERT INTO ${schema}.pipelines (id, source, destination) VALUES ('p', 's', 'd')`);
+      await pool.query(
+        `INSERT INTO ${schema}.runs (id, pipeline_id, status, started_at) VALUES
+           ('old', 'p', 'running', '2024-01-01T00:00:00Z'), ('new', 'p', 'running', '2024-01-02T00:00:00Z'), ('done', 'p', 'succeeded', '2023-12-31T00:00:00Z')`,
+      );
+      expect(await migrate({ url, schema })).toEqual(['007_service']);
+      const { rows } = await pool.query(`SELECT id, status, kind, created_at = started_at AS same, request, error FROM ${schema}.runs ORDER BY id`);
+      expect(rows).toEqual([
+        { id: 'done', status: 'succeeded', kind: 'sync', same: true, request: {}, error: null },
+        { id: 'new', status: 'running', kind: 'sync', same: true, request: {}, error: null },
+        { id: 'old', status: 'failed', kind: 'sync', same: true, request: {}, error: INTERRUPTED_RUN_ERROR },
+      ]);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('refuses a schema name that would need quoting', async () => {
