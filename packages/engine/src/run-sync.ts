@@ -26,7 +26,7 @@ import { RunSecrets } from './secrets.ts';
 import { sourceInputArgs, type SourceInput } from './source-input.ts';
 import { readSpecsAndDiscover } from './specs-and-catalog.ts';
 import { stateFileContent } from './state-file.ts';
-import { configureStreams, type StreamConfig } from './stream-configs.ts';
+import { configureStreams, type ConfiguredStreams, type StreamConfig } from './stream-configs.ts';
 import { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
 
 export interface SyncOptions {
@@ -241,7 +241,7 @@ async function discoverAndRead(
       maxAgeMs: options.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS,
     },
   });
-  let configured: ReturnType<typeof configureStreams>;
+  let configured: ConfiguredStreams;
   try {
     configured = configureStreams(discovered, {
       ...(options.streams ? { streams: options.streams } : {}),
@@ -270,9 +270,9 @@ async function discoverAndRead(
   };
   // Streams read from scratch by their own configuration start a new generation, as a whole run from scratch does.
   const fresh = fromScratch ? [] : Object.keys(streams).filter((name) => configured.fromScratch.has(name));
-  const kept = Object.keys(streams).filter((name) => !fresh.includes(name));
+  const others = Object.keys(streams).filter((name) => !fresh.includes(name));
   withGenerations({
-    ...(await options.store.streamGenerations(options.pipelineId, kept, { refresh: fromScratch })),
+    ...(await options.store.streamGenerations(options.pipelineId, others, { refresh: fromScratch })),
     ...(fresh.length > 0 ? await options.store.streamGenerations(options.pipelineId, fresh, { refresh: true }) : {}),
   });
   const saved = await loadingStates;
