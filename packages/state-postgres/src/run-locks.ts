@@ -35,7 +35,8 @@ function lockRow(key: bigint): { classid: string; objid: string } {
 }
 
 /**
- * Marks the pipeline's runs still `running` (all, or only `runId`) as interrupted: `failed` with
+ * Marks the pipeline's runs still `running` (all, or only `runId`) as interrupted: `failed` (or
+ * `cancelled` when a cancel was asked for, as `finishRun` would record it) with
  * `INTERRUPTED_RUN_ERROR`, finished at their last checkpoint (or their start). Only for runs no process
  * holds: the caller holds the pipeline's lock, or saw that nobody does (`isLockHeld`). Queued runs are
  * never touched: they wait for a worker.
@@ -45,7 +46,7 @@ function lockRow(key: bigint): { classid: string; objid: string } {
 export async function markInterrupted(client: pg.Pool | pg.ClientBase, schema: string, pipelineId: string, runId?: string): Promise<number> {
   const { rowCount } = await client.query(
     // When it ended is unknown: its last checkpoint is the last sign of life.
-    `UPDATE ${schema}.runs r SET status = 'failed', error = $2,
+    `UPDATE ${schema}.runs r SET status = CASE WHEN cancel_requested_at IS NULL THEN 'failed' ELSE 'cancelled' END, error = $2,
        finished_at = coalesce((SELECT max(c.committed_at) FROM ${schema}.checkpoints c WHERE c.run_id = r.id), r.started_at)
      WHERE pipeline_id = $1 AND status = 'running' ${runId === undefined ? '' : 'AND id = $3'}`,
     runId === undefined ? [pipelineId, INTERRUPTED_RUN_ERROR] : [pipelineId, INTERRUPTED_RUN_ERROR, runId],
@@ -99,8 +100,7 @@ export class RunLocks {
 
   /**
    * Takes the lock of `pipelineId` on `client` without waiting, then marks the pipeline's runs still
-   * `running` as interrupted: no process holds them any more. They end `failed` with
-   * `INTERRUPTED_RUN_ERROR`, finished at their last checkpoint (or their start).
+   * `running` as interrupted: no process holds them any more. They end as `markInterrupted` says.
    *
    * @returns the lock to hand to `hold` (or `drop`).
    * @throws Error naming the running run when another session holds the lock.

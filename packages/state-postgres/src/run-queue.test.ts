@@ -176,6 +176,17 @@ describe('cancelling a run', () => {
     expect((await service.requestCancel(queued.id))?.status).toBe('cancelled');
   });
 
+  it('records a run cancelled while its process died as cancelled, interrupted', async () => {
+    const pipeline = await newPipeline();
+    const dying = await StateStore.open({ url, schema });
+    const run = await dying.startRun(pipeline);
+    await service.requestCancel(run.id);
+    await dying.close();
+    const next = await store.startRun(pipeline);
+    expect(await store.getRun(run.id)).toMatchObject({ status: 'cancelled', error: INTERRUPTED_RUN_ERROR });
+    await store.finishRun(next.id, { status: 'succeeded', streams: {} });
+  });
+
   it('records a run that succeeded despite a late cancel as succeeded', async () => {
     const pipeline = await newPipeline();
     const run = await store.startRun(pipeline);

@@ -146,8 +146,8 @@ export class StateStore implements RunStore {
    * queued (`ServiceStore.enqueueRun`), and holds the pipeline's run lock (a Postgres advisory lock on
    * a connection kept for the run) until `finishRun`: one run at a time per pipeline. Runs of the
    * pipeline still `running` once the lock is taken had their process die before it finished them (a
-   * kill, a power cut, Ctrl-C racing a shutdown): they are marked `failed` with the error
-   * `INTERRUPTED_RUN_ERROR`, finished at their last checkpoint (or their start). Queued runs are left alone.
+   * kill, a power cut, Ctrl-C racing a shutdown): they are marked `failed` (`cancelled` after a
+   * cancel) with the error `INTERRUPTED_RUN_ERROR`, finished at their last checkpoint (or their start). Queued runs are left alone.
    *
    * @returns the run's id (a new UUID, or `options.runId`).
    * @throws RunNotQueuedError when `options.runId` is not a queued run of the pipeline; Error when
