@@ -38,6 +38,7 @@ const ALLOWED_EXTERNAL: Record<string, readonly string[]> = {
   '@sync/stripe-emulator': ['hono', '@hono/node-server'],
   '@sync/google-sheets-emulator': ['hono', '@hono/node-server'],
   '@sync/server': ['hono', '@hono/node-server', '@hono/zod-openapi', 'graphile-worker', 'swagger-ui-dist', 'zod', 'stripe', 'ajv', 'ajv-formats'],
+  '@sync/api-client': ['openapi-fetch'],
   '@sync/cli': ['citty', 'execa', 'ink', 'pino', 'react', 'pg'],
 };
 

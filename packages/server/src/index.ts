@@ -4,6 +4,7 @@
  */
 export { startServer, type RunningServer, type ServeOptions } from './serve.ts';
 export { createApp, API_VERSION } from './app.ts';
+export { openApiDocument } from './openapi-document.ts';
 export { loadApiToken, tokenFile, type ApiToken } from './auth.ts';
 export type { ConnectorDirectory } from './connectors.ts';
 export { SECRET_MASK } from './schemas.ts';
