@@ -10,6 +10,10 @@
 ALTER TABLE pipelines ADD COLUMN source_config_sealed text;
 ALTER TABLE pipelines ADD COLUMN destination_config_sealed text;
 ALTER TABLE pipelines ADD COLUMN streams jsonb;
+-- The connectors as the API names them (`stripe`, `postgres`); `source`/`destination` keep what the
+-- engine records at each run (the command's name, `source-stripe`).
+ALTER TABLE pipelines ADD COLUMN source_connector text;
+ALTER TABLE pipelines ADD COLUMN destination_connector text;
 
 -- A run the API starts is `queued` until a worker takes it over (`startRun` with its id); `cancelled`
 -- is a queued run cancelled, or a running one that stopped after a cancel (cancel_requested_at).

@@ -27,6 +27,8 @@ interface PipelineRow {
   id: string;
   source: string;
   destination: string;
+  source_connector: string | null;
+  destination_connector: string | null;
   source_config_sealed: string | null;
   destination_config_sealed: string | null;
   streams: StreamRow[] | null;
@@ -34,7 +36,7 @@ interface PipelineRow {
   updated_at: Date;
 }
 
-const COLUMNS = 'id, source, destination, source_config_sealed, destination_config_sealed, streams, created_at, updated_at';
+const COLUMNS = 'id, source, destination, source_connector, destination_connector, source_config_sealed, destination_config_sealed, streams, created_at, updated_at';
 
 /** What a sealed config is bound to (its additional authenticated data); must never change. */
 const context = (pipelineId: string, role: ConnectorRole) => `pipelines:${JSON.stringify(pipelineId)}:${role}`;
@@ -102,8 +104,8 @@ function openConfig(keyring: SecretKeyring | undefined, row: PipelineRow, role: 
 function pipelineFromRow(row: PipelineRow, keyring: SecretKeyring | undefined): StoredPipeline {
   return {
     id: row.id,
-    source: { name: row.source, config: openConfig(keyring, row, 'source') },
-    destination: { name: row.destination, config: openConfig(keyring, row, 'destination') },
+    source: { name: row.source_connector ?? row.source, config: openConfig(keyring, row, 'source') },
+    destination: { name: row.destination_connector ?? row.destination, config: openConfig(keyring, row, 'destination') },
     ...(row.streams ? { streams: streamsFromRow(row.streams) } : {}),
     configStored: row.source_config_sealed !== null && row.destination_config_sealed !== null,
     createdAt: row.created_at,
@@ -127,8 +129,8 @@ export async function createPipeline(
   const keyring = await requireKeys(keys).loadOrCreate();
   const { id, source, destination } = pipeline;
   const { rows } = await pool.query<PipelineRow>(
-    `INSERT INTO ${schema}.pipelines (id, source, destination, source_config_sealed, destination_config_sealed, streams)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
+    `INSERT INTO ${schema}.pipelines (id, source, destination, source_connector, destination_connector, source_config_sealed, destination_config_sealed, streams)
+     VALUES ($1, $2, $3, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
     [
       id,
       source.name,
@@ -184,8 +186,8 @@ export async function updatePipeline(
   const seal = (role: ConnectorRole, config: Record<string, unknown> | undefined) =>
     config === undefined ? null : keyring!.seal(JSON.stringify(config), context(id, role));
   const { rows } = await pool.query<PipelineRow>(
-    `UPDATE ${schema}.pipelines SET source = coalesce($2, source), source_config_sealed = coalesce($3, source_config_sealed),
-       destination = coalesce($4, destination), destination_config_sealed = coalesce($5, destination_config_sealed),
+    `UPDATE ${schema}.pipelines SET source = coalesce($2, source), source_connector = coalesce($2, source_connector, source), source_config_sealed = coalesce($3, source_config_sealed),
+       destination = coalesce($4, destination), destination_connector = coalesce($4, destination_connector, destination), destination_config_sealed = coalesce($5, destination_config_sealed),
        streams = CASE WHEN $6 THEN $7::jsonb ELSE streams END, updated_at = now()
      WHERE id = $1 RETURNING ${COLUMNS}`,
     [

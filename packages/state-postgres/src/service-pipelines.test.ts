@@ -48,6 +48,16 @@ afterAll(async () => {
 });
 
 describe('stored pipelines', () => {
+  it("keeps the API's connector names when a run records the commands' names", async () => {
+    const id = newId();
+    await service.createPipeline({ id, source: { name: 'stripe', config: { api_key: 'sk_x' } }, destination: { name: 'postgres', config: {} } });
+    await store.ensurePipeline({ id, source: 'source-stripe', destination: 'destination-postgres' });
+    const pipeline = await service.getPipeline(id);
+    expect([pipeline?.source.name, pipeline?.destination.name]).toEqual(['stripe', 'postgres']);
+    await service.updatePipeline(id, { destination: { name: 'google-sheets', config: {} } });
+    expect((await service.getPipeline(id))?.destination.name).toBe('google-sheets');
+  });
+
   it('stores a pipeline with its configs sealed whole: no value of a config is in the table', async () => {
     const id = newId();
     const created = await service.createPipeline({
