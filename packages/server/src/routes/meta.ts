@@ -1,10 +1,27 @@
 /** Health, the connectors the server can run, and the audit log. */
+import { constants } from 'node:fs';
+import { access, readdir } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ConnectorRole } from '@sync/engine';
 import { connectorCommand } from '../connectors.ts';
 import type { ServerContext } from '../context.ts';
 import { AuditEntry, Connector, list } from '../schemas.ts';
 import { BEARER, json, problems, routes } from './common.ts';
+
+/** `source-<name>` and `destination-<name>` executables on the server's PATH, first of each name. */
+async function onPath(path: string | undefined): Promise<{ role: ConnectorRole; name: string }[]> {
+  const found = new Map<string, { role: ConnectorRole; name: string }>();
+  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
+    const files = await readdir(dir).catch(() => [] as string[]);
+    for (const file of files) {
+      const m = /^(source|destination)-([a-z0-9][a-z0-9._-]{0,62})$/.exec(file);
+      if (!m || found.has(file)) continue;
+      if (await access(join(dir, file), constants.X_OK).then(() => true, () => false)) found.set(file, { role: m[1] as ConnectorRole, name: m[2]! });
+    }
+  }
+  return [...found.values()];
+}
 
 export function metaRoutes(context: ServerContext) {
   const app = routes();
@@ -27,17 +44,20 @@ export function metaRoutes(context: ServerContext) {
       path: '/connectors',
       tags: ['meta'],
       summary: 'Connectors',
-      description: 'The built-in connectors with their specs (other `source-<name>`/`destination-<name>` executables on the server\'s PATH can be named too).',
+      description: 'The built-in connectors and the `source-<name>`/`destination-<name>` executables on the server\'s PATH, with their specs.',
       security: BEARER,
       responses: { 200: json(list(Connector, 'ConnectorList'), 'The connectors.'), ...problems(401) },
     }),
     async (c) => {
-      const entries: { role: ConnectorRole; name: string }[] = [];
-      for (const role of ['source', 'destination'] as const) for (const name of Object.keys(context.directory.builtins[role])) entries.push({ role, name });
+      const entries: { role: ConnectorRole; name: string; builtin: boolean }[] = [];
+      for (const role of ['source', 'destination'] as const) for (const name of Object.keys(context.directory.builtins[role])) entries.push({ role, name, builtin: true });
+      for (const found of await onPath(context.connectorEnv.PATH)) {
+        if (!entries.some((e) => e.role === found.role && e.name === found.name)) entries.push({ ...found, builtin: false });
+      }
       const data = await Promise.all(
-        entries.map(async ({ role, name }) => {
+        entries.map(async ({ role, name, builtin }) => {
           const { spec, error } = await context.specs.trySpec(connectorCommand(context.directory, role, name));
-          return { role, name, builtin: true, spec: (spec as Record<string, unknown> | undefined) ?? null, ...(error ? { error } : {}) };
+          return { role, name, builtin, spec: (spec as Record<string, unknown> | undefined) ?? null, ...(error ? { error } : {}) };
         }),
       );
       return c.json({ data }, 200);
