@@ -36,8 +36,8 @@ export function streamFromJson(stream: { name: string; sync_mode?: PipelineStrea
 
 /** A run as JSON. */
 export function runJson(run: ServiceRunRecord) {
-  // A run cancelled while queued never started (a cancel of a running run sets cancel_requested_at).
-  const neverStarted = run.status === 'queued' || (run.status === 'cancelled' && !run.cancelRequestedAt);
+  // The store keeps a run's start at its queueing time until a worker takes it over.
+  const neverStarted = run.status === 'queued' || (run.status === 'cancelled' && run.startedAt.getTime() === run.createdAt.getTime());
   return {
     id: run.id,
     pipeline_id: run.pipelineId,
