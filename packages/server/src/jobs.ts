@@ -66,6 +66,8 @@ export async function executeRun(context: ServerContext, run: ServiceRunRecord, 
   let sourceConfig = await runConfig('source', pipeline.source.name, pipeline.source.config);
   if (extra.sourceConfig) sourceConfig = extra.sourceConfig(sourceConfig);
   const destinationConfig = await runConfig('destination', pipeline.destination.name, pipeline.destination.config);
+  const prepared = context.prepareSource ? await context.prepareSource(pipeline, sourceConfig) : { config: sourceConfig, release: async () => {} };
+  sourceConfig = prepared.config;
   const abort = context.running.begin(run.id);
   const onWorkerStop = () => abort.abort();
   workerSignal?.addEventListener('abort', onWorkerStop, { once: true });
@@ -85,7 +87,11 @@ export async function executeRun(context: ServerContext, run: ServiceRunRecord, 
       secrets: context.secrets,
       env: context.connectorEnv,
       signal: abort.signal,
-      onEvent: (event) => events.push(eventForWire(event as unknown as { type: string } & Record<string, unknown>)),
+      onEvent: (event) => {
+        const wire = eventForWire(event as unknown as { type: string } & Record<string, unknown>);
+        context.onRunEvent?.(pipeline.id, wire as { type: string } & Record<string, unknown>);
+        events.push(wire);
+      },
     });
     const after = await context.service.getServiceRun(run.id);
     events.push({
@@ -106,6 +112,7 @@ export async function executeRun(context: ServerContext, run: ServiceRunRecord, 
   } finally {
     workerSignal?.removeEventListener('abort', onWorkerStop);
     context.running.end(run.id);
+    await prepared.release().catch((error: unknown) => context.log('warn', `run ${run.id}: ${errorMessage(error)}`));
     await events.close();
   }
 }
