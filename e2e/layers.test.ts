@@ -39,6 +39,8 @@ const ALLOWED_EXTERNAL: Record<string, readonly string[]> = {
   '@sync/google-sheets-emulator': ['hono', '@hono/node-server'],
   '@sync/server': ['hono', '@hono/node-server', '@hono/zod-openapi', 'graphile-worker', 'swagger-ui-dist', 'zod', 'stripe', 'ajv', 'ajv-formats'],
   '@sync/api-client': ['openapi-fetch'],
+  // Bundled into static assets for the browser (scripts/build.js), never loaded by Node.
+  '@sync/dashboard': ['preact', '@rjsf/core', '@rjsf/utils', '@rjsf/validator-ajv8'],
   '@sync/cli': ['citty', 'execa', 'ink', 'pino', 'react', 'pg'],
 };
 
