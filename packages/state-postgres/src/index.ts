@@ -16,4 +16,5 @@ export { RUN_CANCEL_CHANNEL } from './run-queue.ts';
 export { RUN_EVENTS_CHANNEL } from './run-events.ts';
 export { ConflictError } from './conflict-error.ts';
 export { RunNotQueuedError } from './start-run.ts';
+export { takeRateToken, type RateLimit, type RateTake } from './rate-buckets.ts';
 export type { AuditEntry, PipelineStream, RunEventRecord, RunKind, RunRequest, ServiceRunRecord, StoredPipeline, WebhookDelivery } from './service-records.ts';
