@@ -21,7 +21,7 @@ export interface FollowOptions {
 }
 
 /** The complete lines of an NDJSON body; a partial last line (a dropped connection) is not one. */
-async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+async function* lines(body: ReadableStream<Uint8Array<ArrayBuffer>>): AsyncGenerator<string> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   try {
