@@ -11,6 +11,7 @@ import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { secretsCommand } from './commands/secrets.ts';
 import { serveCommand } from './commands/serve.ts';
+import { workerCommand } from './commands/worker.ts';
 import { stateCommand } from './commands/state.ts';
 
 const sync = defineCommand({
@@ -22,6 +23,7 @@ const sync = defineCommand({
   subCommands: {
     run: runCommand,
     serve: serveCommand,
+    worker: workerCommand,
     runs: runsCommand,
     source: sourceCommand,
     dest: destCommand,

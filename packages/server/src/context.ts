@@ -2,7 +2,7 @@
 import type { ServiceStore, StateStore, StoredPipeline } from '@sync/state-postgres';
 import type { ConnectorDirectory, SpecCache } from './connectors.ts';
 import type { RunEventFeed } from './event-log.ts';
-import type { RunningRuns } from './jobs.ts';
+import type { RunningRuns } from './running-runs.ts';
 import type { RunQueue } from './queue.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -17,6 +17,8 @@ export interface ServerContext {
   running: RunningRuns;
   /** Values masked in everything a run reports besides its connectors' secrets (the database URL). */
   secrets: readonly string[];
+  /** Wait before the first retry of a failed run, ms (doubling per attempt). */
+  retryBaseMs: number;
   /** The environment connectors' allow-listed variables are taken from. */
   connectorEnv: NodeJS.ProcessEnv;
   /**

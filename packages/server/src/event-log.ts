@@ -17,9 +17,11 @@ export class RunEventWriter {
   #flushing: Promise<void> = Promise.resolve();
   readonly #onError: (error: unknown) => void;
 
-  constructor(service: ServiceStore, runId: string, onError: (error: unknown) => void) {
+  /** `afterSeq`: the last event number the run already has (a run taken over); 0 for a new run. */
+  constructor(service: ServiceStore, runId: string, afterSeq: number, onError: (error: unknown) => void) {
     this.#service = service;
     this.#runId = runId;
+    this.#seq = afterSeq;
     this.#onError = onError;
   }
 

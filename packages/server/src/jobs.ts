@@ -1,7 +1,8 @@
 /**
  * What a worker does with a job: execute a queued run with the engine (`runSync`, as `sync run` does),
- * writing its events to the store as it goes; or apply a pipeline's pending Stripe webhook deliveries
- * as a run of kind `webhook`. Cancels arrive as `NOTIFY sync_run_cancel` (any server may take the
+ * writing its events to the store as it goes, then queue what follows it (run-outcome.ts); apply a
+ * pipeline's pending Stripe webhook deliveries as a run of kind `webhook`; or fire a pipeline's
+ * scheduled tick (schedules.ts). Cancels arrive as `NOTIFY sync_run_cancel` (any server may take the
  * request) and abort the run: the engine stops the connectors and keeps every committed state.
  */
 import { errorMessage, runSync, type StreamConfig, type SyncResult } from '@sync/engine';
@@ -9,39 +10,11 @@ import { RunNotQueuedError, type ServiceRunRecord, type StoredPipeline } from '@
 import type { Task, TaskList } from 'graphile-worker';
 import { connectorCommand } from './connectors.ts';
 import { RunEventWriter } from './event-log.ts';
-import { RUN_TASK, WEBHOOK_TASK } from './queue.ts';
+import { RUN_TASK, SCHEDULE_TASK, WEBHOOK_TASK } from './queue.ts';
 import type { ServerContext } from './context.ts';
+import { followRun } from './run-outcome.ts';
+import { runScheduled } from './schedules.ts';
 import { eventForWire } from './wire.ts';
-
-/** Aborts of the runs executing in this process, by run id. */
-export class RunningRuns {
-  readonly #aborts = new Map<string, AbortController>();
-  #listening: { close(): Promise<void> } | undefined;
-
-  /** Listens for cancel requests. */
-  async start(context: ServerContext): Promise<void> {
-    this.#listening = await context.service.listen(['sync_run_cancel'], (_channel, runId) => this.#aborts.get(runId)?.abort());
-  }
-
-  async close(): Promise<void> {
-    await this.#listening?.close();
-  }
-
-  begin(runId: string): AbortController {
-    const abort = new AbortController();
-    this.#aborts.set(runId, abort);
-    return abort;
-  }
-
-  end(runId: string): void {
-    this.#aborts.delete(runId);
-  }
-
-  /** Stops every run of this process (the server is closing). */
-  abortAll(): void {
-    for (const abort of this.#aborts.values()) abort.abort();
-  }
-}
 
 function streamsOf(pipeline: StoredPipeline, only: readonly string[] | undefined): { streamConfigs?: StreamConfig[]; streams?: string[] } {
   if (pipeline.streams) {
@@ -68,10 +41,14 @@ export async function executeRun(context: ServerContext, run: ServiceRunRecord, 
   const destinationConfig = await runConfig('destination', pipeline.destination.name, pipeline.destination.config);
   const prepared = context.prepareSource ? await context.prepareSource(pipeline, sourceConfig) : { config: sourceConfig, release: async () => {} };
   sourceConfig = prepared.config;
-  const abort = context.running.begin(run.id);
-  const onWorkerStop = () => abort.abort();
+  const limitSeconds = run.kind === 'sync' ? pipeline.operations.maxDurationSeconds : undefined;
+  const signal = context.running.begin(run.id, limitSeconds === undefined ? undefined : limitSeconds * 1000);
+  const onWorkerStop = () => context.running.stop(run.id, 'release');
   workerSignal?.addEventListener('abort', onWorkerStop, { once: true });
-  const events = new RunEventWriter(context.service, run.id, (error) => context.log('warn', `run ${run.id}: cannot save its events: ${errorMessage(error)}`));
+  // A run taken over after its worker died numbers its events after the ones already kept.
+  const firstSeq = run.takeovers > 0 ? await context.service.lastRunEventSeq(run.id) : 0;
+  const events = new RunEventWriter(context.service, run.id, firstSeq, (error) => context.log('warn', `run ${run.id}: cannot save its events: ${errorMessage(error)}`));
+  let ended = false;
   try {
     const result = await runSync({
       pipelineId: pipeline.id,
@@ -86,32 +63,43 @@ export async function executeRun(context: ServerContext, run: ServiceRunRecord, 
       ...(extra.sourceInput ? { sourceInput: extra.sourceInput } : {}),
       secrets: context.secrets,
       env: context.connectorEnv,
-      signal: abort.signal,
+      signal,
       onEvent: (event) => {
         const wire = eventForWire(event as unknown as { type: string } & Record<string, unknown>);
         context.onRunEvent?.(pipeline.id, wire as { type: string } & Record<string, unknown>);
         events.push(wire);
       },
     });
+    ended = true;
+    const reason = context.running.end(run.id);
+    const followed = await followRun(context, pipeline, run, result, reason);
     const after = await context.service.getServiceRun(run.id);
-    events.push({
-      type: 'run_finished',
-      status: after?.status ?? result.status,
-      error: result.failure?.message ?? null,
-      ...(result.failure ? { failure_type: result.failure.failureType, origin: result.failure.origin } : {}),
-      duration_ms: result.durationMs,
-      streams: Object.fromEntries(
-        Object.entries(result.streams).map(([name, s]) => [name, { records_read: s.recordsRead, records_committed: s.recordsCommitted, status: s.status }]),
-      ),
-    });
-    context.log(result.failure ? 'warn' : 'info', `run ${run.id} of ${pipeline.id} ${after?.status ?? result.status}${result.failure ? `: ${result.failure.message}` : ''}`);
+    const status = followed.requeued ? 'queued' : (after?.status ?? result.status);
+    if (followed.requeued) {
+      events.push({ type: 'run_released', message: followed.note });
+    } else {
+      events.push({
+        type: 'run_finished',
+        status,
+        error: after?.error ?? result.failure?.message ?? null,
+        ...(result.failure ? { failure_type: result.failure.failureType, origin: result.failure.origin } : {}),
+        duration_ms: result.durationMs,
+        streams: Object.fromEntries(
+          Object.entries(result.streams).map(([name, s]) => [name, { records_read: s.recordsRead, records_committed: s.recordsCommitted, status: s.status }]),
+        ),
+        ...(followed.nextRunId ? { next_run_id: followed.nextRunId } : {}),
+        ...(followed.nextRunAt ? { next_run_at: followed.nextRunAt.toISOString() } : {}),
+      });
+    }
+    const detail = followed.note ?? result.failure?.message;
+    context.log(result.failure ? 'warn' : 'info', `run ${run.id} of ${pipeline.id} ${status}${detail ? `: ${detail}` : ''}`);
     return result;
   } catch (error) {
     if (error instanceof RunNotQueuedError) return undefined;
     throw error;
   } finally {
     workerSignal?.removeEventListener('abort', onWorkerStop);
-    context.running.end(run.id);
+    if (!ended) context.running.end(run.id);
     await prepared.release().catch((error: unknown) => context.log('warn', `run ${run.id}: ${errorMessage(error)}`));
     await events.close();
   }
@@ -160,5 +148,9 @@ export function taskList(context: ServerContext): TaskList {
     const { pipeline_id: pipelineId } = payload as { pipeline_id: string };
     await applyWebhooks(context, pipelineId, helpers.abortSignal ?? new AbortController().signal);
   };
-  return { [RUN_TASK]: runTask, [WEBHOOK_TASK]: webhookTask };
+  const scheduleTask: Task = async (payload) => {
+    const { pipeline_id: pipelineId } = payload as { pipeline_id: string };
+    await runScheduled(context, pipelineId);
+  };
+  return { [RUN_TASK]: runTask, [WEBHOOK_TASK]: webhookTask, [SCHEDULE_TASK]: scheduleTask };
 }

@@ -11,6 +11,8 @@ import { Logger, makeWorkerUtils, run, type LogFunctionFactory, type Runner, typ
 export const RUN_TASK = 'sync_run';
 /** Job that applies a pipeline's pending Stripe webhook deliveries: payload `{pipeline_id}`. */
 export const WEBHOOK_TASK = 'stripe_webhooks';
+/** Job of a pipeline's next scheduled tick: payload `{pipeline_id}`. */
+export const SCHEDULE_TASK = 'scheduled_run';
 
 /** graphile-worker's lines, routed to the server's log (its own default prints to the console). */
 function workerLogger(log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void): Logger {
@@ -52,9 +54,27 @@ export class RunQueue {
     return new RunQueue(options, utils);
   }
 
-  /** Queues the job of a run recorded as `queued`. A start that fails before the run starts is tried again (10 attempts, graphile-worker's backoff). */
-  async addRun(runId: string): Promise<void> {
-    await this.#utils.addJob(RUN_TASK, { run_id: runId }, { jobKey: `run:${runId}`, maxAttempts: 10 });
+  /**
+   * Queues the job of a run recorded as `queued`, to start at `runAt` (default now). A start that fails
+   * before the run starts is tried again (10 attempts, graphile-worker's backoff). `takeover` numbers
+   * the jobs of a run queued again after its worker died, whose first job may still be locked.
+   */
+  async addRun(runId: string, options: { runAt?: Date; takeover?: number } = {}): Promise<void> {
+    await this.#utils.addJob(RUN_TASK, { run_id: runId }, {
+      jobKey: options.takeover ? `run:${runId}:${options.takeover}` : `run:${runId}`,
+      maxAttempts: 10,
+      ...(options.runAt ? { runAt: options.runAt } : {}),
+    });
+  }
+
+  /** Queues (replacing the one queued) the job of a pipeline's next scheduled tick. */
+  async addScheduledRun(pipelineId: string, runAt: Date): Promise<void> {
+    await this.#utils.addJob(SCHEDULE_TASK, { pipeline_id: pipelineId }, { jobKey: `schedule:${pipelineId}`, jobKeyMode: 'replace', runAt, maxAttempts: 5 });
+  }
+
+  /** Removes the pipeline's scheduled tick, if one is queued. */
+  async removeSchedule(pipelineId: string): Promise<void> {
+    await this.#utils.withPgClient((client) => client.query('SELECT graphile_worker.remove_job($1)', [`schedule:${pipelineId}`]));
   }
 
   /** Queues (once: a pending job is replaced) the application of a pipeline's pending webhook deliveries. */

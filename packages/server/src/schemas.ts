@@ -34,6 +34,20 @@ export const StreamConfig = z
   })
   .openapi('StreamConfig');
 
+export const Schedule = z
+  .object({
+    cron: z.string().min(1).describe('Cron expression: 5 fields (minute hour day month weekday), or 6 with seconds first; e.g. `*/15 * * * *`.'),
+    timezone: z.string().min(1).default('UTC').describe('IANA time zone the expression is read in, e.g. `Europe/Paris`.'),
+    jitter_seconds: z.number().int().min(0).max(3600).default(0).describe('Each scheduled run starts up to this many seconds late, at random.'),
+  })
+  .openapi('Schedule', { description: 'A scheduled run never overlaps the previous one (that tick is skipped); ticks missed while no worker ran add up to one run.' });
+
+const Operations = {
+  schedule: Schedule.nullable().optional().describe('When the pipeline runs by itself; null: never.'),
+  max_attempts: z.number().int().min(1).max(20).optional().describe('Attempts of a run that fails with a transient or system error (exponential backoff); 1: no retry. Default 3.'),
+  max_duration_seconds: z.number().int().min(1).nullable().optional().describe('A run past this stops at its last checkpoint and a new run continues from there; null: no limit.'),
+};
+
 const PIPELINE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const PipelineId = z.string().regex(PIPELINE_ID, 'lower-case letters, digits, `-` and `_`, at most 63, starting with a letter or digit');
 
@@ -43,6 +57,7 @@ export const PipelineCreate = z
     source: z.object({ name: z.string().min(1).describe('A built-in source (`stripe`, `faker`) or `source-<name>` on the PATH.'), config: Config.default({}) }),
     destination: z.object({ name: z.string().min(1).describe('A built-in destination (`postgres`, `google-sheets`) or `destination-<name>` on the PATH.'), config: Config.default({}) }),
     streams: z.array(StreamConfig).min(1).optional().describe('Streams to sync and how. Default: every stream the source discovers, with the defaults above.'),
+    ...Operations,
   })
   .openapi('PipelineCreate');
 
@@ -51,6 +66,7 @@ export const PipelinePatch = z
     source: z.object({ name: z.string().min(1).optional(), config: Config.optional() }).optional(),
     destination: z.object({ name: z.string().min(1).optional(), config: Config.optional() }).optional(),
     streams: z.array(StreamConfig).min(1).nullable().optional().describe('`null`: every stream again.'),
+    ...Operations,
   })
   .openapi('PipelinePatch', { description: `A config given replaces the stored one; a field sent as \`${SECRET_MASK}\` keeps its stored secret.` });
 
@@ -74,6 +90,10 @@ export const Run = z
     id: z.string(),
     pipeline_id: z.string(),
     kind: z.enum(['sync', 'webhook']).describe('`webhook`: Stripe webhook deliveries applied.'),
+    trigger: z.enum(['manual', 'schedule', 'retry', 'continuation', 'webhook']).describe('What queued it: a request, the schedule, a retry of a failed run, the continuation of a run stopped at its time limit, webhook deliveries.'),
+    attempt: z.number().int().describe('1, or n + 1 for the retry of attempt n.'),
+    previous_run_id: z.string().nullable().describe('The run this one retries or continues.'),
+    takeovers: z.number().int().describe('Times the run went back to the queue because its worker died or stopped; it resumed from its last checkpoint each time.'),
     status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
     created_at: z.string().describe('When it was queued (ISO 8601).'),
     started_at: z.string().nullable().describe('When a worker started it; null while queued.'),
@@ -91,6 +111,10 @@ export const Pipeline = z
     source: z.object({ name: z.string(), config: Config }),
     destination: z.object({ name: z.string(), config: Config }),
     streams: z.array(StreamConfig).nullable().describe('null: every stream.'),
+    schedule: Schedule.nullable(),
+    next_run_at: z.string().nullable().describe('When the next scheduled run is due.'),
+    max_attempts: z.number().int(),
+    max_duration_seconds: z.number().int().nullable(),
     config_stored: z.boolean().describe('false for a pipeline that `sync run` made: it has history and state but no stored config, so it cannot be run from here.'),
     created_at: z.string(),
     updated_at: z.string(),

@@ -42,6 +42,10 @@ export function runJson(run: ServiceRunRecord) {
     id: run.id,
     pipeline_id: run.pipelineId,
     kind: run.kind,
+    trigger: run.trigger,
+    attempt: run.attempt,
+    previous_run_id: run.previousRunId ?? null,
+    takeovers: run.takeovers,
     status: run.status,
     created_at: run.createdAt.toISOString(),
     started_at: neverStarted ? null : run.startedAt.toISOString(),
@@ -65,6 +69,12 @@ export function pipelineJson(pipeline: StoredPipeline, specs: { source: unknown;
     source: { name: pipeline.source.name, config: maskConfig(specs.source, pipeline.source.config) },
     destination: { name: pipeline.destination.name, config: maskConfig(specs.destination, pipeline.destination.config) },
     streams: pipeline.streams ? pipeline.streams.map(streamJson) : null,
+    schedule: pipeline.operations.schedule
+      ? { cron: pipeline.operations.schedule.cron, timezone: pipeline.operations.schedule.timezone, jitter_seconds: pipeline.operations.schedule.jitterSeconds }
+      : null,
+    next_run_at: iso(pipeline.operations.nextRunAt),
+    max_attempts: pipeline.operations.maxAttempts,
+    max_duration_seconds: pipeline.operations.maxDurationSeconds ?? null,
     config_stored: pipeline.configStored,
     created_at: pipeline.createdAt.toISOString(),
     updated_at: pipeline.updatedAt.toISOString(),

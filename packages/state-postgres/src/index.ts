@@ -17,4 +17,5 @@ export { RUN_EVENTS_CHANNEL } from './run-events.ts';
 export { ConflictError } from './conflict-error.ts';
 export { RunNotQueuedError } from './start-run.ts';
 export { takeRateToken, type RateLimit, type RateTake } from './rate-buckets.ts';
-export type { AuditEntry, PipelineStream, RunEventRecord, RunKind, RunRequest, ServiceRunRecord, StoredPipeline, WebhookDelivery } from './service-records.ts';
+export type { AuditEntry, PipelineOperations, PipelineSchedule, PipelineStream, RunEventRecord, RunKind, RunRequest, RunTrigger, ServiceRunRecord, StoredPipeline, WebhookDelivery } from './service-records.ts';
+export type { OperationsPatch } from './run-recovery.ts';

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -7,8 +8,11 @@ import { INTERRUPTED_RUN_ERROR } from './run-locks.ts';
 import { StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
 
-/** Every migration, in order: each is applied exactly once. */
-const MIGRATIONS = ['001_initial_schema', '002_reconciliation_and_config_updates', '003_stream_generations', '004_sealed_config_updates', '005_connector_specs', '006_source_catalogs', '007_service'];
+/** Every migration file, in the order node-pg-migrate applies them (by name). */
+const MIGRATIONS = readdirSync(fileURLToPath(new URL('../migrations', import.meta.url)))
+  .filter((f) => f.endsWith('.sql'))
+  .map((f) => f.slice(0, -'.sql'.length))
+  .sort();
 
 const url = inject('databaseUrl');
 const schemas: string[] = [];
@@ -42,7 +46,7 @@ describe('migrate', () => {
     expect(await migrate({ url, schema })).toEqual(MIGRATIONS);
     expect(await migrate({ url, schema })).toEqual([]);
     expect(await tablesOf(schema)).toEqual([
-      'audit_log', 'checkpoints', 'connector_config_updates', 'connector_specs', 'migrations', 'pipelines', 'run_events', 'runs',
+      'audit_log', 'checkpoints', 'connector_config_updates', 'connector_specs', 'migrations', 'pipelines', 'rate_buckets', 'run_events', 'runs',
       'source_catalogs', 'stream_generations', 'stream_states', 'webhook_deliveries',
     ]);
   });
@@ -86,7 +90,7 @@ describe('migrate', () => {
         `INSERT INTO ${schema}.runs (id, pipeline_id, status, started_at) VALUES
            ('old', 'p', 'running', '2024-01-01T00:00:00Z'), ('new', 'p', 'running', '2024-01-02T00:00:00Z'), ('done', 'p', 'succeeded', '2023-12-31T00:00:00Z')`,
       );
-      expect(await migrate({ url, schema })).toEqual(['007_service']);
+      expect(await migrate({ url, schema })).toEqual(MIGRATIONS.slice(6));
       const { rows } = await pool.query(`SELECT id, status, kind, created_at = started_at AS same, request, error FROM ${schema}.runs ORDER BY id`);
       expect(rows).toEqual([
         { id: 'done', status: 'succeeded', kind: 'sync', same: true, request: {}, error: null },

@@ -34,9 +34,15 @@ interface PipelineRow {
   streams: StreamRow[] | null;
   created_at: Date;
   updated_at: Date;
+  schedule: { cron: string; timezone: string; jitter_seconds: number } | null;
+  next_run_at: Date | null;
+  max_attempts: number;
+  max_duration_seconds: number | null;
 }
 
-const COLUMNS = 'id, source, destination, source_connector, destination_connector, source_config_sealed, destination_config_sealed, streams, created_at, updated_at';
+const COLUMNS =
+  'id, source, destination, source_connector, destination_connector, source_config_sealed, destination_config_sealed, streams, created_at, updated_at, ' +
+  'schedule, next_run_at, max_attempts, max_duration_seconds';
 
 /** What a sealed config is bound to (its additional authenticated data); must never change. */
 const context = (pipelineId: string, role: ConnectorRole) => `pipelines:${JSON.stringify(pipelineId)}:${role}`;
@@ -110,6 +116,12 @@ function pipelineFromRow(row: PipelineRow, keyring: SecretKeyring | undefined): 
     configStored: row.source_config_sealed !== null && row.destination_config_sealed !== null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    operations: {
+      ...(row.schedule ? { schedule: { cron: row.schedule.cron, timezone: row.schedule.timezone, jitterSeconds: row.schedule.jitter_seconds } } : {}),
+      ...(row.next_run_at ? { nextRunAt: row.next_run_at } : {}),
+      maxAttempts: row.max_attempts,
+      ...(row.max_duration_seconds !== null ? { maxDurationSeconds: row.max_duration_seconds } : {}),
+    },
   };
 }
 

@@ -10,20 +10,24 @@ import { ConflictError } from './conflict-error.ts';
 import { inTransaction } from './connection.ts';
 import { runFromRow, type RunRow } from './records.ts';
 import { isLockHeld, markInterrupted } from './run-locks.ts';
-import type { RunKind, RunRequest, ServiceRunRecord } from './service-records.ts';
+import type { RunKind, RunRequest, RunTrigger, ServiceRunRecord } from './service-records.ts';
 
 /** The channel `requestCancel` notifies, with the run's id as payload, when a running run is to stop. */
 export const RUN_CANCEL_CHANNEL = 'sync_run_cancel';
 
-interface ServiceRunRow extends RunRow {
+export interface ServiceRunRow extends RunRow {
   kind: RunKind;
   created_at: Date;
   /** snake_case, as on the wire. */
   request: { full_refresh?: boolean; streams?: string[] };
   cancel_requested_at: Date | null;
+  attempt: number;
+  trigger: RunTrigger;
+  previous_run_id: string | null;
+  takeovers: number;
 }
 
-function serviceRunFromRow(row: ServiceRunRow): ServiceRunRecord {
+export function serviceRunFromRow(row: ServiceRunRow): ServiceRunRecord {
   const { full_refresh: fullRefresh, streams } = row.request;
   return {
     ...runFromRow(row),
@@ -31,6 +35,10 @@ function serviceRunFromRow(row: ServiceRunRow): ServiceRunRecord {
     createdAt: row.created_at,
     request: { ...(fullRefresh !== undefined ? { fullRefresh } : {}), ...(streams !== undefined ? { streams } : {}) },
     ...(row.cancel_requested_at ? { cancelRequestedAt: row.cancel_requested_at } : {}),
+    attempt: row.attempt,
+    trigger: row.trigger,
+    ...(row.previous_run_id ? { previousRunId: row.previous_run_id } : {}),
+    takeovers: row.takeovers,
   };
 }
 
@@ -46,7 +54,14 @@ const ENQUEUE_ATTEMPTS = 3;
  * @throws ConflictError naming the queued or running run (`runId`); Error when the pipeline does not
  *   exist; Error from Postgres.
  */
-export async function enqueueRun(pool: pg.Pool, schema: string, pipelineId: string, kind: RunKind, request: RunRequest): Promise<ServiceRunRecord> {
+export async function enqueueRun(
+  pool: pg.Pool,
+  schema: string,
+  pipelineId: string,
+  kind: RunKind,
+  request: RunRequest,
+  origin: { trigger?: RunTrigger; attempt?: number; previousRunId?: string } = {},
+): Promise<ServiceRunRecord> {
   const wire = {
     ...(request.fullRefresh !== undefined ? { full_refresh: request.fullRefresh } : {}),
     ...(request.streams !== undefined ? { streams: request.streams } : {}),
@@ -54,9 +69,9 @@ export async function enqueueRun(pool: pg.Pool, schema: string, pipelineId: stri
   for (let attempt = 1; ; attempt++) {
     try {
       const { rows } = await pool.query<ServiceRunRow>(
-        `INSERT INTO ${schema}.runs (id, pipeline_id, status, kind, request, started_at, created_at)
-         SELECT $1, $2, 'queued', $3, $4, t, t FROM clock_timestamp() AS t RETURNING *`,
-        [randomUUID(), pipelineId, kind, JSON.stringify(wire)],
+        `INSERT INTO ${schema}.runs (id, pipeline_id, status, kind, request, started_at, created_at, trigger, attempt, previous_run_id)
+         SELECT $1, $2, 'queued', $3, $4, t, t, $5, $6, $7 FROM clock_timestamp() AS t RETURNING *`,
+        [randomUUID(), pipelineId, kind, JSON.stringify(wire), origin.trigger ?? (kind === 'webhook' ? 'webhook' : 'manual'), origin.attempt ?? 1, origin.previousRunId ?? null],
       );
       return serviceRunFromRow(rows[0]!);
     } catch (error) {

@@ -15,6 +15,26 @@ export interface PipelineStream {
   fields?: string[];
 }
 
+/** When a pipeline runs by itself: a cron expression (5 fields, or 6 with seconds) in a time zone, plus jitter. */
+export interface PipelineSchedule {
+  cron: string;
+  /** IANA time zone, e.g. `Europe/Paris`; default `UTC`. */
+  timezone: string;
+  /** Each scheduled run starts up to this many seconds late, at random (spreads many pipelines out). */
+  jitterSeconds: number;
+}
+
+/** How a stored pipeline runs unattended (migration 008). */
+export interface PipelineOperations {
+  schedule?: PipelineSchedule;
+  /** When the next scheduled run is due. */
+  nextRunAt?: Date;
+  /** Attempts of a run failing with a transient or system error; 1 = no retry. Default 3. */
+  maxAttempts: number;
+  /** A run past this stops at its last checkpoint and a new run continues it. */
+  maxDurationSeconds?: number;
+}
+
 /** A pipeline stored through the API: connector names and configs (plaintext in memory, sealed at rest). */
 export interface StoredPipeline {
   id: string;
@@ -29,6 +49,7 @@ export interface StoredPipeline {
   configStored: boolean;
   createdAt: Date;
   updatedAt: Date;
+  operations: PipelineOperations;
 }
 
 /** What starts a run through the API. */
@@ -40,9 +61,19 @@ export interface RunRequest {
 /** `sync`: a run asked for (API or CLI); `webhook`: Stripe webhook deliveries applied. */
 export type RunKind = 'sync' | 'webhook';
 
+/** What queued a run (migration 008). */
+export type RunTrigger = 'manual' | 'schedule' | 'retry' | 'continuation' | 'webhook';
+
 /** A run as the API shows it: the engine's record plus the queue's fields. */
 export interface ServiceRunRecord extends RunRecord {
   kind: RunKind;
+  /** 1, or n + 1 for the retry of attempt n. */
+  attempt: number;
+  trigger: RunTrigger;
+  /** The run this one retries or continues. */
+  previousRunId?: string;
+  /** Times the run went back to the queue because its worker died or stopped mid-run. */
+  takeovers: number;
   /** When it was queued (= startedAt for runs that never queued, such as `sync run`'s). */
   createdAt: Date;
   request: RunRequest;

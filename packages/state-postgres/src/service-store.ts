@@ -12,8 +12,9 @@ import { listen, type Listener } from './notifications.ts';
 import { createPipeline, getPipeline, listPipelines, updatePipeline, type ConnectorConfig, type PipelinePatch } from './pipeline-configs.ts';
 import { appendRunEvents, listRunEvents } from './run-events.ts';
 import { enqueueRun, getServiceRun, listServiceRuns, requestCancel } from './run-queue.ts';
+import { findDeadRuns, lastRunEventSeq, requeueRun, setNextRunAt, setPipelineOperations, setRunError, type OperationsPatch } from './run-recovery.ts';
 import type { SecretKeySource } from './secret-key.ts';
-import type { AuditEntry, PipelineStream, RunEventRecord, RunKind, RunRequest, ServiceRunRecord, StoredPipeline, WebhookDelivery } from './service-records.ts';
+import type { AuditEntry, PipelineStream, RunEventRecord, RunKind, RunRequest, RunTrigger, ServiceRunRecord, StoredPipeline, WebhookDelivery } from './service-records.ts';
 import { markWebhookDeliveriesApplied, pendingWebhookDeliveries, saveWebhookDelivery } from './webhook-deliveries.ts';
 
 /** What a `ServiceStore` shares with the `StateStore` it comes from. */
@@ -78,8 +79,13 @@ export class ServiceStore {
    * (run-queue.ts).
    * @throws ConflictError naming the run when `kind` is `sync` and a sync of the pipeline is queued or running.
    */
-  async enqueueRun(pipelineId: string, kind: RunKind, request: RunRequest): Promise<ServiceRunRecord> {
-    return enqueueRun(this.#c.pool, this.#c.schema, pipelineId, kind, request);
+  async enqueueRun(
+    pipelineId: string,
+    kind: RunKind,
+    request: RunRequest,
+    origin: { trigger?: RunTrigger; attempt?: number; previousRunId?: string } = {},
+  ): Promise<ServiceRunRecord> {
+    return enqueueRun(this.#c.pool, this.#c.schema, pipelineId, kind, request, origin);
   }
 
   /** One run with its queue fields, or undefined. */
@@ -151,5 +157,37 @@ export class ServiceStore {
   /** Marks deliveries applied by `runId`; returns how many were not applied before. */
   async markWebhookDeliveriesApplied(ids: readonly number[], runId: string): Promise<number> {
     return markWebhookDeliveriesApplied(this.#c.pool, this.#c.schema, ids, runId);
+  }
+  /** `running` runs whose pipeline lock nobody holds: their worker died (run-recovery.ts). */
+  async findDeadRuns(): Promise<{ id: string; pipelineId: string }[]> {
+    return findDeadRuns(this.#c.pool, this.#c.schema);
+  }
+
+  /**
+   * Queues a run again for another worker: a dead one (`running`, its lock free; checked in the same
+   * statement) or one its worker released (`failed` on a SIGTERM). Undefined when it was not so.
+   */
+  async requeueRun(runId: string, from: 'dead' | 'released'): Promise<ServiceRunRecord | undefined> {
+    return requeueRun(this.#c.pool, this.#c.schema, runId, from);
+  }
+
+  /** The highest event number of the run (0: none). */
+  async lastRunEventSeq(runId: string): Promise<number> {
+    return lastRunEventSeq(this.#c.pool, this.#c.schema, runId);
+  }
+
+  /** Replaces a finished run's error text. */
+  async setRunError(runId: string, error: string): Promise<void> {
+    await setRunError(this.#c.pool, this.#c.schema, runId, error);
+  }
+
+  /** Sets the pipeline's schedule and limits; false when there is no such pipeline. */
+  async setPipelineOperations(pipelineId: string, patch: OperationsPatch): Promise<boolean> {
+    return setPipelineOperations(this.#c.pool, this.#c.schema, pipelineId, patch);
+  }
+
+  /** Records when the next scheduled run is due. */
+  async setNextRunAt(pipelineId: string, at: Date | null): Promise<void> {
+    await setNextRunAt(this.#c.pool, this.#c.schema, pipelineId, at);
   }
 }

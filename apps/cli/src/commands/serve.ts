@@ -1,12 +1,12 @@
 /** `sync serve`: the engine's HTTP API (docs/api.md). The server itself loads only when the command runs. */
 import { defineCommand } from 'citty';
+import { serviceArgs } from './service-setup.ts';
 
 export const serveArgs = {
   host: { type: 'string', description: 'Address to listen on (0.0.0.0 for every interface; needs SYNC_API_TOKEN)', default: '127.0.0.1' },
   port: { type: 'string', description: 'Port to listen on', default: '4010' },
-  workers: { type: 'string', description: 'Runs executed at once by this process (0: API only; runs wait in the queue for a worker)', default: '1' },
-  'log-format': { type: 'string', description: 'pretty (default) or json (SYNC_LOG_FORMAT)' },
-  'log-level': { type: 'string', description: 'debug, info (default), warn or error (SYNC_LOG_LEVEL)' },
+  workers: { type: 'string', description: 'Runs executed at once by this process (0: API only; runs wait in the queue for `sync worker`)', default: '1' },
+  ...serviceArgs,
 } as const;
 
 export const serveCommand = defineCommand({

@@ -1,12 +1,13 @@
 /** Pipelines: stored source and destination with their configs (sealed at rest, masked in responses), and their streams. */
 import { createRoute } from '@hono/zod-openapi';
-import { ConflictError, type StoredPipeline } from '@sync/state-postgres';
+import { ConflictError, type OperationsPatch, type StoredPipeline } from '@sync/state-postgres';
 import type { ConnectorRole } from '@sync/engine';
 import { keepMaskedSecrets } from '../config-mask.ts';
 import { configErrors } from '../config-check.ts';
 import { connectorCommand } from '../connectors.ts';
 import type { ServerContext } from '../context.ts';
 import { HttpProblem, notFound } from '../problem.ts';
+import { checkSchedule, scheduleNext } from '../schedules.ts';
 import { Pipeline, PipelineCreate, PipelinePatch, list } from '../schemas.ts';
 import { pipelineJson, streamFromJson, streamJson } from '../wire.ts';
 import { BEARER, PipelineParam, json, problems, routes } from './common.ts';
@@ -50,6 +51,31 @@ async function checkedConfig(context: ServerContext, role: ConnectorRole, name: 
   return { spec };
 }
 
+/** The schedule and limits a request sets, checked; undefined fields are left as they are. */
+function operationsPatch(body: {
+  schedule?: { cron: string; timezone: string; jitter_seconds: number } | null | undefined;
+  max_attempts?: number | undefined;
+  max_duration_seconds?: number | null | undefined;
+}): OperationsPatch {
+  const patch: OperationsPatch = {};
+  if (body.schedule !== undefined) {
+    patch.schedule = body.schedule ? { cron: body.schedule.cron, timezone: body.schedule.timezone, jitterSeconds: body.schedule.jitter_seconds } : null;
+    if (patch.schedule) checkSchedule(patch.schedule);
+  }
+  if (body.max_attempts !== undefined) patch.maxAttempts = body.max_attempts;
+  if (body.max_duration_seconds !== undefined) patch.maxDurationSeconds = body.max_duration_seconds;
+  return patch;
+}
+
+/** Stores the schedule and limits, and queues the next scheduled tick when the schedule changed. */
+async function applyOperations(context: ServerContext, id: string, patch: OperationsPatch): Promise<string[]> {
+  const keys = Object.keys(patch);
+  if (keys.length === 0) return [];
+  await context.service.setPipelineOperations(id, patch);
+  if (patch.schedule !== undefined) await scheduleNext(context, id);
+  return keys;
+}
+
 /** `<source>-<destination>`, with `-2`, `-3`, … when taken. */
 async function freeId(context: ServerContext, source: string, destination: string): Promise<string> {
   const base = `${source}-${destination}`.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').slice(0, 56);
@@ -82,6 +108,7 @@ export function pipelineRoutes(context: ServerContext) {
     }),
     async (c) => {
       const body = c.req.valid('json');
+      const operations = operationsPatch(body);
       await checkedConfig(context, 'source', body.source.name, body.source.config);
       await checkedConfig(context, 'destination', body.destination.name, body.destination.config);
       const id = body.id ?? (await freeId(context, body.source.name, body.destination.name));
@@ -97,13 +124,17 @@ export function pipelineRoutes(context: ServerContext) {
         if (error instanceof ConflictError) throw new HttpProblem(409, 'pipeline-exists', `pipeline ${JSON.stringify(id)} exists: choose another id, or PATCH it`);
         throw error;
       }
+      if (Object.keys(operations).length > 0) {
+        await applyOperations(context, id, operations);
+        pipeline = (await context.service.getPipeline(id)) ?? pipeline;
+      }
       const shown = await showPipeline(context, pipeline);
       await context.service.recordAudit({
         actor: c.get('actor'),
         action: 'pipeline.created',
         targetType: 'pipeline',
         targetId: id,
-        details: { source: shown.source, destination: shown.destination, streams: shown.streams },
+        details: { source: shown.source, destination: shown.destination, streams: shown.streams, schedule: shown.schedule, max_attempts: shown.max_attempts, max_duration_seconds: shown.max_duration_seconds },
       });
       c.header('Location', `/pipelines/${encodeURIComponent(id)}`);
       return c.json(shown as never, 201);
@@ -154,6 +185,7 @@ export function pipelineRoutes(context: ServerContext) {
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       const stored = await pipelineOr404(context, id);
+      const operations = operationsPatch(body);
       const patch: Parameters<typeof context.service.updatePipeline>[1] = {};
       const changed: string[] = [];
       for (const role of ['source', 'destination'] as const) {
@@ -174,7 +206,8 @@ export function pipelineRoutes(context: ServerContext) {
       }
       const updated = await context.service.updatePipeline(id, patch);
       if (!updated) throw notFound('pipeline', id);
-      const shown = await showPipeline(context, updated);
+      changed.push(...(await applyOperations(context, id, operations)));
+      const shown = await showPipeline(context, (await context.service.getPipeline(id)) ?? updated);
       await context.service.recordAudit({ actor: c.get('actor'), action: 'pipeline.updated', targetType: 'pipeline', targetId: id, details: { changed, streams: shown.streams } });
       return c.json(shown as never, 200);
     },
@@ -202,6 +235,7 @@ export function pipelineRoutes(context: ServerContext) {
         throw error;
       }
       if (!deleted) throw notFound('pipeline', id);
+      await context.queue.removeSchedule(id);
       await context.service.recordAudit({
         actor: c.get('actor'),
         action: 'pipeline.deleted',

@@ -1,0 +1,32 @@
+/** `sync worker`: executes queued runs from the same queue as `sync serve`, without the HTTP API. */
+import { defineCommand } from 'citty';
+import { serviceArgs } from './service-setup.ts';
+
+export const workerArgs = {
+  concurrency: { type: 'string', description: 'Runs executed at once by this process', default: '1' },
+  ...serviceArgs,
+} as const;
+
+export const workerCommand = defineCommand({
+  meta: {
+    name: 'worker',
+    description:
+      'Execute runs queued by `sync serve` (and its schedules, retries and webhook deliveries) from the job queue in Postgres (graphile-worker), on any machine that reaches DATABASE_URL. ' +
+      'One run at a time per pipeline, whatever the number of workers. SIGTERM stops each run at its last checkpoint and puts it back in the queue; a worker that dies loses its runs to another worker, which resumes them. Docs: docs/deployment.md.',
+  },
+  args: workerArgs,
+  async run({ args }) {
+    const { intFlag, serviceLog, untilSignal, withService } = await import('./service-setup.ts');
+    const concurrency = intFlag('concurrency', args.concurrency, 1, 64);
+    const log = serviceLog('sync worker', args);
+    const { startWorker } = await import('@sync/server');
+    const stopped = untilSignal();
+    await withService(args, log, async (options) => {
+      const worker = await startWorker({ ...options, concurrency });
+      log('info', `taking runs from the queue, ${concurrency} at a time (pid ${process.pid})`);
+      const signal = await stopped;
+      log('info', `${signal}: stopping; runs in progress go back to the queue from their last checkpoint`);
+      await worker.close();
+    });
+  },
+});

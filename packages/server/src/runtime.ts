@@ -1,0 +1,118 @@
+/**
+ * What `sync serve` and `sync worker` share: the context of routes and jobs, the job queue, and the
+ * workers with their reaper. The reaper looks every `reapEveryMs` for runs whose worker died (they
+ * are `running`, but nobody holds their pipeline's run lock, which lives on the dead worker's
+ * connection) and queues them again; a live worker takes each over and resumes it from its last
+ * acknowledged state. A run is thus never lost with its worker, and never run twice at once (the
+ * requeue checks the lock in the same statement, and the takeover takes it).
+ */
+import { errorMessage } from '@sync/engine';
+import type { StateStore } from '@sync/state-postgres';
+import { SpecCache, type ConnectorDirectory } from './connectors.ts';
+import type { LogLevel, ServerContext } from './context.ts';
+import { RunEventFeed } from './event-log.ts';
+import { taskList } from './jobs.ts';
+import { RunQueue } from './queue.ts';
+import { RunningRuns } from './running-runs.ts';
+
+export interface RuntimeOptions {
+  /** An open state store (its secret keys seal pipeline configs). */
+  store: StateStore;
+  /** The store's database, for the job queue (graphile-worker, schema `graphile_worker`). */
+  databaseUrl: string;
+  directory: ConnectorDirectory;
+  /** Values masked in everything runs report besides connector secrets (the database URL). */
+  secrets?: readonly string[];
+  /** Environment the connectors' allow-listed variables come from; default this process's. */
+  connectorEnv?: NodeJS.ProcessEnv;
+  /** Wait before the first retry of a failed run, ms; default 30 s (doubling per attempt). */
+  retryBaseMs?: number;
+  /** How often the workers look for runs whose worker died, ms; default 5 s. */
+  reapEveryMs?: number;
+  prepareSource?: ServerContext['prepareSource'];
+  onRunEvent?: ServerContext['onRunEvent'];
+  log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** The shared parts, opened. */
+export class Runtime {
+  readonly context: ServerContext;
+  readonly #reapEveryMs: number;
+  #reaper: NodeJS.Timeout | undefined;
+  #reaping: Promise<void> = Promise.resolve();
+
+  private constructor(context: ServerContext, reapEveryMs: number) {
+    this.context = context;
+    this.#reapEveryMs = reapEveryMs;
+  }
+
+  /**
+   * Opens the queue (creating graphile-worker's schema) and the event feed.
+   * @throws Error from Postgres.
+   */
+  static async open(options: RuntimeOptions): Promise<Runtime> {
+    const service = options.store.service();
+    const queue = await RunQueue.open({ connectionString: options.databaseUrl, log: options.log });
+    const feed = new RunEventFeed(service);
+    const context: ServerContext = {
+      store: options.store,
+      service,
+      directory: options.directory,
+      specs: new SpecCache(options.store),
+      queue,
+      feed,
+      running: new RunningRuns(),
+      secrets: options.secrets ?? [],
+      connectorEnv: options.connectorEnv ?? process.env,
+      retryBaseMs: options.retryBaseMs ?? 30_000,
+      ...(options.prepareSource ? { prepareSource: options.prepareSource } : {}),
+      ...(options.onRunEvent ? { onRunEvent: options.onRunEvent } : {}),
+      log: options.log,
+    };
+    try {
+      await feed.start();
+    } catch (error) {
+      await queue.close().catch(() => {});
+      throw error;
+    }
+    return new Runtime(context, options.reapEveryMs ?? 5000);
+  }
+
+  /** Starts `concurrency` workers in this process, and the reaper. */
+  async startWorkers(concurrency: number): Promise<void> {
+    await this.context.running.start(this.context);
+    await this.context.queue.startWorkers(concurrency, taskList(this.context));
+    this.#reap();
+    this.#reaper = setInterval(() => this.#reap(), this.#reapEveryMs);
+  }
+
+  #reap(): void {
+    this.#reaping = this.#reaping.then(async () => {
+      const { service, queue, log } = this.context;
+      try {
+        for (const dead of await service.findDeadRuns()) {
+          const run = await service.requeueRun(dead.id, 'dead');
+          if (!run) continue;
+          await queue.addRun(run.id, { takeover: run.takeovers });
+          log('warn', `run ${run.id} of ${run.pipelineId} lost its worker: queued again (takeover ${run.takeovers}); it resumes from its last checkpoint`);
+        }
+      } catch (error) {
+        log('warn', `cannot look for runs whose worker died: ${errorMessage(error)}`);
+      }
+    });
+  }
+
+  /**
+   * Stops: the runs of this process are released (each stops at its last checkpoint and goes back to
+   * the queue for another worker), then the workers, the feed and the queue's connections.
+   */
+  async close(): Promise<void> {
+    clearInterval(this.#reaper);
+    await this.#reaping;
+    this.context.running.releaseAll();
+    this.context.feed.abortAll();
+    await this.context.queue.close().catch(() => {});
+    await this.context.feed.close().catch(() => {});
+    await this.context.running.close().catch(() => {});
+  }
+}
