@@ -65,7 +65,7 @@ export interface paths {
         };
         /**
          * Connectors
-         * @description The built-in connectors with their specs (other `source-<name>`/`destination-<name>` executables on the server's PATH can be named too).
+         * @description The built-in connectors and the `source-<name>`/`destination-<name>` executables on the server's PATH, with their specs.
          */
         get: {
             parameters: {
@@ -1107,6 +1107,11 @@ export interface components {
             };
             id: string;
             last_run: components["schemas"]["Run"];
+            max_attempts: number;
+            max_duration_seconds: number | null;
+            /** @description When the next scheduled run is due. */
+            next_run_at: string | null;
+            schedule: components["schemas"]["Schedule"];
             source: {
                 /** @description The connector's config, as its spec describes it. Secret fields (`airbyte_secret`) are returned as `**********`. */
                 config: {
@@ -1132,6 +1137,25 @@ export interface components {
             };
             /** @description Default: `<source>-<destination>`, with a number added when taken. */
             id?: string;
+            /** @description Attempts of a run that fails with a transient or system error (exponential backoff); 1: no retry. Default 3. */
+            max_attempts?: number;
+            /** @description A run past this stops at its last checkpoint and a new run continues from there; null: no limit. */
+            max_duration_seconds?: number | null;
+            /** @description When the pipeline runs by itself; null: never. */
+            schedule?: {
+                /** @description Cron expression: 5 fields (minute hour day month weekday), or 6 with seconds first; e.g. `*\/15 * * * *`. */
+                cron: string;
+                /**
+                 * @description Each scheduled run starts up to this many seconds late, at random.
+                 * @default 0
+                 */
+                jitter_seconds: number;
+                /**
+                 * @description IANA time zone the expression is read in, e.g. `Europe/Paris`.
+                 * @default UTC
+                 */
+                timezone: string;
+            } | null;
             source: {
                 /**
                  * @description The connector's config, as its spec describes it. Secret fields (`airbyte_secret`) are returned as `**********`.
@@ -1158,6 +1182,25 @@ export interface components {
                 };
                 name?: string;
             };
+            /** @description Attempts of a run that fails with a transient or system error (exponential backoff); 1: no retry. Default 3. */
+            max_attempts?: number;
+            /** @description A run past this stops at its last checkpoint and a new run continues from there; null: no limit. */
+            max_duration_seconds?: number | null;
+            /** @description When the pipeline runs by itself; null: never. */
+            schedule?: {
+                /** @description Cron expression: 5 fields (minute hour day month weekday), or 6 with seconds first; e.g. `*\/15 * * * *`. */
+                cron: string;
+                /**
+                 * @description Each scheduled run starts up to this many seconds late, at random.
+                 * @default 0
+                 */
+                jitter_seconds: number;
+                /**
+                 * @description IANA time zone the expression is read in, e.g. `Europe/Paris`.
+                 * @default UTC
+                 */
+                timezone: string;
+            } | null;
             source?: {
                 /** @description The connector's config, as its spec describes it. Secret fields (`airbyte_secret`) are returned as `**********`. */
                 config?: {
@@ -1199,6 +1242,8 @@ export interface components {
             type: string;
         };
         Run: {
+            /** @description 1, or n + 1 for the retry of attempt n. */
+            attempt: number;
             cancel_requested_at: string | null;
             /** @description When it was queued (ISO 8601). */
             created_at: string;
@@ -1212,6 +1257,8 @@ export interface components {
              */
             kind: "sync" | "webhook";
             pipeline_id: string;
+            /** @description The run this one retries or continues. */
+            previous_run_id: string | null;
             request: components["schemas"]["RunRequest"];
             /** @description When a worker started it; null while queued. */
             started_at: string | null;
@@ -1220,6 +1267,13 @@ export interface components {
             streams: {
                 [key: string]: components["schemas"]["RunStreamCounts"];
             };
+            /** @description Times the run went back to the queue because its worker died or stopped; it resumed from its last checkpoint each time. */
+            takeovers: number;
+            /**
+             * @description What queued it: a request, the schedule, a retry of a failed run, the continuation of a run stopped at its time limit, webhook deliveries.
+             * @enum {string}
+             */
+            trigger: "manual" | "schedule" | "retry" | "continuation" | "webhook";
         } | null;
         /** @description One line of `application/x-ndjson`. */
         RunEvent: {
@@ -1246,6 +1300,21 @@ export interface components {
             /** @description pending, started, running, complete or incomplete. */
             status?: string;
         };
+        /** @description A scheduled run never overlaps the previous one (that tick is skipped); ticks missed while no worker ran add up to one run. */
+        Schedule: {
+            /** @description Cron expression: 5 fields (minute hour day month weekday), or 6 with seconds first; e.g. `*\/15 * * * *`. */
+            cron: string;
+            /**
+             * @description Each scheduled run starts up to this many seconds late, at random.
+             * @default 0
+             */
+            jitter_seconds: number;
+            /**
+             * @description IANA time zone the expression is read in, e.g. `Europe/Paris`.
+             * @default UTC
+             */
+            timezone: string;
+        } | null;
         StateReset: {
             streams_reset: number;
         };
