@@ -8,11 +8,13 @@
  */
 import { errorMessage } from '@sync/engine';
 import type { StateStore } from '@sync/state-postgres';
+import pg from 'pg';
 import { SpecCache, type ConnectorDirectory } from './connectors.ts';
 import type { LogLevel, ServerContext } from './context.ts';
 import { RunEventFeed } from './event-log.ts';
 import { taskList } from './jobs.ts';
 import { RunQueue } from './queue.ts';
+import { createAccountRateLimits, type AccountRateLimits } from './rate-limit/account-rate-limits.ts';
 import { RunningRuns } from './running-runs.ts';
 
 export interface RuntimeOptions {
@@ -29,7 +31,11 @@ export interface RuntimeOptions {
   retryBaseMs?: number;
   /** How often the workers look for runs whose worker died, ms; default 5 s. */
   reapEveryMs?: number;
-  prepareSource?: ServerContext['prepareSource'];
+  /**
+   * Requests per second allowed to each Stripe account, shared by every run of every process on the
+   * database (rate-limit/); default Stripe's limits: 25 for test keys, 100 for live ones.
+   */
+  stripeRateLimit?: number;
   onRunEvent?: ServerContext['onRunEvent'];
   log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
 }
@@ -37,12 +43,17 @@ export interface RuntimeOptions {
 /** The shared parts, opened. */
 export class Runtime {
   readonly context: ServerContext;
+  /** The shared Stripe rate limits of this process (their counts feed the metrics). */
+  readonly rateLimits: AccountRateLimits;
+  readonly #bucketPool: pg.Pool;
   readonly #reapEveryMs: number;
   #reaper: NodeJS.Timeout | undefined;
   #reaping: Promise<void> = Promise.resolve();
 
-  private constructor(context: ServerContext, reapEveryMs: number) {
+  private constructor(context: ServerContext, rateLimits: AccountRateLimits, bucketPool: pg.Pool, reapEveryMs: number) {
     this.context = context;
+    this.rateLimits = rateLimits;
+    this.#bucketPool = bucketPool;
     this.#reapEveryMs = reapEveryMs;
   }
 
@@ -54,6 +65,15 @@ export class Runtime {
     const service = options.store.service();
     const queue = await RunQueue.open({ connectionString: options.databaseUrl, log: options.log });
     const feed = new RunEventFeed(service);
+    // The token buckets get connections of their own: a take waits on no run's statement.
+    const bucketPool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
+    bucketPool.on('error', (error) => options.log('warn', `rate limit connection lost: ${error.message}`));
+    const rateLimits = createAccountRateLimits({
+      pool: bucketPool,
+      schema: options.store.schema,
+      ...(options.stripeRateLimit !== undefined ? { rate: options.stripeRateLimit } : {}),
+      log: options.log,
+    });
     const context: ServerContext = {
       store: options.store,
       service,
@@ -65,7 +85,7 @@ export class Runtime {
       secrets: options.secrets ?? [],
       connectorEnv: options.connectorEnv ?? process.env,
       retryBaseMs: options.retryBaseMs ?? 30_000,
-      ...(options.prepareSource ? { prepareSource: options.prepareSource } : {}),
+      prepareSource: rateLimits.prepareSource,
       ...(options.onRunEvent ? { onRunEvent: options.onRunEvent } : {}),
       log: options.log,
     };
@@ -73,9 +93,10 @@ export class Runtime {
       await feed.start();
     } catch (error) {
       await queue.close().catch(() => {});
+      await bucketPool.end().catch(() => {});
       throw error;
     }
-    return new Runtime(context, options.reapEveryMs ?? 5000);
+    return new Runtime(context, rateLimits, bucketPool, options.reapEveryMs ?? 5000);
   }
 
   /** Starts `concurrency` workers in this process, and the reaper. */
@@ -114,5 +135,6 @@ export class Runtime {
     await this.context.queue.close().catch(() => {});
     await this.context.feed.close().catch(() => {});
     await this.context.running.close().catch(() => {});
+    await this.#bucketPool.end().catch(() => {});
   }
 }

@@ -15,6 +15,10 @@ type Level = (typeof LEVELS)[number];
 
 /** The flags both commands take. */
 export const serviceArgs = {
+  'stripe-rate-limit': {
+    type: 'string',
+    description: 'Requests per second per Stripe account, shared by every run of every `sync serve`/`sync worker` on this database (SYNC_STRIPE_RATE_LIMIT; default Stripe\'s: 25 test, 100 live)',
+  },
   'retry-delay': { type: 'string', description: 'Wait before retrying a run that failed with a transient or system error (doubles per attempt, at most 15m)', default: '30s' },
   'log-format': { type: 'string', description: 'pretty (default) or json (SYNC_LOG_FORMAT)' },
   'log-level': { type: 'string', description: 'debug, info (default), warn or error (SYNC_LOG_LEVEL)' },
@@ -45,7 +49,7 @@ export function serviceLog(prefix: string, args: { 'log-format'?: string | undef
  * @throws UserError for a bad --retry-delay; Error from the database.
  */
 export async function withService(
-  args: { 'retry-delay': string },
+  args: { 'retry-delay': string; 'stripe-rate-limit'?: string | undefined },
   log: RuntimeOptions['log'],
   body: (options: Omit<RuntimeOptions, 'log'> & { log: RuntimeOptions['log'] }, store: StateStore) => Promise<void>,
 ): Promise<void> {
@@ -56,6 +60,11 @@ export async function withService(
   } catch (error) {
     throw new UserError(`--retry-delay: ${(error as Error).message}`);
   }
+  const rateText = args['stripe-rate-limit'] ?? process.env.SYNC_STRIPE_RATE_LIMIT;
+  const stripeRateLimit = rateText === undefined || rateText === '' ? undefined : Number(rateText);
+  if (stripeRateLimit !== undefined && !(stripeRateLimit > 0 && Number.isFinite(stripeRateLimit))) {
+    throw new UserError(`--stripe-rate-limit must be a positive number of requests per second (got '${rateText}')`);
+  }
   const database = openDatabase(process.env, (line) => log('info', line));
   let store: StateStore | undefined;
   try {
@@ -64,7 +73,10 @@ export async function withService(
     // The Postgres destination writes into the server's own database unless its config names another.
     const runConfig = async (role: ConnectorRole, name: string, config: Record<string, unknown>) =>
       role === 'destination' && name === 'postgres' && config.url === undefined ? { ...config, url: databaseUrl } : config;
-    await body({ store, databaseUrl, directory: { builtins: builtinConnectors, runConfig }, secrets: [databaseUrl], retryBaseMs, log }, store);
+    await body(
+      { store, databaseUrl, directory: { builtins: builtinConnectors, runConfig }, secrets: [databaseUrl], retryBaseMs, ...(stripeRateLimit ? { stripeRateLimit } : {}), log },
+      store,
+    );
   } finally {
     await store?.close();
     await database.close();
