@@ -6,6 +6,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { errorMessage, maskUrlPasswords } from '@sync/engine';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { bearerAuth } from './auth.ts';
 import type { ServerContext } from './context.ts';
@@ -78,6 +79,10 @@ export function createApp(context: ServerContext, token: string): OpenAPIHono<Ap
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not-found', `no route ${c.req.method} ${new URL(c.req.url).pathname} (see /docs)`)));
   app.onError((error, c) => {
     if (error instanceof HttpProblem) return problemResponse(c, error);
+    // Hono's own 4xx, such as its validator's for a body that is not JSON: the client's mistake, not a 500.
+    if (error instanceof HTTPException && error.status < 500) {
+      return problemResponse(c, new HttpProblem(error.status, 'invalid-request', `the request is invalid: ${error.message}`, { errors: [{ path: '', in: 'body', message: error.message }] }));
+    }
     const id = c.get('requestId');
     context.log('error', `request ${id}: ${c.req.method} ${new URL(c.req.url).pathname} failed: ${maskUrlPasswords(errorMessage(error))}`, { request_id: id });
     return problemResponse(c, new HttpProblem(500, 'internal', `the server failed on this request; its log has the details under request id ${id}`));
