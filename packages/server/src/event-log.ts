@@ -7,12 +7,14 @@ import type { RunEventRecord, ServiceStore } from '@sync/state-postgres';
 
 type Json = Record<string, unknown>;
 
-/** Appends one run's events in order; numbered from 1. */
+/** Appends one run's events in order, numbered from 1, and the records read so far to the run's row. */
 export class RunEventWriter {
   readonly #service: ServiceStore;
   readonly #runId: string;
   #seq = 0;
   #pending: { seq: number; event: Json }[] = [];
+  /** Records read per stream since the last write (from `records_read` events). */
+  #read: Record<string, number> = {};
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
   readonly #onError: (error: unknown) => void;
@@ -28,6 +30,7 @@ export class RunEventWriter {
   /** Queues an event, stamped with the time now (`at`, ISO 8601); it is written within 100 ms. */
   push(event: Json): void {
     this.#pending.push({ seq: ++this.#seq, event: { ...event, at: new Date().toISOString() } });
+    if (event.type === 'records_read' && typeof event.stream === 'string' && typeof event.total_read === 'number') this.#read[event.stream] = event.total_read;
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       void this.flush();
@@ -40,8 +43,11 @@ export class RunEventWriter {
       const batch = this.#pending;
       if (batch.length === 0) return;
       this.#pending = [];
+      const read = this.#read;
+      this.#read = {};
       try {
         await this.#service.appendRunEvents(this.#runId, batch);
+        await this.#service.setRecordsRead(this.#runId, read);
       } catch (error) {
         this.#pending = [...batch, ...this.#pending];
         this.#onError(error);

@@ -70,6 +70,23 @@ describe('runs taken over by another worker', () => {
   });
 });
 
+describe('progress of a running run', () => {
+  it('keeps the records read so far beside the committed counts, until the run finishes', async () => {
+    const pipeline = await newPipeline();
+    const run = await service.enqueueRun(pipeline, 'sync', {});
+    await store.startRun(pipeline, { runId: run.id });
+    await service.setRecordsRead(run.id, { customers: 250, charges: 10 });
+    await service.setRecordsRead(run.id, { customers: 400 });
+    expect((await service.getServiceRun(run.id))?.streams).toEqual({
+      customers: { recordsRead: 400, recordsCommitted: 0 },
+      charges: { recordsRead: 10, recordsCommitted: 0 },
+    });
+    await store.finishRun(run.id, { status: 'succeeded', streams: { customers: { recordsRead: 500, recordsCommitted: 500, status: 'complete' } } });
+    await service.setRecordsRead(run.id, { customers: 1 });
+    expect((await service.getServiceRun(run.id))?.streams.customers).toMatchObject({ recordsRead: 500, recordsCommitted: 500 });
+  });
+});
+
 describe('pipeline operations', () => {
   it('sets, keeps and clears a schedule and limits', async () => {
     const id = `p-${randomBytes(4).toString('hex')}`;

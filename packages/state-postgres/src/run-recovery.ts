@@ -53,6 +53,21 @@ export async function lastRunEventSeq(pool: pg.Pool, schema: string, runId: stri
   return rows[0]?.seq ?? 0;
 }
 
+/**
+ * Records how many records of each stream a running run has read so far (`runs.streams.*.records_read`),
+ * so `GET /runs/{id}` shows progress between checkpoints; `finishRun` writes the final figures.
+ */
+export async function setRecordsRead(pool: pg.Pool, schema: string, runId: string, totals: Record<string, number>): Promise<void> {
+  if (Object.keys(totals).length === 0) return;
+  await pool.query(
+    `UPDATE ${schema}.runs r SET streams = r.streams || (
+       SELECT jsonb_object_agg(t.key, coalesce(r.streams -> t.key, '{}'::jsonb) || jsonb_build_object('records_read', t.value::bigint))
+       FROM jsonb_each_text($2::jsonb) AS t)
+     WHERE r.id = $1 AND r.status = 'running'`,
+    [runId, JSON.stringify(totals)],
+  );
+}
+
 /** Replaces a finished run's error (e.g. to say it stopped at its time limit and which run continues it). */
 export async function setRunError(pool: pg.Pool, schema: string, runId: string, error: string): Promise<void> {
   await pool.query(`UPDATE ${schema}.runs SET error = $2 WHERE id = $1 AND finished_at IS NOT NULL`, [runId, error]);

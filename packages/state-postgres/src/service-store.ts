@@ -12,7 +12,7 @@ import { listen, type Listener } from './notifications.ts';
 import { createPipeline, getPipeline, listPipelines, updatePipeline, type ConnectorConfig, type PipelinePatch } from './pipeline-configs.ts';
 import { appendRunEvents, listRunEvents } from './run-events.ts';
 import { enqueueRun, getServiceRun, listServiceRuns, requestCancel } from './run-queue.ts';
-import { findDeadRuns, lastRunEventSeq, requeueRun, setNextRunAt, setPipelineOperations, setRunError, type OperationsPatch } from './run-recovery.ts';
+import { findDeadRuns, lastRunEventSeq, requeueRun, setNextRunAt, setPipelineOperations, setRecordsRead, setRunError, type OperationsPatch } from './run-recovery.ts';
 import type { SecretKeySource } from './secret-key.ts';
 import type { AuditEntry, PipelineStream, RunEventRecord, RunKind, RunRequest, RunTrigger, ServiceRunRecord, StoredPipeline, WebhookDelivery } from './service-records.ts';
 import { markWebhookDeliveriesApplied, pendingWebhookDeliveries, saveWebhookDelivery } from './webhook-deliveries.ts';
@@ -174,6 +174,11 @@ export class ServiceStore {
   /** The highest event number of the run (0: none). */
   async lastRunEventSeq(runId: string): Promise<number> {
     return lastRunEventSeq(this.#c.pool, this.#c.schema, runId);
+  }
+
+  /** Records the records read so far per stream of a running run (progress between checkpoints). */
+  async setRecordsRead(runId: string, totals: Record<string, number>): Promise<void> {
+    await setRecordsRead(this.#c.pool, this.#c.schema, runId, totals);
   }
 
   /** Replaces a finished run's error text. */
