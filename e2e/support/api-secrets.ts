@@ -33,16 +33,17 @@ function piecesOf(secret: string): string[] {
 
 /**
  * Searches the harness's answers, the server's output (stop the server first, so its last lines are
- * in) and a dump of its database.
+ * in) and a dump of its database for the harness's secrets and `more` (each with a random hex part of
+ * 16 or more characters at its end).
  */
-export async function searchForSecrets(h: ApiHarness): Promise<SecretSearch> {
+export async function searchForSecrets(h: ApiHarness, more: readonly string[] = []): Promise<SecretSearch> {
   const dump = await dumpDatabase(h.db);
   const places = [
     ...h.client.received.map((text) => ({ what: `answer to ${text.slice(0, text.indexOf('\n'))}`, text })),
     { what: 'sync serve stdout and stderr', text: h.server.output() },
     { what: 'pg_dump', text: dump },
   ];
-  const pieces = h.secrets().flatMap(piecesOf);
+  const pieces = [...h.secrets(), ...more].flatMap(piecesOf);
   const leaks = places.flatMap(({ what, text }) => pieces.filter((piece) => text.includes(piece)).map((piece) => `${what}: ${piece}`));
   return { leaks: [...new Set(leaks)], dump };
 }
