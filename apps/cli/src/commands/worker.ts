@@ -4,6 +4,8 @@ import { serviceArgs } from './service-setup.ts';
 
 export const workerArgs = {
   concurrency: { type: 'string', description: 'Runs executed at once by this process', default: '1' },
+  'metrics-port': { type: 'string', description: 'Serve GET /metrics (Prometheus) on this port; scrapes need the bearer token when SYNC_API_TOKEN is set' },
+  'metrics-host': { type: 'string', description: 'Address of the metrics port (other than loopback needs SYNC_API_TOKEN)', default: '127.0.0.1' },
   ...serviceArgs,
 } as const;
 
@@ -18,12 +20,23 @@ export const workerCommand = defineCommand({
   async run({ args }) {
     const { intFlag, serviceLog, untilSignal, withService } = await import('./service-setup.ts');
     const concurrency = intFlag('concurrency', args.concurrency, 1, 64);
+    const metricsPort = args['metrics-port'] === undefined ? undefined : intFlag('metrics-port', args['metrics-port'], 0, 65535);
+    const token = process.env.SYNC_API_TOKEN || undefined;
+    const loopback = ['127.0.0.1', 'localhost', '::1'].includes(args['metrics-host']);
+    if (metricsPort !== undefined && !loopback && !token) {
+      const { UserError } = await import('../user-error.ts');
+      throw new UserError(`--metrics-host ${args['metrics-host']} would expose the metrics beyond this machine without a token: set SYNC_API_TOKEN`);
+    }
     const log = serviceLog('sync worker', args);
     const { startWorker } = await import('@sync/server');
     const stopped = untilSignal();
     await withService(args, log, async (options) => {
-      const worker = await startWorker({ ...options, concurrency });
-      log('info', `taking runs from the queue, ${concurrency} at a time (pid ${process.pid})`);
+      const worker = await startWorker({
+        ...options,
+        concurrency,
+        ...(metricsPort !== undefined ? { metrics: { host: args['metrics-host'], port: metricsPort, ...(token ? { token } : {}) } } : {}),
+      });
+      log('info', `taking runs from the queue, ${concurrency} at a time (pid ${process.pid})${worker.metricsUrl ? `; metrics at ${worker.metricsUrl}` : ''}`);
       const signal = await stopped;
       log('info', `${signal}: stopping; runs in progress go back to the queue from their last checkpoint`);
       await worker.close();

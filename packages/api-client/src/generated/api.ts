@@ -143,6 +143,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description This process's metrics in Prometheus' text format (prom-client): runs by kind and status, records read and committed, seconds since each pipeline's last checkpoint, queue depth and the oldest waiting job's age, Stripe requests and 429s per account, Node's process metrics. Scrape with `authorization: Bearer <token>` (Prometheus: `authorization.credentials`). Runs, checkpoints and the queue are read from Postgres and are the same on every process.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The metrics. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": components["schemas"]["PrometheusText"];
+                    };
+                };
+                /** @description No bearer token, or not this server's. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The server failed; the `request_id` finds it in the log. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/pipelines": {
         parameters: {
             query?: never;
@@ -1241,6 +1298,8 @@ export interface components {
             /** @description A URI reference naming the kind of problem, e.g. `/problems/run-in-progress`. Stable: branch on it. */
             type: string;
         };
+        /** @description Prometheus text exposition format 0.0.4. */
+        PrometheusText: string;
         Run: {
             /** @description 1, or n + 1 for the retry of attempt n. */
             attempt: number;
