@@ -8,6 +8,7 @@
  *   packages/<connector>/dist/<connector>.mjs   each built-in connector
  * Each `<name>.mjs` is a stub that turns on Node's compile cache and loads `<name>.main.mjs`.
  *   apps/cli/dist/build.json                    what was built from what (see `writeManifest`)
+ *   packages/dashboard/dist/                    the web dashboard's static assets, for a browser (see `buildDashboard`)
  *
  * The bundles are local build output, like a compiled cache: they are built in place and point at
  * files of this checkout (migrations, fixtures, the Stripe source's generated schemas), so they are not copied
@@ -142,6 +143,43 @@ async function build() {
 }
 
 /**
+ * Bundles the web dashboard (packages/dashboard, docs/dashboard.md) for the browser: preact with
+ * @rjsf/core, a React library, through preact/compat; no CDN. Writes `dist/assets/app-<hash>.js` and
+ * `.css` (content-hashed, so `sync serve` lets browsers cache them for good) and `dist/index.html`,
+ * the page template with those names filled in.
+ *
+ * @returns the number of files written.
+ */
+async function buildDashboard() {
+  const dir = join(root, 'packages/dashboard');
+  const outdir = join(dir, 'dist');
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await esbuild.build({
+    absWorkingDir: dir,
+    entryPoints: { app: 'src/main.tsx' },
+    outdir: join(outdir, 'assets'),
+    entryNames: '[name]-[hash]',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    alias: { react: 'preact/compat', 'react-dom': 'preact/compat', 'react/jsx-runtime': 'preact/jsx-runtime' },
+    define: { 'process.env.NODE_ENV': '"production"' },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const [js, output] = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === 'src/main.tsx') ?? [];
+  if (!js || !output?.cssBundle) throw new Error('the dashboard build made no app script and stylesheet');
+  const asset = (/** @type {string} */ file) => `/assets/${relative(join(outdir, 'assets'), join(dir, file))}`;
+  const page = readFileSync(join(dir, 'src/index.html'), 'utf8').replace('{{app.js}}', asset(js)).replace('{{app.css}}', asset(output.cssBundle));
+  writeFileSync(join(outdir, 'index.html'), page);
+  return Object.keys(result.metafile.outputs).length + 1;
+}
+
+/**
  * Writes apps/cli/dist/build.json: `builtAtMs` (when the build started, ms since the epoch: an input
  * modified later makes the build stale, bin/build-manifest.js), `inputs` (workspace files the bundles were built from, relative to the repository, plus the
  * lockfile), `bundles` (name → bundle file and the sha1 of its output files: the connector's version
@@ -159,8 +197,9 @@ function writeManifest(bundles, inputs, builtAtMs) {
 
 try {
   const { manifest, seconds } = await build();
+  const dashboardFiles = await buildDashboard();
   if (!process.argv.includes('--quiet')) {
-    console.log(`built ${Object.keys(manifest.bundles).length} executables from ${manifest.inputs.length} files in ${seconds.toFixed(1)} s`);
+    console.log(`built ${Object.keys(manifest.bundles).length} executables from ${manifest.inputs.length} files in ${seconds.toFixed(1)} s, and the dashboard (${dashboardFiles} files)`);
   }
 } catch (error) {
   console.error(`build: ${error instanceof Error ? error.message : String(error)}`);

@@ -10,6 +10,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { bearerAuth } from './auth.ts';
 import type { ServerContext } from './context.ts';
+import { addDashboard, isDashboardPath } from './dashboard.ts';
 import { addDocsPage } from './docs-page.ts';
 import { HttpProblem, problemResponse } from './problem.ts';
 import type { ApiEnv } from './routes/common.ts';
@@ -24,9 +25,9 @@ import { webhookRoutes } from './routes/webhooks.ts';
 /** The API's version, in the OpenAPI document. */
 export const API_VERSION = '0.1.0';
 
-/** Paths served without a bearer token. */
+/** Paths served without a bearer token (the dashboard's page and assets: its API calls send the token). */
 function isPublic(path: string): boolean {
-  return path === '/health' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/webhooks/');
+  return path === '/health' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/') || path.startsWith('/webhooks/') || isDashboardPath(path);
 }
 
 /** The app: `context` for the routes, `token` for auth, `metrics` for `GET /metrics` (empty without). */
@@ -78,6 +79,7 @@ export function createApp(context: ServerContext, token: string, metrics?: Metri
     ],
   });
   addDocsPage(app as never);
+  addDashboard(app as never);
 
   app.notFound((c) => problemResponse(c, new HttpProblem(404, 'not-found', `no route ${c.req.method} ${new URL(c.req.url).pathname} (see /docs)`)));
   app.onError((error, c) => {
