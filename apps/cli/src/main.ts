@@ -7,6 +7,7 @@ import { destCommand, passThrough, sourceCommand } from './commands/connector.ts
 import { connectorCommand } from './commands/connector-test.ts';
 import { dbCommand } from './commands/db.ts';
 import { emulatorCommand } from './commands/emulator.ts';
+import { pipelinesCommand } from './commands/pipelines.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { secretsCommand } from './commands/secrets.ts';
@@ -24,6 +25,7 @@ const sync = defineCommand({
     run: runCommand,
     serve: serveCommand,
     worker: workerCommand,
+    pipelines: pipelinesCommand,
     runs: runsCommand,
     source: sourceCommand,
     dest: destCommand,

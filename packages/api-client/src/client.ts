@@ -42,11 +42,13 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
 }
 
 /**
- * The body of a call that answered with one.
+ * The body of a call that answered with one. (No route answers a JSON `null`; the generated types
+ * allow one where a component is also used nullable, such as `Run` for a pipeline's `last_run`.)
  *
- * @throws Error when the answer had no body (a route documented with one answered 204 or empty).
+ * @throws Error when the answer had no body (a route documented with one answered 204, empty or null).
  */
-export function bodyOf<T>(result: { data?: T; response: Response }): T {
-  if (result.data === undefined) throw new Error(`${result.response.url}: answered ${result.response.status} without a body`);
-  return result.data;
+export function bodyOf<T>(result: { data?: T; response: Response }): NonNullable<T> {
+  const { data } = result;
+  if (data === undefined || data === null) throw new Error(`${result.response.url}: answered ${result.response.status} without a body`);
+  return data;
 }

@@ -12,8 +12,11 @@ import type { components } from './generated/api.ts';
 
 /** A pipeline as the API returns it (configs' secrets masked). */
 export type Pipeline = components['schemas']['Pipeline'];
-/** A run as the API returns it. */
-export type Run = components['schemas']['Run'];
+/**
+ * A run as the API returns it. (The document marks the `Run` component nullable, because the
+ * pipeline's `last_run` is `Run.nullable()` in the server's zod; a run itself never is null.)
+ */
+export type Run = NonNullable<components['schemas']['Run']>;
 /** One line of a run's event stream (snake_case; `type` says which event). */
 export type RunEvent = components['schemas']['RunEvent'];
 /** The body of `POST /pipelines`. */

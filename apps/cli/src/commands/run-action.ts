@@ -20,9 +20,9 @@ import type { runArgs } from './run.ts';
 const DEST_MODES = ['append_dedup', 'append', 'overwrite'] as const;
 
 /** Events the ink view shows itself; their log lines would only repeat it. */
-const SHOWN_BY_VIEW = new Set(['run_started', 'stream_status', 'checkpoint', 'estimate']);
+export const SHOWN_BY_VIEW = new Set(['run_started', 'stream_status', 'checkpoint', 'estimate']);
 
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+export function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UserError(`${flag} must be one of ${allowed.join(', ')} (got '${value}')`);
 }
@@ -31,7 +31,7 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
  * The ink view needs a terminal to redraw: stderr a TTY, not CI (ink without a TTY prints only its final frame), pretty logs (JSON
  * lines and a redrawn view cannot share stderr), and no `--plain`.
  */
-function wantsInk(plain: boolean, format: LogFormat, env: NodeJS.ProcessEnv): boolean {
+export function wantsInk(plain: boolean, format: LogFormat, env: NodeJS.ProcessEnv): boolean {
   return !plain && format === 'pretty' && process.stderr.isTTY === true && !env.CI;
 }
 
@@ -59,8 +59,8 @@ function defaultPipelineId(source: string, destination: string): string {
   return `${slug(source)}-${slug(destination)}`;
 }
 
-/** The flags of `sync run`, as citty parses them (commands/run.ts). */
-export type RunFlags = ParsedArgs<typeof runArgs>;
+/** The flags of `sync run`, as citty parses them (commands/run.ts), for a local run: with a source and a destination. */
+export type RunFlags = ParsedArgs<typeof runArgs> & { source: string; dest: string };
 
 /**
  * Runs one sync as `sync run` does.

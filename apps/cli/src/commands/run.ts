@@ -1,11 +1,19 @@
 import { defineCommand, type ArgsDef } from 'citty';
 import { DEFAULT_CATALOG_MAX_AGE_MS, DEFAULT_TIMEOUTS, formatDuration } from '@sync/engine';
+import { UserError } from '../user-error.ts';
 
 /** The flags of `sync run`; `RunFlags` (commands/run-action.ts) is what citty parses them into. */
 export const runArgs = {
-  source: { type: 'string', description: 'Source: a built-in name (stripe), source-<name> on PATH, or a command', required: true, valueHint: 'NAME' },
-  dest: { type: 'string', description: 'Destination: a built-in name (postgres), destination-<name> on PATH, or a command', required: true, valueHint: 'NAME' },
-  pipeline: { type: 'string', description: 'Pipeline id that keys the saved state (default: <source>-<dest>)', valueHint: 'ID' },
+  source: { type: 'string', description: 'Source: a built-in name (stripe), source-<name> on PATH, or a command (required without --server)', valueHint: 'NAME' },
+  dest: { type: 'string', description: 'Destination: a built-in name (postgres), destination-<name> on PATH, or a command (required without --server)', valueHint: 'NAME' },
+  pipeline: { type: 'string', description: 'Pipeline id that keys the saved state (default: <source>-<dest>); with --server, the stored pipeline to run', valueHint: 'ID' },
+  server: {
+    type: 'string',
+    description:
+      'Run the pipeline stored on this sync server (sync serve; sync pipelines create) instead of here, and follow it: the same progress and logs, Ctrl-C cancels it. ' +
+      'Takes --pipeline, --streams, --full-refresh and the output flags; the token comes from SYNC_API_TOKEN, else $SYNC_HOME/api-token',
+    valueHint: 'URL',
+  },
   streams: { type: 'string', description: 'Comma-separated streams to sync (default: all)', valueHint: 'a,b' },
   'full-refresh': { type: 'boolean', description: 'Ignore saved state and read every stream from the start' },
   'dest-mode': {
@@ -80,8 +88,15 @@ export const runCommand = defineCommand({
   },
   args: runArgs,
   async run({ args, rawArgs }) {
-    // The engine, the state store and the terminal view load only when a run starts, not for --help.
+    // The engine, the state store, the API client and the terminal view load only when a run starts, not for --help.
+    if (args.server !== undefined) {
+      const { remoteRunAction } = await import('../remote/remote-run.ts');
+      await remoteRunAction(args, args.server);
+      return;
+    }
+    const { source, dest } = args;
+    if (!source || !dest) throw new UserError(`${source ? '--dest' : '--source'} is required (or --server URL --pipeline ID to run a pipeline stored on a sync server)`);
     const { runAction } = await import('./run-action.ts');
-    await runAction(args, rawArgs);
+    await runAction(Object.assign(args, { source, dest }), rawArgs);
   },
 });
