@@ -10,3 +10,4 @@ export { openApiDocument } from './openapi-document.ts';
 export { loadApiToken, tokenFile, type ApiToken } from './auth.ts';
 export type { ConnectorDirectory } from './connectors.ts';
 export { SECRET_MASK } from './schemas.ts';
+export { eventForWire } from './wire.ts';

@@ -92,8 +92,11 @@ export class WireEventReader {
         };
       case 'config_update':
         return { type: 'config_update', role: role(event), connector: str(event, 'connector'), keys: strings(event.keys), changes: {} };
-      case 'config_applied':
-        return { type: 'config_applied', role: role(event), connector: str(event, 'connector'), keys: strings(event.keys), savedAt: new Date(str(event, 'saved_at')) };
+      case 'config_applied': {
+        // When the saved keys were saved; a server that sent no valid time gives the event's own.
+        const savedAt = new Date(typeof event.saved_at === 'string' ? event.saved_at : event.at);
+        return { type: 'config_applied', role: role(event), connector: str(event, 'connector'), keys: strings(event.keys), savedAt };
+      }
       case 'count_mismatch': {
         const stream = str(event, 'stream');
         this.#mismatches.push(str(event, 'message'));
