@@ -27,7 +27,11 @@ export interface ApiHarness {
    * database (through the owner role's URL, password included), syncing API_STREAMS.
    */
   pipelineBody(id: string, schema: string, source?: Record<string, unknown>): Record<string, unknown>;
-  /** Every secret value: API key, webhook secret, the role's password, the bearer token. */
+  /**
+   * Every secret value: API key, webhook secret, the role's password, the bearer token, and the
+   * password of the server's own DATABASE_URL when it is a random one (the embedded Postgres's is 48
+   * hex digits; a fixed one such as `postgres` would match ordinary text).
+   */
   secrets(): string[];
   /** Stops the server and the emulator, drops the database. */
   close(): Promise<void>;
@@ -42,6 +46,8 @@ export async function startApiHarness(emulatorOptions: StripeEmulatorOptions): P
   const apiKey = `sk_test_${randomBytes(12).toString('hex')}`;
   const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   const db = await createTestDatabase();
+  const ownPassword = decodeURIComponent(new URL(db.adminUrl).password);
+  const adminPassword = /^[0-9a-f]{16,}$/.test(ownPassword) ? ownPassword : undefined;
   const emulator = await startStripeEmulator({ ...emulatorOptions, apiKey });
   let server: ApiServer;
   try {
@@ -64,7 +70,7 @@ export async function startApiHarness(emulatorOptions: StripeEmulatorOptions): P
       destination: { name: 'postgres', config: { url: db.ownerUrl, schema } },
       streams: API_STREAMS.map((name) => ({ name })),
     }),
-    secrets: () => [apiKey, webhookSecret, db.password, server.token],
+    secrets: () => [apiKey, webhookSecret, db.password, server.token, ...(adminPassword ? [adminPassword] : [])],
     async close() {
       await server.stop();
       await emulator.close();

@@ -21,20 +21,21 @@ export interface SecretSearch {
 
 /**
  * The pieces of `secret` to look for: the whole value, and every 12 characters in a row of its
- * random part (hex, at least 16 characters in every secret the harness makes), so a secret cut short
- * (`sk_test_3f9a…`) is found too, while nothing else can match by chance (16^12 values). JSON and URL
- * encoding leave these characters as they are.
+ * random part (hex, 16 characters or more, at its end, as in every secret the harness makes), so a
+ * secret cut short (`sk_test_3f9a…`) is found too, while nothing else can match by chance (16^12
+ * values). JSON and URL encoding leave these characters as they are.
+ *
+ * @throws Error for a secret without such a part (it could match ordinary text by chance).
  */
 function piecesOf(secret: string): string[] {
   const random = /[0-9a-f]{16,}$/.exec(secret)?.[0];
-  if (!random) throw new Error(`secret ${JSON.stringify(secret)} has no random hex part of 16 or more characters to search for`);
+  if (!random) throw new Error(`secret ${JSON.stringify(secret.slice(0, 4))}… has no random hex part of 16 or more characters at its end to search for`);
   return [secret, ...Array.from({ length: random.length - 11 }, (_, i) => random.slice(i, i + 12))];
 }
 
 /**
  * Searches the harness's answers, the server's output (stop the server first, so its last lines are
- * in) and a dump of its database for the harness's secrets and `more` (each with a random hex part of
- * 16 or more characters at its end).
+ * in) and a dump of its database for the harness's secrets and `more`.
  */
 export async function searchForSecrets(h: ApiHarness, more: readonly string[] = []): Promise<SecretSearch> {
   const dump = await dumpDatabase(h.db);
