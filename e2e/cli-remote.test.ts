@@ -2,8 +2,8 @@
  * The CLI drives a server (issue 14): `sync serve` runs as a real process on a database of its own;
  * `sync pipelines create|list|show|delete` and `sync run --server … --pipeline …` talk to it over
  * HTTP with the token it wrote to $SYNC_HOME/api-token, and the CLI itself has no DATABASE_URL. The
- * run's data lands in the server's database exactly as the Stripe emulator serves it; a run that
- * fails on the server exits 1 with its error.
+ * run's data lands in the server's database exactly as the Stripe emulator serves it; Ctrl-C cancels
+ * the run on the server; a run that fails there exits 1 with its error.
  */
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -110,6 +110,32 @@ describe('sync pipelines and sync run --server against sync serve', () => {
     const gone = await sync('pipelines', 'show', id);
     expect(gone.exitCode).toBe(1);
     expect(gone.stderr).toBe(`sync: error: 404 pipeline "${id}" does not exist`);
+  });
+
+  it('cancels the run on the server at Ctrl-C, says so, and exits 1', async () => {
+    // Every stream, each page 100 ms late: the run is still going when its first checkpoint is logged.
+    const slow = await startEmulator({ objects: 3_000, seed: 'cli-remote-slow', latencyMs: 100 });
+    const cancelled = `${id}-cancel`;
+    try {
+      const created = await sync('pipelines', 'create', '--server', serverUrl, '--id', cancelled, '--source', 'stripe', '--source-config', JSON.stringify({ base_url: slow.url }), '--dest', 'postgres', '--dest-config', JSON.stringify({ schema: `${schema}_c` }));
+      expect(created.exitCode, created.stderr).toBe(0);
+      const cli = startCli(['run', '--server', serverUrl, '--pipeline', cancelled, '--plain'], env);
+      let stderr = '';
+      cli.stderr!.setEncoding('utf8');
+      cli.stderr!.on('data', (chunk: string) => (stderr += chunk));
+      while (!/^\w+: [\d,]+ records? committed$/m.test(stderr)) await once(cli.stderr!, 'data');
+      cli.kill('SIGINT');
+      const result = await cli;
+      expect(result.exitCode).toBe(1);
+      const runId = stderr.match(/^run (\S+) of pipeline/m)![1]!;
+      expect(stderr).toContain(`warning: interrupted: cancelling run ${runId} on ${serverUrl}; committed checkpoints are kept`);
+      expect(stderr).toMatch(new RegExp(`^sync: error: run ${runId} was cancelled.*: committed checkpoints are kept and the next run resumes from the last one$`, 'm'));
+      const shown = JSON.parse((await sync('pipelines', 'show', cancelled, '--json')).stdout) as { last_run: { id: string; status: string } };
+      expect(shown.last_run).toMatchObject({ id: runId, status: 'cancelled' });
+      expect((await sync('pipelines', 'delete', cancelled)).exitCode).toBe(0);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('exits 1 with the server\'s error when the run fails, and refuses flags of a local run', async () => {
