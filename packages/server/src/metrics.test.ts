@@ -6,7 +6,6 @@ import { StateStore } from '@sync/state-postgres';
 import { createApp } from './app.ts';
 import type { ServerContext } from './context.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { metricsRoutes } from './routes/metrics.ts';
 
 const url = inject('databaseUrl');
 const suffix = randomBytes(6).toString('hex');
@@ -144,11 +143,7 @@ describe('createMetrics', () => {
 describe('GET /metrics', () => {
   const token = 'a-token-of-the-metrics-test';
   const context = { log: () => {} } as unknown as ServerContext;
-  const appWith = (metrics: Metrics | undefined) => {
-    const app = createApp(context, token);
-    app.route('/', metricsRoutes(context, metrics));
-    return app;
-  };
+  const appWith = (metrics: Metrics | undefined) => createApp(context, token, metrics);
 
   it("answers the metrics in Prometheus' text format to a bearer of the token, 401 to anyone else", async () => {
     const app = appWith(createMetrics({ pool, schema, queueSchema, processMetrics: false }));

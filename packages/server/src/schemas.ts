@@ -118,7 +118,7 @@ export const Pipeline = z
     config_stored: z.boolean().describe('false for a pipeline that `sync run` made: it has history and state but no stored config, so it cannot be run from here.'),
     created_at: z.string(),
     updated_at: z.string(),
-    last_run: Run.nullable(),
+    last_run: z.union([Run, z.null()]).describe('The newest run, or null.'),
   })
   .openapi('Pipeline');
 

@@ -83,7 +83,8 @@ export function pipelineJson(pipeline: StoredPipeline, specs: { source: unknown;
 }
 
 function snakeDeep(value: unknown, depth: number): unknown {
-  if (depth > 1 || typeof value !== 'object' || value === null) return value instanceof Date ? value.toISOString() : value;
+  if (value instanceof Date) return value.toISOString();
+  if (depth > 1 || typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => snakeDeep(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [snake(k), snakeDeep(v, depth + 1)]));
 }

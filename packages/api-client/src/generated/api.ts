@@ -1163,7 +1163,8 @@ export interface components {
                 name: string;
             };
             id: string;
-            last_run: components["schemas"]["Run"];
+            /** @description The newest run, or null. */
+            last_run: components["schemas"]["Run"] | null;
             max_attempts: number;
             max_duration_seconds: number | null;
             /** @description When the next scheduled run is due. */
@@ -1333,7 +1334,7 @@ export interface components {
              * @enum {string}
              */
             trigger: "manual" | "schedule" | "retry" | "continuation" | "webhook";
-        } | null;
+        };
         /** @description One line of `application/x-ndjson`. */
         RunEvent: {
             at: string;
