@@ -242,7 +242,7 @@ export function NewPipelinePage() {
         </section>
       )}
 
-      {step === 'check' && (
+      {(step === 'check' || (step === 'streams' && check)) && (
         <section aria-label="Check">
           <h2>Check</h2>
           {!check ? (
@@ -257,7 +257,7 @@ export function NewPipelinePage() {
               ))}
             </ul>
           )}
-          {draft && !busy && (
+          {step === 'check' && draft && !busy && (
             <div class="actions">
               <button type="button" onClick={() => setStep('source')}>
                 Edit source
