@@ -14,6 +14,7 @@ import { forgetToken, savedToken, sessionFor, type Session } from './session.ts'
 import { PageTitle } from './components.tsx';
 import { SessionContext, useSession } from './use-api.ts';
 
+/** The whole dashboard: sign-in until a token is accepted (kept for the tab), then the pages. */
 export function App() {
   const [session, setSession] = useState<Session | undefined>(() => {
     const token = savedToken();

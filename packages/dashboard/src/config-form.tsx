@@ -18,6 +18,7 @@ export type Config = Record<string, unknown>;
 // renders it, but preact's JSX types do not accept React's component class as such.
 const Form = RjsfForm as unknown as ComponentType<FormProps<Config, RJSFSchema>>;
 
+/** A connector's config form; `onSubmit` only after the form's own checks pass. */
 export function ConfigForm(props: {
   /** `source` or `destination`: prefixes the fields' ids, so two forms can share a page. */
   idPrefix: string;

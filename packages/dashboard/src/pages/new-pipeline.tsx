@@ -54,6 +54,7 @@ function ConnectorSelect(props: { role: Role; connectors: Connector[]; value: st
   );
 }
 
+/** `/ui/new`: the four steps above, one at a time. */
 export function NewPipelinePage() {
   const { session, signOut } = useSession();
   const connectors = useLoad(async (client) => bodyOf(await client.GET('/connectors')).data, []);

@@ -71,6 +71,7 @@ function ConfigList(props: { config: Json }) {
   );
 }
 
+/** `/ui/pipelines/<id>`: the pipeline `id`; its runs reload every 2 s while one is queued or running. */
 export function PipelinePage(props: { id: string }) {
   const { id } = props;
   const path = { params: { path: { id } } };
@@ -79,9 +80,10 @@ export function PipelinePage(props: { id: string }) {
     refreshMs: 2000,
     refreshWhile: (list) => list.some((r) => ACTIVE.has(r.status)),
   });
-  const states = useLoad(async (client) => bodyOf(await client.GET('/pipelines/{id}/state', path)).states, [id]);
-  const action = useAction();
   const active = runs.data?.find((r) => ACTIVE.has(r.status));
+  // Again when a run starts or ends: its checkpoints moved the cursors.
+  const states = useLoad(async (client) => bodyOf(await client.GET('/pipelines/{id}/state', path)).states, [id, active?.id]);
+  const action = useAction();
 
   const start = () =>
     action.run(async (client) => {

@@ -11,6 +11,7 @@ export function scheduleText(schedule: Pipeline['schedule']): string | undefined
 
 const ACTIVE = new Set(['queued', 'running']);
 
+/** `/`: every pipeline; reloads every 3 s while a last run is queued or running. */
 export function PipelinesPage() {
   const pipelines = useLoad(async (client) => bodyOf(await client.GET('/pipelines')).data, [], {
     refreshMs: 3000,

@@ -18,6 +18,7 @@ function ticks(checkpoints: Checkpoint[], from: number, span: number): { checkpo
   return [...byBucket.values()];
 }
 
+/** The checkpoints of `progress` on a timeline, from `run_started` to the last event. */
 export function RunTimeline(props: { progress: RunProgress }) {
   const { checkpoints, startedAt, lastAt } = props.progress;
   if (checkpoints.length === 0) return <p class="muted">No checkpoint saved yet.</p>;

@@ -82,6 +82,7 @@ function Logs(props: { progress: RunProgress }) {
   );
 }
 
+/** `/ui/runs/<id>`: the run `id`, following its events until it ends. */
 export function RunPage(props: { id: string }) {
   const { id } = props;
   const events = useRunEvents(id);

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { ErrorNote, PageTitle } from '../components.tsx';
 import { messageOf, signIn, type Session } from '../session.ts';
 
+/** The token form; `reason` (why the last session ended, e.g. a refused token) is shown first. */
 export function SignInPage(props: { reason: string | undefined; onSignedIn(session: Session): void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState(props.reason);

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { defaultChoice, type DiscoveredStream, type StreamChoice } from '../catalog.ts';
 
+/** The discovered `streams` with checkboxes, a sync mode and fields each; `choices` holds what was changed from the defaults. */
 export function StreamPicker(props: { streams: DiscoveredStream[]; choices: ReadonlyMap<string, StreamChoice>; onChange(choices: Map<string, StreamChoice>): void }) {
   const [filter, setFilter] = useState('');
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
