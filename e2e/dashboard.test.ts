@@ -137,6 +137,15 @@ describe('the dashboard in a browser', () => {
     await page.reload();
     await page.getByRole('heading', { name: 'Pipelines' }).waitFor();
     await page.getByText('No pipelines yet').waitFor();
+
+    // A kept token the server no longer takes (it was restarted with another) signs out, saying why.
+    await page.evaluate("sessionStorage.setItem('sync.api-token', 'a-token-from-before-the-restart')");
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in to sync' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('refused this token');
+    await page.fill('#token', server.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('No pipelines yet').waitFor();
   });
 
   it("creates a Stripe → Postgres pipeline through the forms built from the connectors' specs: check, discover, streams and fields", async () => {
