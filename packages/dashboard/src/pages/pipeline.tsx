@@ -76,7 +76,7 @@ export function PipelinePage(props: { id: string }) {
   const { id } = props;
   const path = { params: { path: { id } } };
   const pipeline = useLoad(async (client) => bodyOf(await client.GET('/pipelines/{id}', path)), [id]);
-  const runs = useLoad(async (client) => bodyOf(await client.GET('/pipelines/{id}/runs', { params: { path: { id }, query: { limit: 20 } } })).data.filter((r): r is Run => r !== null), [id], {
+  const runs = useLoad(async (client) => bodyOf(await client.GET('/pipelines/{id}/runs', { params: { path: { id }, query: { limit: 20 } } })).data, [id], {
     refreshMs: 2000,
     refreshWhile: (list) => list.some((r) => ACTIVE.has(r.status)),
   });
