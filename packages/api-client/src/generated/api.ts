@@ -104,6 +104,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/connectors/{role}/{name}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a config before storing it
+         * @description Runs the connector's `check` with the config given (the Postgres destination's `url` defaults to the server's database); nothing is stored. 200 even when the check fails.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A built-in connector or a `<role>-<name>` executable on the PATH. */
+                    name: string;
+                    role: "source" | "destination";
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ConfigToTry"];
+                };
+            };
+            responses: {
+                /** @description The connector's status, secrets masked. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConnectionStatus"];
+                    };
+                };
+                /** @description The request is invalid; `errors` lists each field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No bearer token, or not this server's. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/connectors/source/{name}/discover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Discover the streams of a config before storing it
+         * @description Runs the source's `discover` with the config given; nothing is stored. 409 when the source fails (its masked message).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A built-in connector or a `<role>-<name>` executable on the PATH. */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ConfigToTry"];
+                };
+            };
+            responses: {
+                /** @description The catalog. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Catalog"];
+                    };
+                };
+                /** @description The request is invalid; `errors` lists each field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No bearer token, or not this server's. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The resource is busy or exists (a run in progress, a pipeline id taken). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1131,6 +1269,17 @@ export interface components {
                 /** @enum {string} */
                 status: "SUCCEEDED" | "FAILED";
             };
+        };
+        ConfigToTry: {
+            /** @description The config to try; nothing is stored. */
+            config: {
+                [key: string]: unknown;
+            };
+        };
+        ConnectionStatus: {
+            message?: string;
+            /** @enum {string} */
+            status: "SUCCEEDED" | "FAILED";
         };
         Connector: {
             builtin: boolean;

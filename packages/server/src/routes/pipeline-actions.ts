@@ -1,4 +1,4 @@
-/** What a pipeline can be asked to do: check, discover, show or reset its state. */
+/** What a pipeline, or a config not yet stored, can be asked to do: check, discover; and a pipeline's state, shown or reset. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { errorMessage } from '@sync/engine';
 import { checkConnector, discoverSource, prepare } from '../connector-calls.ts';
@@ -12,8 +12,57 @@ const Catalog = z
   .object({ streams: z.array(z.record(z.string(), z.unknown())).describe('Airbyte AirbyteStream objects: name, json_schema, supported_sync_modes, source_defined_primary_key, …') })
   .openapi('Catalog', { description: "The source's catalog (Airbyte AirbyteCatalog)." });
 
+const ConnectorParams = z.object({
+  role: z.enum(['source', 'destination']).openapi({ param: { name: 'role', in: 'path' } }),
+  name: z.string().min(1).openapi({ param: { name: 'name', in: 'path' }, description: 'A built-in connector or a `<role>-<name>` executable on the PATH.' }),
+});
+const ConfigBody = z.object({ config: z.record(z.string(), z.unknown()).describe('The config to try; nothing is stored.') }).openapi('ConfigToTry');
+const ConnectionStatus = z.object({ status: z.enum(['SUCCEEDED', 'FAILED']), message: z.string().optional() }).openapi('ConnectionStatus');
+
 export function pipelineActionRoutes(context: ServerContext) {
   const app = routes();
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/connectors/{role}/{name}/check',
+      tags: ['meta'],
+      summary: 'Check a config before storing it',
+      description: "Runs the connector's `check` with the config given (the Postgres destination's `url` defaults to the server's database); nothing is stored. 200 even when the check fails.",
+      security: BEARER,
+      request: { params: ConnectorParams, body: { content: { 'application/json': { schema: ConfigBody } }, required: true } },
+      responses: { 200: json(ConnectionStatus, 'The connector\'s status, secrets masked.'), ...problems(400, 401) },
+    }),
+    async (c) => {
+      const { role, name } = c.req.valid('param');
+      const { config } = c.req.valid('json');
+      return c.json(await checkConnector(context, await prepare(context, role, name, config)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/connectors/source/{name}/discover',
+      tags: ['meta'],
+      summary: 'Discover the streams of a config before storing it',
+      description: "Runs the source's `discover` with the config given; nothing is stored. 409 when the source fails (its masked message).",
+      security: BEARER,
+      request: { params: ConnectorParams.pick({ name: true }), body: { content: { 'application/json': { schema: ConfigBody } }, required: true } },
+      responses: { 200: json(Catalog, 'The catalog.'), ...problems(400, 401, 409) },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      const { config } = c.req.valid('json');
+      try {
+        const catalog = await discoverSource(context, await prepare(context, 'source', name, config));
+        return c.json(catalog as { streams: Record<string, unknown>[] }, 200);
+      } catch (error) {
+        if (error instanceof HttpProblem) throw error;
+        throw new HttpProblem(409, 'discover-failed', `${errorMessage(error)} (check the config: POST /connectors/source/${name}/check)`);
+      }
+    },
+  );
 
   app.openapi(
     createRoute({
