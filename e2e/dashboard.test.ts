@@ -1,10 +1,11 @@
 /**
  * The web dashboard (issue 15) in a real headless chromium against `sync serve`, a Stripe emulator and
  * the test Postgres, as a user in Kolkata (UTC+05:30, so a time shown in UTC would be caught) would
- * use it: sign in (a wrong token first), create a Stripe → Postgres pipeline through the form built
- * from the connectors' specs, start a run and watch its counts rise to the emulator's numbers, reset
- * a stream, cancel a slow run, read a failed run's error; then the three main pages at 360 px wide
- * and their screenshots (written to docs/screenshots/ with UPDATE_SCREENSHOTS=1).
+ * use it: sign in (a wrong token first), create a Stripe → Postgres pipeline at 360 px through the
+ * forms built from the connectors' specs (a refused key's check first; nothing is stored before the
+ * final save), start a run and watch its counts rise to the emulator's numbers, reset a stream,
+ * cancel a slow run, read a failed run's error; then the three main pages at 360 px wide and their
+ * screenshots (written to docs/screenshots/ with UPDATE_SCREENSHOTS=1).
  *
  * The steps run in order, each on what the one before left (one pipeline's life).
  */
@@ -62,6 +63,12 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<T> 
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Fails when the page is wider than the window (a user would have to scroll sideways). */
+async function expectNoSidewaysScroll(where: string): Promise<void> {
+  const width = page.viewportSize()?.width ?? 0;
+  expect(await page.evaluate('document.documentElement.scrollWidth'), `${where} at ${width} px`).toBeLessThanOrEqual(width);
 }
 
 /** The number in a count cell of the run page (`1,234` in en-US). */
@@ -148,40 +155,82 @@ describe('the dashboard in a browser', () => {
     await page.getByText('No pipelines yet').waitFor();
   });
 
-  it("creates a Stripe → Postgres pipeline through the forms built from the connectors' specs: check, discover, streams and fields", async () => {
+  it("creates a Stripe → Postgres pipeline at 360 px through the forms built from the connectors' specs: check and discover before anything is stored, streams and fields", async () => {
+    await page.setViewportSize({ width: 360, height: 800 });
     await page.getByRole('link', { name: 'New pipeline' }).first().click();
     await page.locator('#source-connector').selectOption('stripe');
     // airbyte_secret fields are password inputs.
     expect(await page.locator('#source_api_key').getAttribute('type')).toBe('password');
-    await page.fill('#source_api_key', API_KEY);
+    // A key Stripe refuses, first.
+    await page.fill('#source_api_key', 'sk_test_not_the_key');
     await page.fill('#source_base_url', emulator.url);
     // Ten objects a page, so a run has many checkpoints to watch.
     await page.fill('#source_page_size', '10');
-    await page.getByRole('button', { name: 'Next: destination' }).click();
+    await expectNoSidewaysScroll('the source step');
+    // By keyboard: Enter submits the step, and the focus moves to the next step's heading.
+    await page.locator('#source_page_size').press('Enter');
+    await page.getByRole('heading', { name: 'Destination' }).waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('step-destination');
 
     await page.locator('#destination-connector').selectOption('postgres');
     expect(await page.locator('#destination_url').getAttribute('type')).toBe('password');
     // No url: the server's own database.
     await page.fill('#destination_schema', schema);
-    await page.fill('#pipeline-id', PIPELINE);
-    await page.getByRole('button', { name: 'Create and check' }).click();
+    await expectNoSidewaysScroll('the destination step');
+    await page.getByRole('button', { name: 'Next: check' }).click();
+
+    // The failing check shows the connector's message (its secret masked); nothing is discovered or stored.
+    const sourceCheck = page.locator('[data-check=source]');
+    await sourceCheck.locator('.status').waitFor();
+    expect(await sourceCheck.locator('.status').textContent()).toBe('failed');
+    expect(await sourceCheck.locator('.check-message').textContent()).toMatch(/Stripe rejected the API key/);
+    expect(await sourceCheck.textContent()).not.toContain('sk_test_not_the_key');
+    expect(await page.locator('[data-check=destination] .status').textContent()).toBe('succeeded');
+    expect(await page.locator('.stream-list').count()).toBe(0);
+    await expectNoSidewaysScroll('the failed check');
+    expect((await api<{ data: unknown[] }>('GET', '/pipelines')).data).toEqual([]);
+
+    await page.getByRole('button', { name: 'Edit source' }).click();
+    expect(await page.locator('#source_base_url').inputValue()).toBe(emulator.url);
+    await page.fill('#source_api_key', API_KEY);
+    await page.getByRole('button', { name: 'Next: destination' }).click();
+    await page.getByRole('button', { name: 'Next: check' }).click();
 
     await page.locator('.stream-list').waitFor();
+    expect(await page.evaluate('document.activeElement.id')).toBe('step-streams');
     expect(await page.locator('[data-check=source] .status').textContent()).toBe('succeeded');
     expect(await page.locator('[data-check=destination] .status').textContent()).toBe('succeeded');
+    // Checked and discovered, and still nothing stored: the pipeline exists only once saved.
+    expect((await api<{ data: unknown[] }>('GET', '/pipelines')).data).toEqual([]);
     await page.getByRole('button', { name: 'Select none' }).click();
     for (const stream of STREAMS) await page.locator(`[data-stream=${stream}] .stream-name input`).check();
     await page.locator('[data-stream=customers] summary').click();
     await page.locator('[data-stream=customers] .field-list label', { hasText: /^\s*email\s*$/ }).locator('input').uncheck();
+    await page.fill('#pipeline-id', PIPELINE);
+    // A schedule the server refuses: its reason is shown, nothing is stored, and the choices stay.
+    await page.fill('#schedule', 'every hour');
+    await expectNoSidewaysScroll('the streams step');
+    await page.getByRole('button', { name: 'Save pipeline' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'is not a cron expression' }).waitFor();
+    // The focus stayed on the button, for the next try.
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Save pipeline');
+    expect((await api<{ data: unknown[] }>('GET', '/pipelines')).data).toEqual([]);
+    expect(await page.locator('.streams [role=status]').textContent()).toMatch(/^3 of \d+ streams selected$/);
+    await page.fill('#schedule', '');
     await page.getByRole('button', { name: 'Save pipeline' }).click();
 
     await page.getByRole('heading', { name: `Pipeline ${PIPELINE}` }).waitFor();
-    const stored = await api<{ streams: { name: string; fields?: string[] }[]; source: { config: Record<string, unknown> } }>('GET', `/pipelines/${PIPELINE}`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const { data: pipelines } = await api<{ data: { id: string }[] }>('GET', '/pipelines');
+    expect(pipelines.map((p) => p.id)).toEqual([PIPELINE]);
+    const stored = await api<{ streams: { name: string; fields?: string[] }[]; source: { config: Record<string, unknown> }; schedule: unknown }>('GET', `/pipelines/${PIPELINE}`);
     expect(stored.streams.map((s) => s.name).sort()).toEqual([...STREAMS].sort());
     const customers = stored.streams.find((s) => s.name === 'customers')!;
     expect(customers.fields).toContain('id');
     expect(customers.fields).not.toContain('email');
     expect(stored.source.config).toMatchObject({ api_key: '**********', base_url: emulator.url, page_size: 10 });
+    expect(stored.schedule).toBeNull();
   });
 
   it('starts a run and watches the counts rise to the final numbers, in the user\'s time zone', async () => {
@@ -280,7 +329,7 @@ describe('the dashboard in a browser', () => {
       for (const { name, path, ready } of pages) {
         await page.goto(`${server.url}${path}`);
         await page.locator(ready).first().waitFor();
-        expect(await page.evaluate('document.documentElement.scrollWidth'), `${name} at ${width} px`).toBeLessThanOrEqual(width);
+        await expectNoSidewaysScroll(name);
         if (width === 1280 && name !== 'new-pipeline') await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
       }
     }

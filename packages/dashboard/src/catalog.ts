@@ -1,8 +1,8 @@
 /**
- * Stream and field selection for a new pipeline: the source's catalog (`POST /pipelines/{id}/discover`,
- * Airbyte AirbyteCatalog) as choices, and the choices as the pipeline's `streams` (docs/api.md
- * "Streams and field selection"). Fields are top-level properties; the primary key and the cursor are
- * always synced, so they cannot be left out.
+ * Stream and field selection for a new pipeline: the source's catalog (Airbyte AirbyteCatalog, from
+ * `POST /connectors/source/{name}/discover` with a config not yet stored) as choices, and the choices
+ * as the pipeline's `streams` (docs/api.md "Streams and field selection"). Fields are top-level
+ * properties; the primary key and the cursor are always synced, so they cannot be left out.
  */
 import type { components } from '@sync/api-client';
 

@@ -1,13 +1,14 @@
 /**
  * A new pipeline, in four steps: the source and its config, the destination and its config (forms
- * generated from the connectors' specs), `check` of both, then the streams (`discover`) with their
- * sync modes and fields. The API checks and discovers stored pipelines, so the third step stores the
- * pipeline (`POST /pipelines`, every stream), and the last one sets its streams (`PATCH`); "Discard"
- * deletes it. Going back to a config and on changes it (`PATCH`).
+ * generated from the connectors' specs), `check` of both configs and `discover` of the source's
+ * streams (`POST /connectors/{role}/{name}/check`, `POST /connectors/source/{name}/discover`: the
+ * configs are tried, not stored), then the streams with their sync modes and fields, the schedule and
+ * the id. Nothing is stored until "Save pipeline" (`POST /pipelines` with the streams chosen), so
+ * leaving the page at any step leaves nothing behind.
  */
-import { ApiError, bodyOf, type Pipeline, type components } from '@sync/api-client';
+import { ApiError, bodyOf, type components } from '@sync/api-client';
 import type { ErrorSchema, RJSFSchema } from '@rjsf/utils';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { streamConfigs, streamsOf, type DiscoveredStream, type StreamChoice } from '../catalog.ts';
 import { ErrorNote, Loading, PageTitle, Status } from '../components.tsx';
 import { ConfigForm, type Config } from '../config-form.tsx';
@@ -18,10 +19,11 @@ import { useLoad, useSession } from '../use-api.ts';
 import { StreamPicker } from './stream-picker.tsx';
 
 type Connector = components['schemas']['Connector'];
-type CheckResult = components['schemas']['CheckResult'];
+type ConnectionStatus = components['schemas']['ConnectionStatus'];
 type Role = 'source' | 'destination';
 type Step = 'source' | 'destination' | 'check' | 'streams';
 
+const ROLES = ['source', 'destination'] as const;
 const STEPS: { step: Step; title: string }[] = [
   { step: 'source', title: 'Source' },
   { step: 'destination', title: 'Destination' },
@@ -54,6 +56,15 @@ function ConnectorSelect(props: { role: Role; connectors: Connector[]; value: st
   );
 }
 
+/** A step's heading; the page moves the focus to it when the step opens (the one before is gone). */
+function StepHeading(props: { step: Step; title: string }) {
+  return (
+    <h2 id={`step-${props.step}`} tabIndex={-1}>
+      {props.title}
+    </h2>
+  );
+}
+
 /** `/ui/new`: the four steps above, one at a time. */
 export function NewPipelinePage() {
   const { session, signOut } = useSession();
@@ -63,21 +74,36 @@ export function NewPipelinePage() {
   const [destination, setDestination] = useState<Side>({ name: '', config: {}, errors: undefined });
   const [pipelineId, setPipelineId] = useState('');
   const [cron, setCron] = useState('');
-  const [draft, setDraft] = useState<Pipeline | undefined>(undefined);
-  const [check, setCheck] = useState<CheckResult | undefined>(undefined);
+  const [checks, setChecks] = useState<Record<Role, ConnectionStatus> | undefined>(undefined);
   const [streams, setStreams] = useState<DiscoveredStream[] | undefined>(undefined);
   const [choices, setChoices] = useState<Map<string, StreamChoice>>(new Map());
   const [busy, setBusy] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+
+  // A new step replaces the one before (and the button that opened it): keyboard and screen-reader
+  // users continue from its heading. The first step starts at the page's title instead.
+  const opened = useRef(false);
+  useEffect(() => {
+    if (opened.current) document.getElementById(`step-${step}`)?.focus();
+    opened.current = true;
+  }, [step]);
 
   const list = connectors.data ?? [];
   const specOf = (role: Role, name: string) => list.find((c) => c.role === role && c.name === name)?.spec as RJSFSchema | undefined;
   const firstOf = (role: Role, preferred: string) => (list.some((c) => c.role === role && c.name === preferred && c.spec) ? preferred : (list.find((c) => c.role === role && c.spec)?.name ?? ''));
   const sourceName = source.name || firstOf('source', 'stripe');
   const destinationName = destination.name || firstOf('destination', 'postgres');
+  const tried = { source: { name: sourceName, config: source.config }, destination: { name: destinationName, config: destination.config } };
 
-  /** Runs a step's calls; a 400's field errors go to the config forms, the rest to the page. */
+  /**
+   * Runs a step's calls, one at a time (a press while they run is ignored: the buttons stay enabled,
+   * so the focus stays on them); a 400's field errors on a config go to its form (and back to that
+   * step), the rest to the page.
+   */
+  const running = useRef(false);
   const attempt = async (what: string, work: () => Promise<void>) => {
+    if (running.current) return;
+    running.current = true;
     setBusy(what);
     setError(undefined);
     try {
@@ -94,53 +120,48 @@ export function NewPipelinePage() {
       }
       setError(messageOf(e));
     } finally {
+      running.current = false;
       setBusy(undefined);
     }
   };
 
-  /** Stores the pipeline (or its changed configs), then checks and discovers. */
-  const createAndCheck = () =>
-    attempt('Storing the pipeline…', async () => {
-      const configs = {
-        source: { name: sourceName, config: source.config },
-        destination: { name: destinationName, config: destination.config },
-        schedule: cron.trim() ? { cron: cron.trim(), timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, jitter_seconds: 0 } : null,
-      };
-      const stored = draft
-        ? bodyOf(await session.client.PATCH('/pipelines/{id}', { params: { path: { id: draft.id } }, body: configs }))
-        : bodyOf(await session.client.POST('/pipelines', { body: { ...(pipelineId.trim() ? { id: pipelineId.trim() } : {}), ...configs } }));
-      setDraft(stored);
-      await checkAndDiscover(stored.id);
+  /** Checks both configs as they are in the forms; when both pass, discovers the source's streams. Stores nothing. */
+  const checkAndDiscover = () =>
+    attempt('Checking the connectors…', async () => {
+      setStep('check');
+      // "Check again" hides itself while the checks run: the focus goes to the step's heading.
+      if (step === 'check') document.getElementById('step-check')?.focus();
+      setChecks(undefined);
+      setStreams(undefined);
+      const [sourceCheck, destinationCheck] = await Promise.all(
+        ROLES.map(async (role) => bodyOf(await session.client.POST('/connectors/{role}/{name}/check', { params: { path: { role, name: tried[role].name } }, body: { config: tried[role].config } }))),
+      );
+      const result = { source: sourceCheck!, destination: destinationCheck! };
+      setChecks(result);
+      if (result.source.status !== 'SUCCEEDED' || result.destination.status !== 'SUCCEEDED') return;
+      setBusy('Discovering the streams…');
+      const catalog = bodyOf(await session.client.POST('/connectors/source/{name}/discover', { params: { path: { name: sourceName } }, body: { config: source.config } }));
+      setStreams(streamsOf(catalog));
+      setStep('streams');
     });
 
-  const checkAndDiscover = async (id: string) => {
-    setStep('check');
-    setCheck(undefined);
-    setBusy('Checking the connectors…');
-    const result = bodyOf(await session.client.POST('/pipelines/{id}/check', { params: { path: { id } } }));
-    setCheck(result);
-    if (result.source.status !== 'SUCCEEDED' || result.destination.status !== 'SUCCEEDED') return;
-    setBusy('Discovering the streams…');
-    const catalog = bodyOf(await session.client.POST('/pipelines/{id}/discover', { params: { path: { id } } }));
-    const found = streamsOf(catalog);
-    setStreams(found);
-    setChoices(new Map());
-    setStep('streams');
-  };
-
+  /** Stores the pipeline, with the streams chosen and the schedule, and opens it. */
   const save = () =>
-    attempt('Saving the streams…', async () => {
-      if (!draft || !streams) return;
+    attempt('Saving the pipeline…', async () => {
+      if (!streams) return;
       const selected = streamConfigs(streams, choices);
       if (selected.length === 0) throw new Error('Select at least one stream.');
-      await session.client.PATCH('/pipelines/{id}', { params: { path: { id: draft.id } }, body: { streams: selected } });
-      navigate({ page: 'pipeline', id: draft.id }, { replace: true });
-    });
-
-  const discard = () =>
-    attempt('Deleting the pipeline…', async () => {
-      if (draft) await session.client.DELETE('/pipelines/{id}', { params: { path: { id: draft.id } } });
-      navigate({ page: 'pipelines' }, { replace: true });
+      const stored = bodyOf(
+        await session.client.POST('/pipelines', {
+          body: {
+            ...(pipelineId.trim() ? { id: pipelineId.trim() } : {}),
+            ...tried,
+            streams: selected,
+            schedule: cron.trim() ? { cron: cron.trim(), timezone: Intl.DateTimeFormat().resolvedOptions().timeZone, jitter_seconds: 0 } : null,
+          },
+        }),
+      );
+      navigate({ page: 'pipeline', id: stored.id }, { replace: true });
     });
 
   if (!connectors.data) {
@@ -153,6 +174,7 @@ export function NewPipelinePage() {
   }
   const sourceSpec = specOf('source', sourceName);
   const destinationSpec = specOf('destination', destinationName);
+  const passed = checks?.source.status === 'SUCCEEDED' && checks.destination.status === 'SUCCEEDED';
   return (
     <>
       <PageTitle>New pipeline</PageTitle>
@@ -163,20 +185,20 @@ export function NewPipelinePage() {
           </li>
         ))}
       </ol>
-      {draft && (
-        <p class="muted">
-          Stored as <code>{draft.id}</code> (all streams until you save your selection).
-        </p>
-      )}
-      <ErrorNote message={error} />
-      <p role="status" class="muted">
-        {busy ?? ''}
-      </p>
+      <p class="muted">Nothing is stored until you save the pipeline at the last step.</p>
 
       {step === 'source' && (
-        <section aria-label="Source">
-          <h2>Source</h2>
-          <ConnectorSelect role="source" connectors={list} value={sourceName} onChange={(name) => setSource({ name, config: {}, errors: undefined })} />
+        <section aria-labelledby="step-source">
+          <StepHeading step="source" title="Source" />
+          <ConnectorSelect
+            role="source"
+            connectors={list}
+            value={sourceName}
+            onChange={(name) => {
+              setSource({ name, config: {}, errors: undefined });
+              setChoices(new Map());
+            }}
+          />
           {sourceSpec && (
             <ConfigForm
               key={sourceName}
@@ -189,11 +211,6 @@ export function NewPipelinePage() {
             >
               <div class="actions">
                 <button type="submit">Next: destination</button>
-                {draft && (
-                  <button type="button" class="danger" onClick={discard} disabled={!!busy}>
-                    Discard
-                  </button>
-                )}
               </div>
             </ConfigForm>
           )}
@@ -201,8 +218,8 @@ export function NewPipelinePage() {
       )}
 
       {step === 'destination' && (
-        <section aria-label="Destination">
-          <h2>Destination</h2>
+        <section aria-labelledby="step-destination">
+          <StepHeading step="destination" title="Destination" />
           <ConnectorSelect role="destination" connectors={list} value={destinationName} onChange={(name) => setDestination({ name, config: {}, errors: undefined })} />
           {destinationSpec && (
             <ConfigForm
@@ -212,30 +229,14 @@ export function NewPipelinePage() {
               config={destination.config}
               onChange={(config) => setDestination((d) => ({ ...d, name: destinationName, config, errors: undefined }))}
               serverErrors={destination.errors}
-              onSubmit={createAndCheck}
+              onSubmit={checkAndDiscover}
             >
-              <div class="field">
-                <label for="schedule">Schedule</label>
-                <input id="schedule" value={cron} onInput={(e) => setCron(e.currentTarget.value)} placeholder="*/30 * * * *" aria-describedby="schedule-help" />
-                <p id="schedule-help" class="muted">
-                  Optional: a cron expression (minute hour day month weekday), read in your time zone ({Intl.DateTimeFormat().resolvedOptions().timeZone}). Empty: runs start only from here or the API.
-                </p>
-              </div>
-              {!draft && (
-                <div class="field">
-                  <label for="pipeline-id">Pipeline id</label>
-                  <input id="pipeline-id" value={pipelineId} onInput={(e) => setPipelineId(e.currentTarget.value)} pattern="[a-z0-9][a-z0-9_\-]{0,62}" aria-describedby="pipeline-id-help" />
-                  <p id="pipeline-id-help" class="muted">
-                    Lower-case letters, digits, - and _. Empty: {sourceName}-{destinationName}.
-                  </p>
-                </div>
-              )}
               <div class="actions">
                 <button type="button" onClick={() => setStep('source')}>
                   Back
                 </button>
-                <button type="submit" disabled={!!busy}>
-                  {draft ? 'Save and check' : 'Create and check'}
+                <button type="submit">
+                  Next: check
                 </button>
               </div>
             </ConfigForm>
@@ -243,43 +244,41 @@ export function NewPipelinePage() {
         </section>
       )}
 
-      {(step === 'check' || (step === 'streams' && check)) && (
-        <section aria-label="Check">
-          <h2>Check</h2>
-          {!check ? (
-            <Loading />
-          ) : (
+      {(step === 'check' || (step === 'streams' && checks)) && (
+        <section aria-labelledby="step-check">
+          <StepHeading step="check" title="Check" />
+          {checks && (
             <ul class="checks">
-              {(['source', 'destination'] as const).map((role) => (
+              {ROLES.map((role) => (
                 <li key={role} data-check={role}>
-                  {role === 'source' ? sourceName : destinationName}: <Status status={check[role].status === 'SUCCEEDED' ? 'succeeded' : 'failed'} />
-                  {check[role].message && <span class="check-message"> {check[role].message}</span>}
+                  {tried[role].name}: <Status status={checks[role].status === 'SUCCEEDED' ? 'succeeded' : 'failed'} />
+                  {checks[role].message && <span class="check-message"> {checks[role].message}</span>}
                 </li>
               ))}
             </ul>
           )}
-          {step === 'check' && draft && !busy && (
-            <div class="actions">
-              <button type="button" onClick={() => setStep('source')}>
-                Edit source
-              </button>
-              <button type="button" onClick={() => setStep('destination')}>
-                Edit destination
-              </button>
-              <button type="button" onClick={() => attempt('Checking the connectors…', () => checkAndDiscover(draft.id))}>
-                Check again
-              </button>
-              <button type="button" class="danger" onClick={discard}>
-                Discard
-              </button>
-            </div>
+          {step === 'check' && !busy && (
+            <>
+              {checks && !passed && <p>Correct the config that failed, then check again. Nothing was stored.</p>}
+              <div class="actions">
+                <button type="button" onClick={() => setStep('source')}>
+                  Edit source
+                </button>
+                <button type="button" onClick={() => setStep('destination')}>
+                  Edit destination
+                </button>
+                <button type="button" onClick={checkAndDiscover}>
+                  Check again
+                </button>
+              </div>
+            </>
           )}
         </section>
       )}
 
       {step === 'streams' && streams && (
-        <section aria-label="Streams">
-          <h2>Streams</h2>
+        <section aria-labelledby="step-streams">
+          <StepHeading step="streams" title="Streams" />
           <form
             onSubmit={(e) => {
               e.preventDefault();
@@ -287,20 +286,36 @@ export function NewPipelinePage() {
             }}
           >
             <StreamPicker streams={streams} choices={choices} onChange={setChoices} />
+            <div class="field">
+              <label for="schedule">Schedule</label>
+              <input id="schedule" value={cron} onInput={(e) => setCron(e.currentTarget.value)} placeholder="*/30 * * * *" aria-describedby="schedule-help" />
+              <p id="schedule-help" class="muted">
+                Optional: a cron expression (minute hour day month weekday), read in your time zone ({Intl.DateTimeFormat().resolvedOptions().timeZone}). Empty: runs start only from here or the API.
+              </p>
+            </div>
+            <div class="field">
+              <label for="pipeline-id">Pipeline id</label>
+              <input id="pipeline-id" value={pipelineId} onInput={(e) => setPipelineId(e.currentTarget.value)} pattern="[a-z0-9][a-z0-9_\-]{0,62}" aria-describedby="pipeline-id-help" />
+              <p id="pipeline-id-help" class="muted">
+                Lower-case letters, digits, - and _. Empty: {sourceName}-{destinationName} (with a number added when taken).
+              </p>
+            </div>
             <div class="actions">
-              <button type="submit" disabled={!!busy}>
+              <button type="submit">
                 Save pipeline
               </button>
               <button type="button" onClick={() => setStep('source')}>
                 Edit configs
               </button>
-              <button type="button" class="danger" onClick={discard} disabled={!!busy}>
-                Discard
-              </button>
             </div>
           </form>
         </section>
       )}
+
+      <ErrorNote message={error} />
+      <p role="status" class="muted">
+        {busy ?? ''}
+      </p>
     </>
   );
 }

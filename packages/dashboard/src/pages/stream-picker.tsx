@@ -28,7 +28,16 @@ export function StreamPicker(props: { streams: DiscoveredStream[]; choices: Read
           Select none
         </button>
         <label class="inline">
-          Filter <input type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+          Filter{' '}
+          <input
+            type="search"
+            value={filter}
+            onInput={(e) => setFilter(e.currentTarget.value)}
+            // Enter in the filter filters; it does not submit the form around the picker (which saves).
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') e.preventDefault();
+            }}
+          />
         </label>
       </div>
       <p role="status">
