@@ -7,7 +7,8 @@
  * - a transient failure is retried (`trigger: retry`, attempt 2, `previous_run_id`) up to
  *   `max_attempts`; a config error (a wrong API key) is not;
  * - a run past `max_duration_seconds` stops at its time limit and `continuation` runs finish the sync;
- * - a worker stopped with SIGTERM mid-run releases its run (`run_released`), another worker finishes it.
+ * - a worker stopped with SIGTERM mid-run releases its run (`run_released`), another worker finishes it;
+ * - with `sync serve` stopped, runs in progress finish and schedules keep firing.
  */
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -205,5 +206,33 @@ it('a worker stopped with SIGTERM mid-run releases the run (run_released); anoth
   const after = (await cluster.client.get<QueuedRun>(`/runs/${run.id}`)).body;
   expect(after).toMatchObject({ status: 'succeeded', takeovers: 1, trigger: 'manual' });
   expect((await cluster.runsOf('released')).map((r) => r.id)).toEqual([run.id]);
+  await expectCustomersExact(schema);
+});
+
+it('with the API stopped, runs go on: a run in progress finishes and a schedule keeps firing (the workers need only the database)', async () => {
+  // Last in this file: the API stays down.
+  const schema = freshSchema('sched_headless');
+  await cluster.createPipeline(slowPipeline('headless', schema));
+  await cluster.createPipeline(slowPipeline('ticking', freshSchema('sched_ticking'), { schedule: { cron: '*/2 * * * * *' } }));
+  const run = await cluster.client.startRun('headless');
+  let stopped: Promise<number | undefined> | undefined;
+  // The event stream ends with the server, cleanly or not: what matters is in the database.
+  await cluster.client
+    .followEvents(run.id, (event) => {
+      if (event.type === 'checkpoint') stopped ??= cluster.server.stop();
+    })
+    .catch(() => {});
+  expect(await stopped).toBe(0);
+  const at = (await cluster.db.query<{ at: Date }>('select now() as at'))[0]!.at;
+  await vi.waitFor(
+    async () => {
+      const runs = await cluster.db.query<{ pipeline_id: string; trigger: string; status: string }>(
+        `select pipeline_id, trigger, status from sync.runs where (id = $1 or (pipeline_id = 'ticking' and created_at > $2)) and status = 'succeeded'`,
+        [run.id, at],
+      );
+      expect(runs.map((r) => `${r.pipeline_id} ${r.trigger}`)).toEqual(expect.arrayContaining(['headless manual', 'ticking schedule']));
+    },
+    { timeout: 60_000, interval: 250 },
+  );
   await expectCustomersExact(schema);
 });
