@@ -1,7 +1,7 @@
 /**
  * Schedules, retries, time limits and SIGTERM with `sync worker` processes (issue 16), against
- * `sync serve --workers 0` and `sync emulator stripe` processes; every assertion reads run rows and
- * events, never the clock:
+ * `sync serve --workers 0` and `sync emulator stripe` processes; every assertion reads run rows,
+ * events and tables, never how long something took:
  * - ticks missed while no worker ran add up to one scheduled run, in the schedule's time zone;
  * - scheduled runs (a 6-field cron, every 2 s, runs longer than that) never overlap: ticks are skipped;
  * - a transient failure is retried (`trigger: retry`, attempt 2, `previous_run_id`) up to
