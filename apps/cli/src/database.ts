@@ -51,10 +51,14 @@ export function openDatabase(env: NodeJS.ProcessEnv, say: (line: string) => void
   };
 }
 
-/** Opens the state store of `database` with the secret key of `env`. */
-export async function openStore(database: Database, env: NodeJS.ProcessEnv): Promise<StateStore> {
+/**
+ * Opens the state store of `database` with the secret key of `env`. `maxConnections` (default the
+ * store's 4): a process running N runs at once needs N more, since each run holds one for its
+ * pipeline lock.
+ */
+export async function openStore(database: Database, env: NodeJS.ProcessEnv, maxConnections?: number): Promise<StateStore> {
   const { StateStore } = await import('@sync/state-postgres');
-  return StateStore.open({ url: await database.url(), secretKeys: await secretKeys(env) });
+  return StateStore.open({ url: await database.url(), secretKeys: await secretKeys(env), ...(maxConnections ? { maxConnections } : {}) });
 }
 
 /**

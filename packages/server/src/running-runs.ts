@@ -14,16 +14,35 @@ interface Entry {
   timer?: NodeJS.Timeout;
 }
 
+/** How often the runs of this process are checked for a cancel whose notification was lost, ms. */
+const CANCEL_CHECK_MS = 5000;
+
 export class RunningRuns {
   readonly #runs = new Map<string, Entry>();
   #listening: { close(): Promise<void> } | undefined;
+  #checker: NodeJS.Timeout | undefined;
 
-  /** Listens for cancel requests. */
+  /**
+   * Listens for cancel requests, and looks every 5 s at the runs of this process for one whose
+   * notification was lost (sent while the listening connection was down).
+   */
   async start(context: ServerContext): Promise<void> {
     this.#listening = await context.service.listen(['sync_run_cancel'], (_channel, runId) => this.stop(runId, 'cancel'));
+    this.#checker = setInterval(() => {
+      for (const runId of this.#runs.keys()) {
+        context.service.getServiceRun(runId).then(
+          (run) => {
+            if (run?.cancelRequestedAt) this.stop(runId, 'cancel');
+          },
+          () => {},
+        );
+      }
+    }, CANCEL_CHECK_MS);
+    this.#checker.unref();
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#checker);
     await this.#listening?.close();
   }
 

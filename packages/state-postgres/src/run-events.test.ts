@@ -80,7 +80,7 @@ it('notifies listeners of each stored batch with the run id, and stops when clos
   await listener.close();
 });
 
-it('says when it cannot listen, and reports a listening connection that fails to onConnectionError', async () => {
+it('says when it cannot listen, reports a listening connection that fails, and listens again on a new one', async () => {
   await expect(service.listen([''], () => {})).rejects.toThrow(/^state store at .*: cannot listen on : /);
 
   let reported = (_error: Error) => {};
@@ -88,16 +88,35 @@ it('says when it cannot listen, and reports a listening connection that fails to
   const watched = await StateStore.open({ url, schema, onConnectionError: (error) => reported(error) });
   try {
     const channel = `sync_test_${randomBytes(4).toString('hex')}`;
-    const listener = await watched.service().listen([channel], () => {});
+    const heard: string[] = [];
+    let onHeard = () => {};
+    const listener = await watched.service().listen([channel], (_c, payload) => {
+      heard.push(payload);
+      onHeard();
+    });
     // The server ends the listening session (a restart, an administrator): the store says so.
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
       await client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${channel}"`]);
+      expect((await failure).message).toMatch(new RegExp(`^state store at .*: the connection listening on ${channel} failed: .*; reopening it$`));
+      // Reopened: notifications arrive again. Notify until one is heard (the new LISTEN may not be in yet).
+      const again = new Promise<void>((resolve) => (onHeard = resolve));
+      let n = 0;
+      let stop = false;
+      const sending = (async () => {
+        while (!stop && n < 200) {
+          await client.query('SELECT pg_notify($1, $2)', [channel, `after-${n++}`]);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      })();
+      await again;
+      stop = true;
+      await sending;
+      expect(heard.some((p) => p.startsWith('after-'))).toBe(true);
     } finally {
       await client.end();
     }
-    expect((await failure).message).toMatch(new RegExp(`^state store at .*: the connection listening on ${channel} failed: .*; no more notifications arrive on it$`));
     await listener.close();
   } finally {
     await watched.close();

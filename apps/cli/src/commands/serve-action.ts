@@ -27,7 +27,7 @@ export async function serveAction(args: ParsedArgs<typeof serveArgs>): Promise<v
     );
   }
   const stopped = untilSignal();
-  await withService(args, log, async (options) => {
+  await withService(args, workers, log, async (options) => {
     const server = await startServer({ ...options, host: args.host, port, workers, token: token.token });
     log('info', `listening on ${server.url} (docs: ${server.url}/docs), ${workers === 0 ? 'no workers: runs wait for `sync worker` or a `sync serve` with workers' : `${workers} worker${workers === 1 ? '' : 's'}`}`);
     log('info', token.origin === 'env' ? 'clients authenticate with SYNC_API_TOKEN' : `clients authenticate with the token in ${token.path}${token.created ? ' (just made; mode 0600)' : ''}`);

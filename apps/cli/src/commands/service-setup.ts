@@ -50,6 +50,8 @@ export function serviceLog(prefix: string, args: { 'log-format'?: string | undef
  */
 export async function withService(
   args: { 'retry-delay': string; 'stripe-rate-limit'?: string | undefined },
+  /** Runs this process executes at once (each holds a store connection for its pipeline lock). */
+  concurrency: number,
   log: RuntimeOptions['log'],
   body: (options: Omit<RuntimeOptions, 'log'> & { log: RuntimeOptions['log'] }, store: StateStore) => Promise<void>,
 ): Promise<void> {
@@ -69,7 +71,8 @@ export async function withService(
   let store: StateStore | undefined;
   try {
     const databaseUrl = await database.url();
-    store = await openStore(database, process.env);
+    // Each run holds a connection for its pipeline lock; the API, the feed and the jobs need the rest.
+    store = await openStore(database, process.env, concurrency + 4);
     // The Postgres destination writes into the server's own database unless its config names another.
     const runConfig = async (role: ConnectorRole, name: string, config: Record<string, unknown>) =>
       role === 'destination' && name === 'postgres' && config.url === undefined ? { ...config, url: databaseUrl } : config;

@@ -30,7 +30,7 @@ export const workerCommand = defineCommand({
     const log = serviceLog('sync worker', args);
     const { startWorker } = await import('@sync/server');
     const stopped = untilSignal();
-    await withService(args, log, async (options) => {
+    await withService(args, concurrency, log, async (options) => {
       const worker = await startWorker({
         ...options,
         concurrency,

@@ -5,6 +5,7 @@
  * `stripe` gets a proxy of its own (proxy.ts) as its `base_url`; every request through it first takes
  * a token from the account's bucket in Postgres (`takeRateToken`, table `rate_buckets`).
  */
+import { connect } from 'node:net';
 import type pg from 'pg';
 import { takeRateToken, type RateLimit, type StoredPipeline } from '@sync/state-postgres';
 import type { LogLevel, ServerContext } from '../context.ts';
@@ -42,6 +43,26 @@ export interface AccountRateLimits {
   counts(): AccountCounts[];
 }
 
+/**
+ * Whether a TCP connection to the URL's host and port opens within 3 s. A `base_url` that refuses
+ * connections is the source's to report (a config error); behind the proxy it would be a 502, which
+ * the source retries as an outage.
+ */
+function reachable(url: URL): Promise<boolean> {
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 3000 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
 function rateOf(option: AccountRateLimitsOptions['rate'], apiKey: string): number {
   const rate = option === undefined ? stripeAccountRate(apiKey) : typeof option === 'number' ? option : option(apiKey);
   if (!(rate > 0) || !Number.isFinite(rate)) throw new Error(`the Stripe rate limit must be a positive number of requests per second (SYNC_STRIPE_RATE_LIMIT), not ${rate}`);
@@ -54,8 +75,9 @@ function rateOf(option: AccountRateLimitsOptions['rate'], apiKey: string): numbe
  * https://api.stripe.com) and returns the config with `base_url` set to the proxy and
  * `requests_per_second` the lower of the config's own (or Stripe's default for the key) and the
  * account's rate; its `release` closes the proxy. Other sources, and Stripe configs without a
- * string `api_key` or with a `base_url` that is not an http(s) URL (the source reports those), are
- * returned unchanged with a `release` that does nothing.
+ * string `api_key`, with a `base_url` that is not an http(s) URL, or one that refuses connections
+ * (the source reports those, as config errors), are returned unchanged with a `release` that does
+ * nothing.
  *
  * @throws Error (from `prepareSource`) when `rate` gives a non-positive number, or no port is free.
  */
@@ -71,6 +93,7 @@ export function createAccountRateLimits(options: AccountRateLimitsOptions): Acco
     if (pipeline.source.name !== 'stripe' || typeof apiKey !== 'string' || apiKey === '') return unchanged(config);
     const baseUrl = typeof config.base_url === 'string' ? config.base_url : STRIPE_API;
     if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) return unchanged(config);
+    if (!(await reachable(new URL(baseUrl)))) return unchanged(config);
     const rate = rateOf(options.rate, apiKey);
     const account = stripeAccount(apiKey);
     const limit = { rate, burst: Math.max(1, rate * burstSeconds) };
