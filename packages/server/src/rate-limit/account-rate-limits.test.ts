@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
@@ -61,16 +62,23 @@ describe('createAccountRateLimits', () => {
   it('points a Stripe source at its proxy, at the lower of its own rate and the account rate', async () => {
     const limits = createAccountRateLimits({ pool, schema, rate: 10, log });
     const own = await limits.prepareSource(pipeline('a'), { api_key: KEY, base_url: emulator.url, requests_per_second: 4, page_size: 50 });
-    const byDefault = await limits.prepareSource(pipeline('b'), { api_key: 'sk_live_abc' });
+    const byDefault = await limits.prepareSource(pipeline('b'), { api_key: 'sk_live_abc', base_url: emulator.url });
     try {
       expect(own.config).toEqual({ api_key: KEY, base_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), requests_per_second: 4, page_size: 50 });
-      // No base_url: https://api.stripe.com (not reached here); a live key's own default 100 > 10.
+      // A live key's own default 100 > 10.
       expect(byDefault.config).toEqual({ api_key: 'sk_live_abc', base_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), requests_per_second: 10 });
       expect(limits.counts().map((c) => c.account).sort()).toEqual([stripeAccount(KEY), stripeAccount('sk_live_abc')].sort());
     } finally {
       await own.release();
       await byDefault.release();
     }
+    // A base_url that refuses connections is left to the source, which reports it as a config error.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+    const refused = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const unreachable = await limits.prepareSource(pipeline('d'), { api_key: KEY, base_url: refused });
+    expect(unreachable.config).toEqual({ api_key: KEY, base_url: refused });
     expect(() => createAccountRateLimits({ pool, schema, burstSeconds: 0, log })).toThrow('burstSeconds must be a positive number of seconds, not 0');
     await expect(createAccountRateLimits({ pool, schema, rate: () => -1, log }).prepareSource(pipeline('c'), { api_key: KEY })).rejects.toThrow(
       'the Stripe rate limit must be a positive number of requests per second (SYNC_STRIPE_RATE_LIMIT), not -1',

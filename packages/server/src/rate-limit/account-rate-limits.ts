@@ -93,8 +93,8 @@ export function createAccountRateLimits(options: AccountRateLimitsOptions): Acco
     if (pipeline.source.name !== 'stripe' || typeof apiKey !== 'string' || apiKey === '') return unchanged(config);
     const baseUrl = typeof config.base_url === 'string' ? config.base_url : STRIPE_API;
     if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) return unchanged(config);
-    if (!(await reachable(new URL(baseUrl)))) return unchanged(config);
     const rate = rateOf(options.rate, apiKey);
+    if (!(await reachable(new URL(baseUrl)))) return unchanged(config);
     const account = stripeAccount(apiKey);
     const limit = { rate, burst: Math.max(1, rate * burstSeconds) };
     let entry = accounts.get(account);
