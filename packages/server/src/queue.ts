@@ -32,6 +32,7 @@ export class RunQueue {
   readonly #options: RunQueueOptions;
   readonly #utils: WorkerUtils;
   #runner: Runner | undefined;
+  #closing = false;
 
   private constructor(options: RunQueueOptions, utils: WorkerUtils) {
     this.#options = options;
@@ -82,9 +83,13 @@ export class RunQueue {
     await this.#utils.addJob(WEBHOOK_TASK, { pipeline_id: pipelineId }, { jobKey: `webhooks:${pipelineId}`, jobKeyMode: 'replace', maxAttempts: 25 });
   }
 
-  /** Starts `concurrency` workers in this process on `tasks`. */
-  async startWorkers(concurrency: number, tasks: TaskList): Promise<void> {
-    this.#runner = await run({
+  /**
+   * Starts `concurrency` workers in this process on `tasks`. `onStopped` is called if they stop by
+   * themselves (graphile-worker gives up when it cannot record a job's end, e.g. across a database
+   * restart); not when `close` stops them.
+   */
+  async startWorkers(concurrency: number, tasks: TaskList, onStopped: (error: Error) => void): Promise<void> {
+    const runner = await run({
       connectionString: this.#options.connectionString,
       concurrency,
       taskList: tasks,
@@ -92,11 +97,21 @@ export class RunQueue {
       pollInterval: 2000,
       logger: workerLogger(this.#options.log),
     });
+    this.#runner = runner;
+    runner.promise.then(
+      () => {
+        if (this.#runner === runner && !this.#closing) onStopped(new Error('the job queue workers stopped'));
+      },
+      (error: unknown) => {
+        if (!this.#closing) onStopped(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
   }
 
   /** Stops the workers (their running jobs get their abort signal) and releases the connections. */
   async close(): Promise<void> {
-    await this.#runner?.stop();
+    this.#closing = true;
+    await this.#runner?.stop().catch(() => {});
     await this.#utils.release();
   }
 }

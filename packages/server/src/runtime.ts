@@ -30,6 +30,12 @@ export interface RuntimeOptions {
   connectorEnv?: NodeJS.ProcessEnv;
   /** Wait before the first retry of a failed run, ms; default 30 s (doubling per attempt). */
   retryBaseMs?: number;
+  /**
+   * Called when this process's workers stop by themselves (graphile-worker could not record a job's
+   * end, as across a database restart): the process should exit non-zero so that its supervisor
+   * starts it again; its runs are then taken over by any worker's reaper. Default: log it.
+   */
+  onFatal?: (error: Error) => void;
   /** How often the workers look for runs whose worker died, ms; default 5 s. */
   reapEveryMs?: number;
   /**
@@ -49,10 +55,12 @@ export class Runtime {
   readonly metrics: Metrics;
   readonly #bucketPool: pg.Pool;
   readonly #reapEveryMs: number;
+  readonly #onFatal: (error: Error) => void;
   #reaper: NodeJS.Timeout | undefined;
   #reaping: Promise<void> = Promise.resolve();
 
-  private constructor(context: ServerContext, rateLimits: AccountRateLimits, metrics: Metrics, bucketPool: pg.Pool, reapEveryMs: number) {
+  private constructor(context: ServerContext, rateLimits: AccountRateLimits, metrics: Metrics, bucketPool: pg.Pool, reapEveryMs: number, onFatal: (error: Error) => void) {
+    this.#onFatal = onFatal;
     this.context = context;
     this.rateLimits = rateLimits;
     this.metrics = metrics;
@@ -101,13 +109,14 @@ export class Runtime {
       await bucketPool.end().catch(() => {});
       throw error;
     }
-    return new Runtime(context, rateLimits, metrics, bucketPool, options.reapEveryMs ?? 5000);
+    const onFatal = options.onFatal ?? ((error: Error) => options.log('error', `the workers stopped: ${errorMessage(error)}`));
+    return new Runtime(context, rateLimits, metrics, bucketPool, options.reapEveryMs ?? 5000, onFatal);
   }
 
   /** Starts `concurrency` workers in this process, and the reaper. */
   async startWorkers(concurrency: number): Promise<void> {
     await this.context.running.start(this.context);
-    await this.context.queue.startWorkers(concurrency, taskList(this.context));
+    await this.context.queue.startWorkers(concurrency, taskList(this.context), this.#onFatal);
     this.#reap();
     this.#reaper = setInterval(() => this.#reap(), this.#reapEveryMs);
   }

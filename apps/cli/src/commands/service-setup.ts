@@ -86,9 +86,40 @@ export async function withService(
   }
 }
 
-/** Resolves with the signal's name at the first SIGINT or SIGTERM. */
-export function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
+/** What stops a service: a signal (its name), or its workers stopping by themselves (`fatal`). */
+export interface Stop {
+  /** Resolves with the signal's name, or `fatal` after `fatal(error)`. */
+  stopped: Promise<string>;
+  /** For `RuntimeOptions.onFatal`. */
+  fatal: (error: Error) => void;
+  /** The error given to `fatal`, if any. */
+  error(): Error | undefined;
+}
+
+/** Waits for the first SIGINT or SIGTERM, or a fatal error of the workers. */
+export function untilStopped(): Stop {
+  let failure: Error | undefined;
+  let resolveFatal = (_: string) => {};
+  const stopped = new Promise<string>((resolve) => {
+    resolveFatal = resolve;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
   });
+  return {
+    stopped,
+    fatal: (error) => {
+      failure ??= error;
+      resolveFatal('fatal');
+    },
+    error: () => failure,
+  };
+}
+
+/**
+ * Throws, once the service has closed, when its workers stopped by themselves: the process exits 1
+ * so that a supervisor starts it again.
+ * @throws UserError naming the cause.
+ */
+export function failIfFatal(stop: Stop): void {
+  const error = stop.error();
+  if (error) throw new UserError(`the job queue's workers stopped (${error.message}); exiting so that a supervisor restarts this process; its runs are taken over by any worker`);
 }

@@ -18,7 +18,7 @@ export const workerCommand = defineCommand({
   },
   args: workerArgs,
   async run({ args }) {
-    const { intFlag, serviceLog, untilSignal, withService } = await import('./service-setup.ts');
+    const { failIfFatal, intFlag, serviceLog, untilStopped, withService } = await import('./service-setup.ts');
     const concurrency = intFlag('concurrency', args.concurrency, 1, 64);
     const metricsPort = args['metrics-port'] === undefined ? undefined : intFlag('metrics-port', args['metrics-port'], 0, 65535);
     const token = process.env.SYNC_API_TOKEN || undefined;
@@ -29,17 +29,19 @@ export const workerCommand = defineCommand({
     }
     const log = serviceLog('sync worker', args);
     const { startWorker } = await import('@sync/server');
-    const stopped = untilSignal();
+    const stop = untilStopped();
     await withService(args, concurrency, log, async (options) => {
       const worker = await startWorker({
         ...options,
         concurrency,
+        onFatal: stop.fatal,
         ...(metricsPort !== undefined ? { metrics: { host: args['metrics-host'], port: metricsPort, ...(token ? { token } : {}) } } : {}),
       });
       log('info', `taking runs from the queue, ${concurrency} at a time (pid ${process.pid})${worker.metricsUrl ? `; metrics at ${worker.metricsUrl}` : ''}`);
-      const signal = await stopped;
-      log('info', `${signal}: stopping; runs in progress go back to the queue from their last checkpoint`);
+      const signal = await stop.stopped;
+      log(signal === 'fatal' ? 'error' : 'info', `${signal}: stopping; runs in progress go back to the queue from their last checkpoint`);
       await worker.close();
     });
+    failIfFatal(stop);
   },
 });
