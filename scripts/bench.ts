@@ -13,7 +13,7 @@ import { execa } from 'execa';
 
 const dir = join(import.meta.dirname, 'bench');
 const available = readdirSync(dir)
-  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'process-memory.ts' && f !== 'database.ts')
+  .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'process-memory.ts' && f !== 'database.ts' && f !== 'sync-process.ts')
   .map((f) => f.slice(0, -3))
   .sort();
 

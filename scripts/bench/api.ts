@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import { median } from './process-memory.ts';
+import { SYNC_BIN as sync, startSync } from './sync-process.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -38,29 +39,16 @@ if (!databaseUrl) {
   console.error('api needs a PostgreSQL: set DATABASE_URL (e.g. scripts/start-postgres.sh 55443 prints one)');
   process.exit(2);
 }
-const repo = join(import.meta.dirname, '..', '..');
-const sync = join(repo, 'apps/cli/bin/sync.js');
 const apiKey = 'sk_test_emulator';
 const token = `bench-${Math.random().toString(36).slice(2)}-token`;
 const stamp = Date.now().toString(36);
 const seconds = (from: number) => (performance.now() - from) / 1000;
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
-/** Starts a `sync` subcommand that prints `listening on URL` on stderr; resolves with the URL. */
+/** Starts a `sync` subcommand that says `listening on URL` on stderr; resolves with the URL. */
 async function startListening(args: string[], env: NodeJS.ProcessEnv): Promise<{ url: string; child: ResultPromise }> {
-  const child = execa(process.execPath, [sync, ...args], { env, reject: false, buffer: false });
-  let banner = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      banner += `${line}\n`;
-      const m = /listening on (http:\/\/[\w.:[\]]+?:\d+)/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-    void child.then(() => reject(new Error(`sync ${args.join(' ')} exited before listening:\n${banner}`)));
-  });
-  // Keep draining its output so it never blocks on a full pipe.
-  child.stdout?.resume();
-  return { url, child };
+  const { match, child } = await startSync(args, env, /listening on (http:\/\/[\w.:[\]]+?:\d+)/);
+  return { url: match[1]!, child };
 }
 
 const home = await mkdtemp(join(tmpdir(), 'sync-bench-api-'));

@@ -23,9 +23,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import pg from 'pg';
 import { median } from './process-memory.ts';
+import { startSync } from './sync-process.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -51,28 +52,10 @@ if (!serverUrl) {
   console.error('workers needs a PostgreSQL: set DATABASE_URL (e.g. scripts/start-postgres.sh 55443 prints one); the benchmark makes a database of its own there');
   process.exit(2);
 }
-const repo = join(import.meta.dirname, '..', '..');
-const sync = join(repo, 'apps/cli/bin/sync.js');
 const stamp = randomBytes(4).toString('hex');
 const token = `bench-${stamp}-token`;
 const secretKey = randomBytes(32).toString('hex');
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
-
-/** Starts a `sync` subcommand and resolves once its stderr matches `ready`; its output is drained after. */
-async function startSync(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ match: RegExpMatchArray; child: ResultPromise }> {
-  const child = execa(process.execPath, [sync, ...args], { env, reject: false, buffer: false });
-  child.stdout?.resume();
-  let said = '';
-  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      said += `${line}\n`;
-      const m = ready.exec(line);
-      if (m) resolve(m);
-    });
-    void child.then(() => reject(new Error(`sync ${args.join(' ')} exited before it was ready:\n${said}`)));
-  });
-  return { match, child };
-}
 
 async function stop(children: ResultPromise[]): Promise<void> {
   for (const child of children) child.kill('SIGTERM');
