@@ -310,6 +310,9 @@ describe('the dashboard in a browser', () => {
     await page.locator('.failure').waitFor();
     runs.failed = runIdOfPage();
     await waitForRunStatus('failed');
+    // The status can come from the run's record before its run_finished event (which carries the
+    // failure type) has arrived on the event stream: wait for the type itself.
+    await page.locator('.failure h2 .failure-type').waitFor();
     expect(await page.locator('.failure h2').textContent()).toContain('config_error');
     expect(await page.locator('.failure-message').textContent()).toMatch(/Stripe rejected the API key/);
     expect(await page.locator('.failure').textContent()).toContain("correct the pipeline's source or destination config");
