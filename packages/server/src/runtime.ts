@@ -4,7 +4,8 @@
  * are `running`, but nobody holds their pipeline's run lock, which lives on the dead worker's
  * connection) and queues them again; a live worker takes each over and resumes it from its last
  * acknowledged state. A run is thus never lost with its worker, and never run twice at once (the
- * requeue checks the lock in the same statement, and the takeover takes it).
+ * requeue checks the lock in the same statement, and the takeover takes it). It also queues again a
+ * scheduled tick more than 2 minutes overdue (its job may be held by a worker that died).
  */
 import { errorMessage } from '@sync/engine';
 import type { StateStore } from '@sync/state-postgres';
@@ -46,6 +47,9 @@ export interface RuntimeOptions {
   log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
 }
 
+/** How late a scheduled tick may be before the reaper queues it again, ms. */
+const SCHEDULE_GRACE_MS = 2 * 60_000;
+
 /** The shared parts, opened. */
 export class Runtime {
   readonly context: ServerContext;
@@ -58,6 +62,8 @@ export class Runtime {
   readonly #onFatal: (error: Error) => void;
   #reaper: NodeJS.Timeout | undefined;
   #reaping: Promise<void> = Promise.resolve();
+  /** Pipelines whose tick the last reap found overdue. */
+  #overdue = new Set<string>();
 
   private constructor(context: ServerContext, rateLimits: AccountRateLimits, metrics: Metrics, bucketPool: pg.Pool, reapEveryMs: number, onFatal: (error: Error) => void) {
     this.#onFatal = onFatal;
@@ -131,6 +137,14 @@ export class Runtime {
           await queue.addRun(run.id, { takeover: run.takeovers });
           log('warn', `run ${run.id} of ${run.pipelineId} lost its worker: queued again (takeover ${run.takeovers}); it resumes from its last checkpoint`);
         }
+        // A tick's job held by a worker that died stays locked for hours: queue the tick again.
+        // (Said once per overdue tick: while every worker is busy, a tick waits and stays overdue.)
+        const overdue = new Set(await service.overdueSchedules(SCHEDULE_GRACE_MS));
+        for (const pipelineId of overdue) {
+          await queue.addScheduledRun(pipelineId, new Date());
+          if (!this.#overdue.has(pipelineId)) log('warn', `pipeline ${pipelineId}: its scheduled tick is over 2 minutes late; queued it again`);
+        }
+        this.#overdue = overdue;
       } catch (error) {
         log('warn', `cannot look for runs whose worker died: ${errorMessage(error)}`);
       }

@@ -104,6 +104,11 @@ describe('pipeline operations', () => {
       maxAttempts: 4,
       maxDurationSeconds: 600,
     });
+    // Due in 2030: not overdue. Due ten minutes ago: overdue past a one-minute grace, not past an hour's.
+    expect(await service.overdueSchedules(60_000)).not.toContain(id);
+    await service.setNextRunAt(id, new Date(Date.now() - 10 * 60_000));
+    expect(await service.overdueSchedules(60_000)).toContain(id);
+    expect(await service.overdueSchedules(3_600_000)).not.toContain(id);
     await service.setPipelineOperations(id, { schedule: null, maxDurationSeconds: null });
     expect((await service.getPipeline(id))?.operations).toEqual({ maxAttempts: 4 });
     expect(await service.setPipelineOperations('no-such-pipeline', { maxAttempts: 2 })).toBe(false);

@@ -99,6 +99,18 @@ export async function setPipelineOperations(pool: pg.Pool, schema: string, pipel
   return (rowCount ?? 0) > 0;
 }
 
+/**
+ * Pipelines whose scheduled tick is more than `graceMs` overdue: their tick's job was lost (the
+ * worker running it died while holding it) or waits for a free worker.
+ */
+export async function overdueSchedules(pool: pg.Pool, schema: string, graceMs: number): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT id FROM ${schema}.pipelines WHERE schedule IS NOT NULL AND next_run_at < clock_timestamp() - $1 * interval '1 millisecond' ORDER BY id`,
+    [graceMs],
+  );
+  return rows.map((row) => row.id);
+}
+
 /** Records when the pipeline's next scheduled run is due (null: none). */
 export async function setNextRunAt(pool: pg.Pool, schema: string, pipelineId: string, at: Date | null): Promise<void> {
   await pool.query(`UPDATE ${schema}.pipelines SET next_run_at = $2 WHERE id = $1`, [pipelineId, at]);

@@ -12,7 +12,7 @@ import { listen, type Listener } from './notifications.ts';
 import { createPipeline, getPipeline, listPipelines, updatePipeline, type ConnectorConfig, type PipelinePatch } from './pipeline-configs.ts';
 import { appendRunEvents, listRunEvents } from './run-events.ts';
 import { enqueueRun, getServiceRun, listServiceRuns, requestCancel } from './run-queue.ts';
-import { findDeadRuns, lastRunEventSeq, requeueRun, setNextRunAt, setPipelineOperations, setRecordsRead, setRunError, type OperationsPatch } from './run-recovery.ts';
+import { findDeadRuns, lastRunEventSeq, overdueSchedules, requeueRun, setNextRunAt, setPipelineOperations, setRecordsRead, setRunError, type OperationsPatch } from './run-recovery.ts';
 import type { SecretKeySource } from './secret-key.ts';
 import type { AuditEntry, PipelineStream, RunEventRecord, RunKind, RunRequest, RunTrigger, ServiceRunRecord, StoredPipeline, WebhookDelivery } from './service-records.ts';
 import { markWebhookDeliveriesApplied, pendingWebhookDeliveries, saveWebhookDelivery } from './webhook-deliveries.ts';
@@ -189,6 +189,11 @@ export class ServiceStore {
   /** Sets the pipeline's schedule and limits; false when there is no such pipeline. */
   async setPipelineOperations(pipelineId: string, patch: OperationsPatch): Promise<boolean> {
     return setPipelineOperations(this.#c.pool, this.#c.schema, pipelineId, patch);
+  }
+
+  /** Pipelines whose scheduled tick is more than `graceMs` overdue (run-recovery.ts). */
+  async overdueSchedules(graceMs: number): Promise<string[]> {
+    return overdueSchedules(this.#c.pool, this.#c.schema, graceMs);
   }
 
   /** Records when the next scheduled run is due. */
