@@ -5,8 +5,13 @@
  * Gives every test file a real Postgres: the one at `DATABASE_URL` when set (CI starts a throwaway
  * cluster), else an embedded one started here for the length of the test run. Tests read the URL with
  * `inject('databaseUrl')`. An unreachable `DATABASE_URL` fails the whole run at once, loudly.
+ *
+ * The dashboard's browser test needs Debian's chromium (support/browser.ts). On a machine without it,
+ * run as root with apt-get (a fresh machine here, CI), it is installed once, as .ci/run does, so that
+ * the README's `pnpm test` passes there; elsewhere the browser test says what to install.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +29,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const build = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'build.js'), '--quiet'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error(`building the executables failed (node scripts/build.js exited with ${String(build.status)})`);
+  installChromium();
   let url = process.env.DATABASE_URL;
   let teardown = async () => {};
   if (!url) {
@@ -46,6 +52,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('databaseUrl', url);
   return teardown;
+}
+
+/** Installs Debian's chromium for the browser test when it is missing and this is root with apt-get. */
+function installChromium(): void {
+  if (process.env.CHROMIUM_PATH || existsSync('/usr/bin/chromium') || process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return;
+  process.stderr.write('installing chromium for the dashboard\'s browser test (apt-get install -y chromium), once for this machine\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  const install = spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (install.status !== 0) process.stderr.write(`apt-get install chromium exited with ${String(install.status)}: the browser test will say what is missing\n`);
 }
 
 /**
