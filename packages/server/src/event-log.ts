@@ -66,6 +66,17 @@ export class RunEventWriter {
 }
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+/** How long after a run's end its worker's run_finished event may still come, ms. */
+const FINISH_EVENT_GRACE_MS = 10_000;
+
+/**
+ * A finished run that will get no run_finished event: cancelled while queued (no worker took it), or
+ * ended over 10 s ago (its worker died before writing the event, and another process marked it).
+ */
+function endedWithoutWorker(run: { status: string; startedAt: Date; createdAt: Date; finishedAt?: Date }): boolean {
+  if (run.status === 'cancelled' && run.startedAt.getTime() === run.createdAt.getTime()) return true;
+  return run.finishedAt !== undefined && Date.now() - run.finishedAt.getTime() > FINISH_EVENT_GRACE_MS;
+}
 
 /** Follows runs' events for the event-stream route; one LISTEN connection for the whole server. */
 export class RunEventFeed {
@@ -114,12 +125,11 @@ export class RunEventFeed {
 
   /**
    * The run's events after `after`, as they come, until its `run_finished` event (or, for a run that
-   * ended without one, such as a run cancelled while queued, one made from its record) or `signal`.
+   * will get none, such as a run cancelled while queued, one made from its record) or `signal`.
    */
   async *follow(runId: string, after: number, clientGone: AbortSignal): AsyncGenerator<RunEventRecord> {
     const signal = AbortSignal.any([clientGone, this.#closed.signal]);
     let last = after;
-    let sawEnd = false;
     while (!signal.aborted) {
       const batch = await this.#service.listRunEvents(runId, { after: last, limit: 500 });
       for (const record of batch) {
@@ -129,12 +139,7 @@ export class RunEventFeed {
       }
       if (batch.length === 500) continue;
       const run = await this.#service.getServiceRun(runId);
-      if (!run || FINISHED.has(run.status)) {
-        // Its last events may have landed between the two reads: read once more before ending.
-        if (!sawEnd) {
-          sawEnd = true;
-          continue;
-        }
+      if (!run || (FINISHED.has(run.status) && endedWithoutWorker(run))) {
         yield {
           seq: last + 1,
           at: run?.finishedAt ?? new Date(),
@@ -142,7 +147,9 @@ export class RunEventFeed {
         };
         return;
       }
+      // A finished run's worker writes its run_finished event shortly after the store records the end.
       await this.#wait(runId, 1000, signal);
     }
   }
+
 }
