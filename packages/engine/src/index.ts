@@ -23,7 +23,7 @@ export { DEFAULT_CATALOG_MAX_AGE_MS } from './catalog-cache.ts';
 export { CheckpointLedger, type Acknowledgement } from './checkpoint-ledger.ts';
 export { stateFileContent } from './state-file.ts';
 export { changedKeys } from './config-updates.ts';
-export { RunSecrets, connectionSpecification, type SecretSource } from './secrets.ts';
+export { RunSecrets, cachedConnectionSpecification, connectionSpecification, type SecretSource } from './secrets.ts';
 export { REDACTED, createRedactor, maskUrlPasswords, redactDeep, type Redact } from './redactor.ts';
 export { secretValues, stringValues, urlSecrets } from './secret-values.ts';
 export { connectorEnvironment, ALLOWED_ENV } from './connector-env.ts';

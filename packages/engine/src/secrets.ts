@@ -58,7 +58,7 @@ export interface ReadSpecsOptions extends Pick<CallOptions, 'timeoutMs' | 'signa
  *
  * @throws as `connectionSpecification` does, when `spec` must run and fails.
  */
-async function specOf(command: ConnectorCommand, env: NodeJS.ProcessEnv, options: ReadSpecsOptions): Promise<unknown> {
+export async function cachedConnectionSpecification(command: ConnectorCommand, env: NodeJS.ProcessEnv, options: ReadSpecsOptions): Promise<unknown> {
   const { cache, ...limits } = options;
   const version = command.version;
   if (cache && version) {
@@ -90,7 +90,7 @@ export class RunSecrets {
    * same problem, with a masked error). Never throws.
    */
   async readSpecs(
-    connectors: Record<ConnectorRole, SecretSource>,
+    connectors: Partial<Record<ConnectorRole, SecretSource>>,
     env: NodeJS.ProcessEnv,
     onWarning: (role: ConnectorRole, connector: string, message: string) => void,
     options: ReadSpecsOptions = {},
@@ -99,7 +99,7 @@ export class RunSecrets {
     await Promise.all(
       (Object.entries(connectors) as [ConnectorRole, SecretSource][]).map(async ([role, { command, config }]) => {
         try {
-          this.#schemas.set(role, await specOf(command, env, options));
+          this.#schemas.set(role, await cachedConnectionSpecification(command, env, options));
         } catch (error) {
           this.#schemas.set(role, UNKNOWN);
           failures.push({ role, connector: command.name, error });

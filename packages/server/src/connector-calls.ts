@@ -4,7 +4,7 @@
  * 0600), an allow-listed environment, bounded in time. Whatever they say is masked with the secrets
  * of their configs before it reaches a response.
  */
-import { callConnector, connectorEnvironment, createPrivateDir, createRedactor, errorMessage, maskUrlPasswords, redactDeep, secretValues, stringValues, type ConnectorCommand, type ConnectorRole } from '@sync/engine';
+import { RunSecrets, callConnector, connectorEnvironment, createPrivateDir, errorMessage, redactDeep, type ConnectorCommand, type ConnectorRole } from '@sync/engine';
 import type { AirbyteCatalog } from '@sync/protocol';
 import type { ServerContext } from './context.ts';
 import { connectorCommand } from './connectors.ts';
@@ -20,15 +20,13 @@ export interface PreparedConnector {
   mask: (text: string) => string;
 }
 
-/** The command, the config it runs with, and a masker for it. */
+/** The command, the config it runs with, and a masker for it: a run's own masking (`RunSecrets`). */
 export async function prepare(context: ServerContext, role: ConnectorRole, name: string, config: Json): Promise<PreparedConnector> {
   const command = connectorCommand(context.directory, role, name);
   const runConfig = context.directory.runConfig ? await context.directory.runConfig(role, name, config) : config;
-  const { spec } = await context.specs.trySpec(command);
-  const secrets = spec === undefined ? stringValues(runConfig) : secretValues(spec, runConfig);
-  for (const value of context.secrets) secrets.add(value);
-  const redact = createRedactor(secrets);
-  return { role, command, config: runConfig, mask: (text) => maskUrlPasswords(redact(text)) };
+  const secrets = new RunSecrets(context.secrets);
+  await secrets.readSpecs({ [role]: { command, config: runConfig } }, connectorEnvironment(context.connectorEnv), () => {}, { cache: context.store });
+  return { role, command, config: runConfig, mask: (text) => secrets.mask(text) };
 }
 
 async function call(context: ServerContext, connector: PreparedConnector, verb: 'check' | 'discover') {

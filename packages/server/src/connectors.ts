@@ -3,7 +3,7 @@
  * `source-<name>` / `destination-<name>` executables on the server's PATH, never a command line
  * sent in a request (that would let any token holder run any program on the server).
  */
-import { connectionSpecification, errorMessage, resolveConnector, type BuiltinConnectors, type ConnectorCommand, type ConnectorRole } from '@sync/engine';
+import { cachedConnectionSpecification, connectorEnvironment, errorMessage, resolveConnector, type BuiltinConnectors, type ConnectorCommand, type ConnectorRole } from '@sync/engine';
 import type { StateStore } from '@sync/state-postgres';
 import { HttpProblem } from './problem.ts';
 
@@ -45,7 +45,7 @@ export function connectorCommand(directory: ConnectorDirectory, role: ConnectorR
 
 /**
  * Specs (`connectionSpecification`) by connector command, read once per version (kept in the state
- * store like a run's, `connector_specs`) and in memory.
+ * store like a run's, `connector_specs`, by the engine's `cachedConnectionSpecification`) and in memory.
  */
 export class SpecCache {
   readonly #store: StateStore;
@@ -71,14 +71,9 @@ export class SpecCache {
     return pending;
   }
 
-  async #read(command: ConnectorCommand): Promise<unknown> {
-    if (command.version !== undefined) {
-      const kept = await this.#store.loadConnectorSpec(command.name, command.version).catch(() => undefined);
-      if (kept !== undefined) return kept;
-    }
-    const spec = await connectionSpecification(command, { timeoutMs: 60_000 });
-    if (command.version !== undefined) await this.#store.saveConnectorSpec(command.name, command.version, spec).catch(() => {});
-    return spec;
+  #read(command: ConnectorCommand): Promise<unknown> {
+    // As a run reads it: kept in the state store per connector version.
+    return cachedConnectionSpecification(command, connectorEnvironment(process.env), { cache: this.#store, timeoutMs: 60_000 });
   }
 
   /** The spec, or undefined with the reason when `spec` fails. */

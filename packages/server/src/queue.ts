@@ -17,7 +17,8 @@ export const SCHEDULE_TASK = 'scheduled_run';
 /** graphile-worker's lines, routed to the server's log (its own default prints to the console). */
 function workerLogger(log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void): Logger {
   const factory: LogFunctionFactory = () => (level, message) => {
-    log(level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'info' ? 'debug' : 'debug', `queue: ${message}`);
+    // Its info lines (a worker started, a job done) are the server's debug lines.
+    log(level === 'error' ? 'error' : level === 'warning' ? 'warn' : 'debug', `queue: ${message}`);
   };
   return new Logger(factory);
 }

@@ -1,60 +1,48 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RUN_EVENTS_CHANNEL } from './run-events.ts';
-import type { ServiceStore } from './service-store.ts';
 import { StateStore } from './state-store.ts';
-import { dropSchema, randomSchema } from './test-schema.ts';
+import { storeForTests } from './test-schema.ts';
 
-const url = inject('databaseUrl');
-const schema = randomSchema('test_run_events');
-let store: StateStore;
-let service: ServiceStore;
-
-beforeAll(async () => {
-  store = await StateStore.open({ url, schema });
-  service = store.service();
-});
-afterAll(async () => {
-  await store?.close();
-  await dropSchema(url, schema);
-});
+const db = storeForTests('test_run_events');
+const { url, schema } = db;
 
 async function newRun(): Promise<string> {
   const pipeline = `p-${randomBytes(4).toString('hex')}`;
-  await store.ensurePipeline({ id: pipeline, source: 'source-stripe', destination: 'destination-postgres' });
-  return (await service.enqueueRun(pipeline, 'sync', {})).id;
+  await db.store.ensurePipeline({ id: pipeline, source: 'source-stripe', destination: 'destination-postgres' });
+  return (await db.service.enqueueRun(pipeline, 'sync', {})).id;
 }
 const events = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => ({ seq: from + i, event: { type: 'log', message: `line ${from + i}` } }));
 
 it('stores events in batches and reads them in order, after a number and up to a limit', async () => {
   const run = await newRun();
-  await service.appendRunEvents(run, events(1, 3));
-  await service.appendRunEvents(run, events(4, 5));
-  await service.appendRunEvents(run, []);
-  const all = await service.listRunEvents(run);
+  await db.service.appendRunEvents(run, events(1, 3));
+  await db.service.appendRunEvents(run, events(4, 5));
+  await db.service.appendRunEvents(run, []);
+  const all = await db.service.listRunEvents(run);
   expect(all.map((e) => [e.seq, e.event])).toEqual(events(1, 5).map((e) => [e.seq, e.event]));
   expect(all.every((e) => e.at instanceof Date)).toBe(true);
-  expect((await service.listRunEvents(run, { after: 3 })).map((e) => e.seq)).toEqual([4, 5]);
-  expect((await service.listRunEvents(run, { after: 1, limit: 2 })).map((e) => e.seq)).toEqual([2, 3]);
-  expect(await service.listRunEvents(run, { after: 5 })).toEqual([]);
+  expect((await db.service.listRunEvents(run, { after: 3 })).map((e) => e.seq)).toEqual([4, 5]);
+  expect((await db.service.listRunEvents(run, { after: 1, limit: 2 })).map((e) => e.seq)).toEqual([2, 3]);
+  expect(await db.service.listRunEvents(run, { after: 5 })).toEqual([]);
   // Another run's events are its own.
-  expect(await service.listRunEvents(await newRun())).toEqual([]);
+  expect(await db.service.listRunEvents(await newRun())).toEqual([]);
 });
 
 it('refuses a number stored already (the whole batch) and an unknown run', async () => {
   const run = await newRun();
-  await service.appendRunEvents(run, events(1, 2));
-  await expect(service.appendRunEvents(run, events(2, 3))).rejects.toThrow(new RegExp(`^cannot store events 2..3 of run ${run}: one of these numbers is stored already`));
-  expect((await service.listRunEvents(run)).map((e) => e.seq)).toEqual([1, 2]);
-  await expect(service.appendRunEvents('no-such-run', events(1, 1))).rejects.toThrow('cannot store events of run no-such-run: no such run in the state store');
+  await db.service.appendRunEvents(run, events(1, 2));
+  await expect(db.service.appendRunEvents(run, events(2, 3))).rejects.toThrow(new RegExp(`^cannot store events 2..3 of run ${run}: one of these numbers is stored already`));
+  expect((await db.service.listRunEvents(run)).map((e) => e.seq)).toEqual([1, 2]);
+  await expect(db.service.appendRunEvents('no-such-run', events(1, 1))).rejects.toThrow('cannot store events of run no-such-run: no such run in the state store');
 });
 
 it('notifies listeners of each stored batch with the run id, and stops when closed', async () => {
   const run = await newRun();
   const heard: string[] = [];
   let wake = () => {};
-  const listener = await service.listen([RUN_EVENTS_CHANNEL, 'sync_other_channel'], (channel, payload) => {
+  const listener = await db.service.listen([RUN_EVENTS_CHANNEL, 'sync_other_channel'], (channel, payload) => {
     if (payload !== run) return; // other test files share the database's channels
     heard.push(channel);
     wake();
@@ -62,16 +50,16 @@ it('notifies listeners of each stored batch with the run id, and stops when clos
   const next = () => new Promise<void>((resolve) => (wake = resolve));
   try {
     let arrived = next();
-    await service.appendRunEvents(run, events(1, 2));
+    await db.service.appendRunEvents(run, events(1, 2));
     await arrived;
     arrived = next();
-    await service.appendRunEvents(run, events(3, 3));
+    await db.service.appendRunEvents(run, events(3, 3));
     await arrived;
     expect(heard).toEqual([RUN_EVENTS_CHANNEL, RUN_EVENTS_CHANNEL]);
     // A failed batch is not announced: the notification goes with the insert. The next one is.
-    await expect(service.appendRunEvents(run, events(3, 3))).rejects.toThrow(/stored already/);
+    await expect(db.service.appendRunEvents(run, events(3, 3))).rejects.toThrow(/stored already/);
     arrived = next();
-    await service.appendRunEvents(run, events(4, 4));
+    await db.service.appendRunEvents(run, events(4, 4));
     await arrived;
     expect(heard).toHaveLength(3);
   } finally {
@@ -81,7 +69,7 @@ it('notifies listeners of each stored batch with the run id, and stops when clos
 });
 
 it('says when it cannot listen, reports a listening connection that fails, and listens again on a new one', async () => {
-  await expect(service.listen([''], () => {})).rejects.toThrow(/^state store at .*: cannot listen on : /);
+  await expect(db.service.listen([''], () => {})).rejects.toThrow(/^state store at .*: cannot listen on : /);
 
   let reported = (_error: Error) => {};
   const failure = new Promise<Error>((resolve) => (reported = resolve));

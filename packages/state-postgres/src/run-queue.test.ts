@@ -1,44 +1,25 @@
-import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ConflictError } from './conflict-error.ts';
 import { INTERRUPTED_RUN_ERROR } from './run-locks.ts';
 import { RUN_CANCEL_CHANNEL } from './run-queue.ts';
-import type { ServiceStore } from './service-store.ts';
 import { RunNotQueuedError } from './start-run.ts';
 import { StateStore } from './state-store.ts';
-import { dropSchema, randomSchema } from './test-schema.ts';
+import { storeForTests } from './test-schema.ts';
 
-const url = inject('databaseUrl');
-const schema = randomSchema('test_run_queue');
-let store: StateStore;
-let service: ServiceStore;
-
-beforeAll(async () => {
-  store = await StateStore.open({ url, schema });
-  service = store.service();
-});
+const db = storeForTests('test_run_queue');
+const { url, schema } = db;
 // A running run holds its pipeline's lock and a connection: finish what a test left running.
 afterEach(async () => {
-  for (const run of await store.listRuns({ limit: 1000 })) {
-    if (run.status === 'running') await store.finishRun(run.id, { status: 'failed', error: 'left running by the test', streams: {} }).catch(() => {});
+  for (const run of await db.store.listRuns({ limit: 1000 })) {
+    if (run.status === 'running') await db.store.finishRun(run.id, { status: 'failed', error: 'left running by the test', streams: {} }).catch(() => {});
   }
 });
-afterAll(async () => {
-  await store?.close();
-  await dropSchema(url, schema);
-});
-
-async function newPipeline(): Promise<string> {
-  const id = `p-${randomBytes(4).toString('hex')}`;
-  await store.ensurePipeline({ id, source: 'source-stripe', destination: 'destination-postgres' });
-  return id;
-}
 
 /** The next notification on `channel` whose payload is `payload`, on a listener of its own. */
 async function nextNotification(channel: string, payload: string): Promise<{ heard: Promise<void>; close: () => Promise<void> }> {
   let resolve = () => {};
   const heard = new Promise<void>((r) => (resolve = r));
-  const listener = await service.listen([channel], (c, p) => {
+  const listener = await db.service.listen([channel], (c, p) => {
     if (c === channel && p === payload) resolve();
   });
   return { heard, close: () => listener.close() };
@@ -46,32 +27,32 @@ async function nextNotification(channel: string, payload: string): Promise<{ hea
 
 describe('the run queue', () => {
   it('queues a run with its request; a worker takes it over', async () => {
-    const pipeline = await newPipeline();
-    const queued = await service.enqueueRun(pipeline, 'sync', { fullRefresh: true, streams: ['customers'] });
+    const pipeline = await db.newPipeline();
+    const queued = await db.service.enqueueRun(pipeline, 'sync', { fullRefresh: true, streams: ['customers'] });
     expect(queued).toMatchObject({ pipelineId: pipeline, status: 'queued', kind: 'sync', request: { fullRefresh: true, streams: ['customers'] }, streams: {} });
     expect(queued.createdAt).toEqual(queued.startedAt);
     expect(queued.finishedAt).toBeUndefined();
     expect(queued.cancelRequestedAt).toBeUndefined();
-    expect(await service.getServiceRun(queued.id)).toEqual(queued);
+    expect(await db.service.getServiceRun(queued.id)).toEqual(queued);
 
-    expect(await store.startRun(pipeline, { runId: queued.id })).toEqual({ id: queued.id });
-    const running = await service.getServiceRun(queued.id);
+    expect(await db.store.startRun(pipeline, { runId: queued.id })).toEqual({ id: queued.id });
+    const running = await db.service.getServiceRun(queued.id);
     expect(running).toMatchObject({ status: 'running', createdAt: queued.createdAt });
     expect(running!.startedAt.getTime()).toBeGreaterThanOrEqual(queued.createdAt.getTime());
-    await store.commitState(queued.id, pipeline, { type: 'STREAM', stream: { stream_descriptor: { name: 'customers' }, stream_state: { c: 1 } } });
-    await store.finishRun(queued.id, { status: 'succeeded', streams: {} });
-    expect((await service.getServiceRun(queued.id))?.status).toBe('succeeded');
+    await db.store.commitState(queued.id, pipeline, { type: 'STREAM', stream: { stream_descriptor: { name: 'customers' }, stream_state: { c: 1 } } });
+    await db.store.finishRun(queued.id, { status: 'succeeded', streams: {} });
+    expect((await db.service.getServiceRun(queued.id))?.status).toBe('succeeded');
   });
 
   it('refuses to take over a run that is not queued, and frees the pipeline', async () => {
-    const pipeline = await newPipeline();
-    const queued = await service.enqueueRun(pipeline, 'sync', {});
-    await store.startRun(pipeline, { runId: queued.id });
+    const pipeline = await db.newPipeline();
+    const queued = await db.service.enqueueRun(pipeline, 'sync', {});
+    await db.store.startRun(pipeline, { runId: queued.id });
     // A second worker racing for the same run: the lock is taken, so it is told the pipeline runs.
     const other = await StateStore.open({ url, schema });
     try {
       await expect(other.startRun(pipeline, { runId: queued.id })).rejects.toThrow(/is already running/);
-      await store.finishRun(queued.id, { status: 'succeeded', streams: {} });
+      await db.store.finishRun(queued.id, { status: 'succeeded', streams: {} });
       const late = other.startRun(pipeline, { runId: queued.id });
       await expect(late).rejects.toThrow(new RunNotQueuedError(queued.id, pipeline, 'succeeded'));
       await expect(late).rejects.toThrow(`run ${queued.id} of pipeline "${pipeline}" is not queued (it is succeeded)`);
@@ -82,83 +63,83 @@ describe('the run queue', () => {
     } finally {
       await other.close();
     }
-    const elsewhere = await service.enqueueRun(await newPipeline(), 'sync', {});
-    await expect(store.startRun(pipeline, { runId: elsewhere.id })).rejects.toBeInstanceOf(RunNotQueuedError);
+    const elsewhere = await db.service.enqueueRun(await db.newPipeline(), 'sync', {});
+    await expect(db.store.startRun(pipeline, { runId: elsewhere.id })).rejects.toBeInstanceOf(RunNotQueuedError);
   });
 
   it('allows one sync queued or running per pipeline, whoever started it; webhook runs queue freely', async () => {
-    const pipeline = await newPipeline();
-    const first = await service.enqueueRun(pipeline, 'sync', {});
-    const again = service.enqueueRun(pipeline, 'sync', {});
+    const pipeline = await db.newPipeline();
+    const first = await db.service.enqueueRun(pipeline, 'sync', {});
+    const again = db.service.enqueueRun(pipeline, 'sync', {});
     await expect(again).rejects.toThrow(new RegExp(`^pipeline "${pipeline}" already has run ${first.id} queued \\(since \\S+Z\\): wait for it to finish, or cancel it$`));
     await expect(again).rejects.toMatchObject({ code: 'conflict', runId: first.id });
     // `sync run` (a new run, no id) is refused while the API has one queued, and says which.
-    await expect(store.startRun(pipeline)).rejects.toThrow(
+    await expect(db.store.startRun(pipeline)).rejects.toThrow(
       new RegExp(`^cannot start a run: pipeline "${pipeline}" has run ${first.id} queued by the API \\(since \\S+Z\\): wait for it to finish, or cancel it`),
     );
-    const hooks = [await service.enqueueRun(pipeline, 'webhook', {}), await service.enqueueRun(pipeline, 'webhook', {})];
+    const hooks = [await db.service.enqueueRun(pipeline, 'webhook', {}), await db.service.enqueueRun(pipeline, 'webhook', {})];
     expect(hooks.map((h) => h.kind)).toEqual(['webhook', 'webhook']);
 
-    await store.startRun(pipeline, { runId: first.id });
-    await expect(service.enqueueRun(pipeline, 'sync', {})).rejects.toThrow(`already has run ${first.id} running`);
-    await store.finishRun(first.id, { status: 'succeeded', streams: {} });
+    await db.store.startRun(pipeline, { runId: first.id });
+    await expect(db.service.enqueueRun(pipeline, 'sync', {})).rejects.toThrow(`already has run ${first.id} running`);
+    await db.store.finishRun(first.id, { status: 'succeeded', streams: {} });
 
     // A `sync run` of the pipeline running: the API is refused too.
-    const cli = await store.startRun(pipeline);
-    await expect(service.enqueueRun(pipeline, 'sync', {})).rejects.toMatchObject({ runId: cli.id });
-    await store.finishRun(cli.id, { status: 'succeeded', streams: {} });
-    expect((await service.enqueueRun(pipeline, 'sync', {})).status).toBe('queued');
+    const cli = await db.store.startRun(pipeline);
+    await expect(db.service.enqueueRun(pipeline, 'sync', {})).rejects.toMatchObject({ runId: cli.id });
+    await db.store.finishRun(cli.id, { status: 'succeeded', streams: {} });
+    expect((await db.service.enqueueRun(pipeline, 'sync', {})).status).toBe('queued');
   });
 
   it('is not blocked by a run whose process died: it is marked interrupted, as the next start would', async () => {
-    const pipeline = await newPipeline();
+    const pipeline = await db.newPipeline();
     const dying = await StateStore.open({ url, schema });
     const orphan = await dying.startRun(pipeline);
     await dying.close();
-    const queued = await service.enqueueRun(pipeline, 'sync', {});
-    expect(await store.getRun(orphan.id)).toMatchObject({ status: 'failed', error: INTERRUPTED_RUN_ERROR });
+    const queued = await db.service.enqueueRun(pipeline, 'sync', {});
+    expect(await db.store.getRun(orphan.id)).toMatchObject({ status: 'failed', error: INTERRUPTED_RUN_ERROR });
     // Taking over never touches a queued run: it waits for its worker.
-    await store.startRun(pipeline, { runId: queued.id });
-    await store.finishRun(queued.id, { status: 'succeeded', streams: {} });
+    await db.store.startRun(pipeline, { runId: queued.id });
+    await db.store.finishRun(queued.id, { status: 'succeeded', streams: {} });
   });
 
   it('lists runs newest first by when they were asked for, per pipeline or all', async () => {
-    const a = await newPipeline();
-    const b = await newPipeline();
+    const a = await db.newPipeline();
+    const b = await db.newPipeline();
     const ids: string[] = [];
     for (const pipeline of [a, b, a]) {
-      const run = await service.enqueueRun(pipeline, 'sync', {});
+      const run = await db.service.enqueueRun(pipeline, 'sync', {});
       ids.push(run.id);
-      await service.requestCancel(run.id);
+      await db.service.requestCancel(run.id);
     }
-    expect((await service.listServiceRuns({ pipelineId: a })).map((r) => r.id)).toEqual([ids[2], ids[0]]);
-    expect((await service.listServiceRuns({ limit: 3 })).map((r) => r.id)).toEqual([...ids].reverse());
-    expect((await service.listServiceRuns({ pipelineId: a, limit: 1 })).map((r) => r.id)).toEqual([ids[2]]);
+    expect((await db.service.listServiceRuns({ pipelineId: a })).map((r) => r.id)).toEqual([ids[2], ids[0]]);
+    expect((await db.service.listServiceRuns({ limit: 3 })).map((r) => r.id)).toEqual([...ids].reverse());
+    expect((await db.service.listServiceRuns({ pipelineId: a, limit: 1 })).map((r) => r.id)).toEqual([ids[2]]);
   });
 });
 
 describe('cancelling a run', () => {
   it('cancels a queued run at once; a worker can no longer take it over', async () => {
-    const pipeline = await newPipeline();
-    const queued = await service.enqueueRun(pipeline, 'sync', {});
-    const cancelled = await service.requestCancel(queued.id);
+    const pipeline = await db.newPipeline();
+    const queued = await db.service.enqueueRun(pipeline, 'sync', {});
+    const cancelled = await db.service.requestCancel(queued.id);
     expect(cancelled).toMatchObject({ id: queued.id, status: 'cancelled' });
     expect(cancelled?.finishedAt).toBeInstanceOf(Date);
     expect(cancelled?.cancelRequestedAt).toBeInstanceOf(Date);
-    await expect(store.startRun(pipeline, { runId: queued.id })).rejects.toThrow(`is not queued (it is cancelled)`);
+    await expect(db.store.startRun(pipeline, { runId: queued.id })).rejects.toThrow(`is not queued (it is cancelled)`);
     // The pipeline is free for the next one.
-    expect((await service.enqueueRun(pipeline, 'sync', {})).status).toBe('queued');
-    expect(await service.requestCancel('no-such-run')).toBeUndefined();
+    expect((await db.service.enqueueRun(pipeline, 'sync', {})).status).toBe('queued');
+    expect(await db.service.requestCancel('no-such-run')).toBeUndefined();
   });
 
   it('asks a running run to stop with a notification; the run then ends cancelled, with its error and states', async () => {
-    const pipeline = await newPipeline();
-    const queued = await service.enqueueRun(pipeline, 'sync', {});
-    await store.startRun(pipeline, { runId: queued.id });
-    await store.commitState(queued.id, pipeline, { type: 'STREAM', stream: { stream_descriptor: { name: 'customers' }, stream_state: { c: 7 } } });
+    const pipeline = await db.newPipeline();
+    const queued = await db.service.enqueueRun(pipeline, 'sync', {});
+    await db.store.startRun(pipeline, { runId: queued.id });
+    await db.store.commitState(queued.id, pipeline, { type: 'STREAM', stream: { stream_descriptor: { name: 'customers' }, stream_state: { c: 7 } } });
     const notification = await nextNotification(RUN_CANCEL_CHANNEL, queued.id);
     try {
-      const asked = await service.requestCancel(queued.id);
+      const asked = await db.service.requestCancel(queued.id);
       expect(asked).toMatchObject({ status: 'running' });
       expect(asked?.cancelRequestedAt).toBeInstanceOf(Date);
       await notification.heard;
@@ -166,36 +147,36 @@ describe('cancelling a run', () => {
       await notification.close();
     }
     // Asked twice: the first time stays.
-    const twice = await service.requestCancel(queued.id);
-    expect(twice?.cancelRequestedAt).toEqual((await service.getServiceRun(queued.id))?.cancelRequestedAt);
+    const twice = await db.service.requestCancel(queued.id);
+    expect(twice?.cancelRequestedAt).toEqual((await db.service.getServiceRun(queued.id))?.cancelRequestedAt);
 
-    await store.finishRun(queued.id, { status: 'failed', error: 'cancelled: the connectors were stopped', streams: {} });
-    expect(await service.getServiceRun(queued.id)).toMatchObject({ status: 'cancelled', error: 'cancelled: the connectors were stopped' });
-    expect(await store.loadState(pipeline)).toHaveLength(1);
+    await db.store.finishRun(queued.id, { status: 'failed', error: 'cancelled: the connectors were stopped', streams: {} });
+    expect(await db.service.getServiceRun(queued.id)).toMatchObject({ status: 'cancelled', error: 'cancelled: the connectors were stopped' });
+    expect(await db.store.loadState(pipeline)).toHaveLength(1);
     // A finished run is left as it is.
-    expect((await service.requestCancel(queued.id))?.status).toBe('cancelled');
+    expect((await db.service.requestCancel(queued.id))?.status).toBe('cancelled');
   });
 
   it('records a run cancelled while its process died as cancelled, interrupted', async () => {
-    const pipeline = await newPipeline();
+    const pipeline = await db.newPipeline();
     const dying = await StateStore.open({ url, schema });
     const run = await dying.startRun(pipeline);
-    await service.requestCancel(run.id);
+    await db.service.requestCancel(run.id);
     await dying.close();
-    const next = await store.startRun(pipeline);
-    expect(await store.getRun(run.id)).toMatchObject({ status: 'cancelled', error: INTERRUPTED_RUN_ERROR });
-    await store.finishRun(next.id, { status: 'succeeded', streams: {} });
+    const next = await db.store.startRun(pipeline);
+    expect(await db.store.getRun(run.id)).toMatchObject({ status: 'cancelled', error: INTERRUPTED_RUN_ERROR });
+    await db.store.finishRun(next.id, { status: 'succeeded', streams: {} });
   });
 
   it('records a run that succeeded despite a late cancel as succeeded', async () => {
-    const pipeline = await newPipeline();
-    const run = await store.startRun(pipeline);
-    await service.requestCancel(run.id);
-    await store.finishRun(run.id, { status: 'succeeded', streams: {} });
-    expect((await store.getRun(run.id))?.status).toBe('succeeded');
-    await expect(store.finishRun(run.id, { status: 'failed', streams: {} })).rejects.toThrow('already finished with status succeeded');
-    const queued = await service.enqueueRun(pipeline, 'sync', {});
-    await expect(store.finishRun(queued.id, { status: 'failed', streams: {} })).rejects.toThrow(`cannot finish run ${queued.id}: it is queued, never started`);
+    const pipeline = await db.newPipeline();
+    const run = await db.store.startRun(pipeline);
+    await db.service.requestCancel(run.id);
+    await db.store.finishRun(run.id, { status: 'succeeded', streams: {} });
+    expect((await db.store.getRun(run.id))?.status).toBe('succeeded');
+    await expect(db.store.finishRun(run.id, { status: 'failed', streams: {} })).rejects.toThrow('already finished with status succeeded');
+    const queued = await db.service.enqueueRun(pipeline, 'sync', {});
+    await expect(db.store.finishRun(queued.id, { status: 'failed', streams: {} })).rejects.toThrow(`cannot finish run ${queued.id}: it is queued, never started`);
   });
 });
 
