@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { storeForTests } from './test-schema.ts';
+import { storeForTests } from './test-support/store-for-tests.ts';
 
 const db = storeForTests('test_audit_log');
 

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { expect, it } from 'vitest';
 import { RUN_EVENTS_CHANNEL } from './run-events.ts';
 import { StateStore } from './state-store.ts';
-import { storeForTests } from './test-schema.ts';
+import { storeForTests } from './test-support/store-for-tests.ts';
 
 const db = storeForTests('test_run_events');
 const { url, schema } = db;

@@ -4,7 +4,7 @@ import { INTERRUPTED_RUN_ERROR } from './run-locks.ts';
 import { RUN_CANCEL_CHANNEL } from './run-queue.ts';
 import { RunNotQueuedError } from './start-run.ts';
 import { StateStore } from './state-store.ts';
-import { storeForTests } from './test-schema.ts';
+import { storeForTests } from './test-support/store-for-tests.ts';
 
 const db = storeForTests('test_run_queue');
 const { url, schema } = db;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { StateStore } from './state-store.ts';
-import { storeForTests } from './test-schema.ts';
+import { storeForTests } from './test-support/store-for-tests.ts';
 
 const db = storeForTests('test_run_recovery');
 const { url, schema } = db;
