@@ -28,6 +28,7 @@ import { isSource, type Connector } from './connector.ts';
 import { CheckpointMissing } from './checkpoint-missing.ts';
 import { ConfigError, ConnectorError, errorMessage } from './errors.ts';
 import { abortableIo, InputAborted } from './input-abort.ts';
+import { writeMessagesBatched } from './batched-output.ts';
 import { catalogMessage, connectionStatus, errorTrace, log, specMessage } from './builders.ts';
 import { parseStateInput } from './state.ts';
 
@@ -255,7 +256,10 @@ export async function runConnector<Config>(connector: Connector<Config>, io: Har
   }
 
   try {
-    await writeMessages(await messagesFor(connector, command, options, io), io.stdout);
+    const messages = await messagesFor(connector, command, options, io);
+    // A source's output is batched (batched-output.ts); a destination's is not: it is a few STATE
+    // acknowledgements, and its end-of-input check (confirmReaderPresent) writes to stdout directly.
+    await (isSource(connector) ? writeMessagesBatched(messages, io.stdout) : writeMessages(messages, io.stdout));
     return 0;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') return 1;
