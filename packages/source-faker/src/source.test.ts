@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configureCatalog, type AirbyteMessage } from '@sync/protocol';
 import { FakerSourceConfig } from './config.ts';
+import { fakeCustomer, hash32 } from './customers.ts';
 import { fakerCatalog, fakerSource, streamNames } from './source.ts';
 
 async function readAll(raw: Record<string, unknown>, state = new Map<string, Record<string, unknown>>()): Promise<AirbyteMessage[]> {
@@ -26,6 +27,19 @@ describe('source-faker', () => {
     expect(a.map((r) => r.data)).not.toEqual(c.map((r) => r.data));
     expect(new Set(a.map((r) => r.data.id)).size).toBe(20);
     for (const r of a) expect(Math.abs(JSON.stringify(r.data).length - 800)).toBeLessThan(20);
+  });
+
+  it('pads each customer to exactly record_bytes of JSON, whatever its values', () => {
+    // fakeCustomer counts the JSON's length instead of serializing: this checks the count.
+    for (const stream of ['customers', 'customers_2']) {
+      const seed = hash32(`bench/${stream}`);
+      for (let index = 0; index < 20_000; index += 7) {
+        const customer = fakeCustomer(seed, index, 900 + (index % 300));
+        expect(JSON.stringify(customer).length).toBe(900 + (index % 300));
+      }
+    }
+    // Too small to pad: no description at all.
+    expect(fakeCustomer(hash32('x'), 3, 200).description).toBe('');
   });
 
   it('emits a STATE every state_every records with source counts, and resumes from it', async () => {
