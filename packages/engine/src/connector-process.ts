@@ -12,7 +12,7 @@
  */
 import type { Writable } from 'node:stream';
 import { execa } from 'execa';
-import { DEFAULT_MAX_LINE_BYTES, parseMessage, readLines, type AirbyteMessage } from '@sync/protocol';
+import { DEFAULT_MAX_LINE_BYTES, parseMessage, readLineBatches, type AirbyteMessage, type LineBatch } from '@sync/protocol';
 import { boundedLines, DEFAULT_MAX_STDERR_LINE_BYTES } from './bounded-lines.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { signalGroup, trackGroup } from './process-groups.ts';
@@ -37,7 +37,17 @@ export interface ConnectorLine extends StdoutLine {
  * do we. A line that starts with `{` must be a valid message.
  */
 export function isNonProtocolLine(line: string): boolean {
-  return !line.trimStart().startsWith('{');
+  return line.charCodeAt(0) !== 0x7b && !line.trimStart().startsWith('{');
+}
+
+/**
+ * The message of one stdout line of `connector`: an INFO LOG for a non-protocol line (see
+ * `isNonProtocolLine`), else the parsed message.
+ *
+ * @throws ProtocolError when the line looks like JSON but is not a valid message.
+ */
+export function messageOf(line: string, lineNumber: number, connector: string): AirbyteMessage {
+  return isNonProtocolLine(line) ? { type: 'LOG', log: { level: 'INFO', message: line } } : parseMessage(line, lineNumber, connector);
 }
 
 export interface ConnectorExit {
@@ -63,6 +73,12 @@ export interface ConnectorProcess {
    * pipe. A line longer than `maxLineBytes` throws ProtocolError.
    */
   rawLines: AsyncIterable<StdoutLine>;
+  /**
+   * The same stdout lines, not decoded, a batch per chunk read with the bytes they came in, for a
+   * caller that forwards them (the engine's pipe from source to destination; decode each line with
+   * `messageOf`). Iterate only one of `lines`, `rawLines` and `batches`.
+   */
+  batches: AsyncIterable<LineBatch>;
   /** The connector's stdin, when it was opened with `stdin: 'pipe'`. */
   stdin: Writable | undefined;
   /**
@@ -187,17 +203,17 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
     return { exitCode: result.exitCode, signal: result.signal, timedOut };
   })();
 
-  const rawLines = readLines(child.stdout!, { connector: command.name, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
-  async function* lines(): AsyncGenerator<ConnectorLine> {
-    for await (const { lineNumber, line } of rawLines) {
-      const message: AirbyteMessage = isNonProtocolLine(line)
-        ? { type: 'LOG', log: { level: 'INFO', message: line } }
-        : parseMessage(line, lineNumber, command.name);
-      yield { lineNumber, line, message };
+  const batches = readLineBatches(child.stdout!, { connector: command.name, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
+  async function* rawLines(): AsyncGenerator<StdoutLine> {
+    for await (const batch of batches) {
+      for (const { lineNumber, line } of batch.lines) yield { lineNumber, line };
     }
   }
+  async function* lines(): AsyncGenerator<ConnectorLine> {
+    for await (const { lineNumber, line } of rawLines()) yield { lineNumber, line, message: messageOf(line, lineNumber, command.name) };
+  }
 
-  return { command, lines: lines(), rawLines, stdin: child.stdin ?? undefined, exited, stderrTail: () => [...tail], kill };
+  return { command, lines: lines(), rawLines: rawLines(), batches, stdin: child.stdin ?? undefined, exited, stderrTail: () => [...tail], kill };
 }
 
 /** "exited with code 3", "was killed by SIGKILL", "was killed by SIGTERM after its time limit". */

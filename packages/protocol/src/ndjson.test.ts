@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMessages, parseMessage } from './ndjson.ts';
+import { decodeMessages, parseMessage, readLineBatches } from './ndjson.ts';
 import { ProtocolError } from './protocol-error.ts';
 
 async function* chunks(...parts: string[]) {
@@ -28,6 +28,31 @@ describe('decodeMessages', () => {
 
   it('refuses a line over the maximum size', async () => {
     const err = await collect(chunks('{"type":"LOG",', '"log":{"level":"INFO","message":"xxxxxxxxxx"}}\n'), 20).catch((e) => e);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.message).toMatch(/line 1: line longer than the maximum of 20 bytes/);
+  });
+});
+
+describe('readLineBatches', () => {
+  it('locates every line of a chunk in its bytes, joining a line carried over from the chunk before', async () => {
+    const input = chunks('{"a":1}\n{"b"', ':2}\r\n\n  \n{"c":3}\n{"d"', ':4}');
+    const batches = [];
+    for await (const batch of readLineBatches(input, { connector: 'source-test' })) batches.push(batch);
+    const seen = batches.flatMap((b) => b.lines.map((l) => ({ n: l.lineNumber, line: l.line, bytes: b.bytes.toString('utf8', l.start, l.end) })));
+    expect(seen).toEqual([
+      { n: 1, line: '{"a":1}', bytes: '{"a":1}\n' },
+      { n: 2, line: '{"b":2}', bytes: '{"b":2}\r\n' },
+      { n: 5, line: '{"c":3}', bytes: '{"c":3}\n' },
+      { n: 6, line: '{"d":4}', bytes: '{"d":4}' },
+    ]);
+    // Forwarding every batch's bytes reproduces the input, blank lines included.
+    expect(batches.map((b) => b.bytes.toString()).join('')).toBe('{"a":1}\n{"b":2}\r\n\n  \n{"c":3}\n{"d":4}');
+  });
+
+  it('refuses a line over the maximum size while it is still arriving', async () => {
+    const err = await (async () => {
+      for await (const _ of readLineBatches(chunks('{"type":"LOG",', '"log":{"level":"INFO"'), { connector: 'source-test', maxLineBytes: 20 })) void _;
+    })().catch((e) => e);
     expect(err).toBeInstanceOf(ProtocolError);
     expect(err.message).toMatch(/line 1: line longer than the maximum of 20 bytes/);
   });
