@@ -51,6 +51,20 @@ export function memoryOf(pid: number): { rss: number; hwm: number } | undefined 
   }
 }
 
+/**
+ * `pid`'s proportional set size now (`Pss` of /proc/PID/smaps_rollup), bytes: its resident memory with
+ * each page shared with other processes (the `node` binary's code, mapped by every connector) divided
+ * among them, so that a sum over processes counts a shared page once. Undefined once it has exited.
+ */
+export function pssOf(pid: number): number | undefined {
+  try {
+    const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return pss ? Number(pss[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts sampling `root` and its descendants; `stop()` returns each process's peak (`watchTreeMemory`'s `processes`). */
 export function watchMemory(root: number, intervalMs = 50): { stop(): ProcessPeak[] } {
   const watch = watchTreeMemory(root, intervalMs);
@@ -71,6 +85,11 @@ export function median(xs: readonly number[]): number {
 export interface TreeMemory {
   /** Max over the samples of the sum of the current RSS (VmRSS) of every process alive at that sample, bytes. */
   treePeakBytes: number;
+  /**
+   * Max over the samples of the sum of the PSS of every process alive (`pssOf`): the tree's memory
+   * with pages its processes share counted once. Informative; the issue's figure is `treePeakBytes`.
+   */
+  treePeakPssBytes: number;
   /** Each process's own peak (VmHWM, the kernel's high-water mark), as `watchMemory` reports it. */
   processes: ProcessPeak[];
 }
@@ -85,22 +104,26 @@ export interface TreeMemory {
 export function watchTreeMemory(root: number, intervalMs = 50): { stop(): TreeMemory } {
   const peaks = new Map<number, ProcessPeak>();
   let treePeakBytes = 0;
+  let treePeakPssBytes = 0;
   const sample = () => {
     let sum = 0;
+    let pss = 0;
     for (const [pid, command] of descendants(root)) {
       const memory = memoryOf(pid);
       if (memory === undefined) continue;
       sum += memory.rss;
+      pss += pssOf(pid) ?? 0;
       const known = peaks.get(pid);
       if (!known || memory.hwm > known.peakRssBytes) peaks.set(pid, { pid, command, peakRssBytes: memory.hwm });
     }
     treePeakBytes = Math.max(treePeakBytes, sum);
+    treePeakPssBytes = Math.max(treePeakPssBytes, pss);
   };
   const timer = setInterval(sample, intervalMs);
   return {
     stop() {
       clearInterval(timer);
-      return { treePeakBytes, processes: [...peaks.values()] };
+      return { treePeakBytes, treePeakPssBytes, processes: [...peaks.values()] };
     },
   };
 }
