@@ -37,12 +37,12 @@ export class CopyLane {
   }
 
   /**
-   * Writes `chunk` (whole COPY text-format rows) to the COPY `sql`, opening it (and ending another
+   * Writes `chunk` (whole COPY text-format rows, UTF-8) to the COPY `sql`, opening it (and ending another
    * one) first when needed; waits while the socket's buffer is full.
    *
    * @throws the COPY's error (a constraint, a timeout, a lost connection) once the server reports it.
    */
-  async write(sql: string, chunk: string): Promise<void> {
+  async write(sql: string, chunk: Buffer): Promise<void> {
     await this.#settle();
     if (this.#stream && (this.#sql !== sql || performance.now() - this.#openedAt >= this.#options.maxAgeMs)) await this.#endCurrent();
     if (!this.#stream) this.#open(sql);

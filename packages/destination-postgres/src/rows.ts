@@ -8,12 +8,17 @@ import { copyField, copyJson, textOf, typedField } from './typed-values.ts';
 import type { StreamTable } from './tables.ts';
 import type { ColumnType } from './columns.ts';
 
-/** One record, encoded: its key fields and the rest of its row. */
+/**
+ * One record, encoded: its key fields, its typed fields and `_raw_data`, kept apart so that the row is
+ * written out without joining them into one more string (copy-buffer.ts).
+ */
 export interface EncodedRow {
   /** The key columns' COPY fields joined by tabs ('' without a primary key); also the key's identity. */
   key: string;
-  /** The typed columns' fields and `_raw_data`, joined by tabs. */
-  body: string;
+  /** The typed columns' fields in table order, each followed by a tab ('' without typed columns). */
+  typed: string;
+  /** `_raw_data`: the record's JSON as a COPY field. */
+  raw: string;
 }
 
 /** Encodes the records of one stream (`table`'s key paths and typed columns, as they are now). */
@@ -49,8 +54,8 @@ export class RowEncoder {
       const text = textOf(value) ?? '';
       key += i === 0 ? copyField(text) : `\t${copyField(text)}`;
     }
-    let body = '';
-    for (let i = 0; i < this.#types.length; i++) body += `${typedField(this.#types[i]!, data[this.#properties[i]!])}\t`;
-    return { key, body: body + copyJson(json) };
+    let typed = '';
+    for (let i = 0; i < this.#types.length; i++) typed += `${typedField(this.#types[i]!, data[this.#properties[i]!])}\t`;
+    return { key, typed, raw: copyJson(json) };
   }
 }

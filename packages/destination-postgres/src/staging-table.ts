@@ -6,6 +6,7 @@
  *   pg_temp."_sync_staging_<n>" (<seq> bigint, _deleted boolean, <key columns> text, <typed columns>, _raw_data jsonb)
  */
 import { BatchDigest } from './checkpoints.ts';
+import { CopyBuffer } from './copy-buffer.ts';
 import { quoteIdent } from './identifiers.ts';
 import { RowEncoder } from './rows.ts';
 import type { Batch } from './staging.ts';
@@ -47,8 +48,7 @@ export interface Staging {
   stagedKeys: Set<string> | undefined;
   digest: BatchDigest;
   /** Rows waiting for the COPY `bufferCopy`. */
-  buffer: string[];
-  bufferBytes: number;
+  rows: CopyBuffer;
   bufferCopy: string;
   /** This write may write direct rows of the stream (`allowDirect`), and its keys so far. */
   written: WrittenKeys | undefined;
@@ -70,10 +70,11 @@ export interface PendingBatch {
 }
 
 /**
- * The staging of `table`, the `index`-th stream of the write, whose first batch starts at `firstSeq`.
+ * The staging of `table`, the `index`-th stream of the write, whose first batch starts at `firstSeq`;
+ * its rows go to the COPY in chunks of about `chunkBytes` bytes.
  * Its arrival-order column is `_sync_seq` (`_sync_seq_2`… when a column of the table has that name).
  */
-export function newStaging(table: StreamTable, index: number, firstSeq: number): Staging {
+export function newStaging(table: StreamTable, index: number, firstSeq: number, chunkBytes: number): Staging {
   const keys = table.primaryKey.map((k) => quoteIdent(k.column));
   const typed = table.columns.map((c) => quoteIdent(c.column));
   const taken = new Set([...table.primaryKey.map((k) => k.column), ...table.columns.map((c) => c.column)]);
@@ -100,8 +101,7 @@ export function newStaging(table: StreamTable, index: number, firstSeq: number):
     pending: [],
     stagedKeys: new Set(),
     digest: new BatchDigest(),
-    buffer: [],
-    bufferBytes: 0,
+    rows: new CopyBuffer(chunkBytes),
     bufferCopy: '',
     written: undefined,
     directNow: false,

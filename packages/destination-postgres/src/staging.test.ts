@@ -37,6 +37,34 @@ describe('staging', () => {
     }
   });
 
+  it('writes rows of any size and characters across COPY chunks, direct and staged, byte for byte', async () => {
+    const notes = configuredStream('notes');
+    notes.stream.json_schema = { type: 'object', properties: { id: { type: 'string' }, updated: { type: 'integer' }, text: { type: 'string' }, nested: { type: 'object' } } };
+    const tables = planTables(catalogOf(notes), schema);
+    const client = await connect(url);
+    try {
+      await prepareTables(client, schema, tables.values());
+      // Chunks of 64 bytes: every row ends one, and the 200 KB row outgrows a fresh chunk's room.
+      const stager = new Stager(client, tables.values(), { batchSize: 1000, maxBufferBytes: 64 });
+      await stager.createStagingTables();
+      stager.allowDirect('notes');
+      const texts = ['café 日本 😀', 'tab\there, new\nline, cr\r, back\\slash \\N', 'x'.repeat(200_000) + '€', '', '\u0001 ctl'];
+      const records = texts.map((text, i) => ({ id: `n_${i}`, updated: i, text, nested: { text } }));
+      // The first five are direct rows; their keys again send the batch to staging with the rest.
+      for (const record of records) await stager.add('notes', record);
+      for (const record of records) await stager.add('notes', { ...record, updated: record.updated + 10 });
+      stager.closeBatch('notes');
+      await stager.mergePending();
+      await stager.commit();
+      const { rows } = await db.pool.query<{ id: string; text: string; nested: unknown; raw: unknown }>(
+        `select id, text, nested, _raw_data as raw from ${pg.escapeIdentifier(schema)}.notes order by id`,
+      );
+      expect(rows).toEqual(records.map((r) => ({ id: r.id, text: r.text, nested: r.nested, raw: { ...r, updated: r.updated + 10 } })));
+    } finally {
+      await client.end();
+    }
+  });
+
   it('writes thousands of records between two states in several batches', async () => {
     const catalog = catalogOf(configuredStream('balance_transactions'));
     const messages: AirbyteMessage[] = [];

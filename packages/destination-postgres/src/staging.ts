@@ -29,7 +29,8 @@
  *   exactly as in merge.ts. A key written direct by an earlier batch is staged and merged against
  *   that row, as the merge of consecutive batches does.
  *
- * Memory: per stream, at most `batchSize` rows or `maxBufferBytes` of row text wait for the COPY.
+ * Memory: per stream, at most `batchSize` rows or `maxBufferBytes` of row bytes wait for the COPY
+ * (copy-buffer.ts).
  */
 import type pg from 'pg';
 import { isDeletedRecord } from '@sync/protocol';
@@ -39,10 +40,11 @@ import { quoteIdent } from './identifiers.ts';
 import { mergeStatements, type MergedBatch } from './merge.ts';
 import { NOW_MICROSECONDS_SQL, Stamps, stampLiteral, stampText } from './stamps.ts';
 import { DELETED_COLUMN, RAW_DATA_COLUMN, SYNCED_AT_COLUMN, writeTarget, type StreamTable } from './tables.ts';
-import { WrittenKeys } from './written-keys.ts';
+import { WrittenKeys, type KeyMark } from './written-keys.ts';
+import type { EncodedRow } from './rows.ts';
 import { newStaging, stagingTableSql, type Staging } from './staging-table.ts';
 
-/** Default bound on the row text of one stream waiting for its COPY: 1 MiB. */
+/** Default bound on the rows of one stream waiting for their COPY, in bytes: 1 MiB. */
 export const DEFAULT_MAX_BUFFER_BYTES = 1024 * 1024;
 
 /** An open COPY is ended after this long without rows (ms): it holds a lock and counts toward statement_timeout. */
@@ -71,7 +73,7 @@ export interface Batch {
 export interface StagerOptions {
   /** Rows of one stream held in memory before they are written to the COPY. */
   batchSize: number;
-  /** Bytes of row text of one stream held in memory before they are written to the COPY. Default 1 MiB. */
+  /** Bytes of rows (UTF-8) of one stream held in memory before they are written to the COPY. Default 1 MiB. */
   maxBufferBytes?: number;
   /** Remove deleted records instead of flagging them (`hard_delete`). */
   hardDelete?: boolean;
@@ -96,7 +98,7 @@ export class Stager {
     this.#maxBufferBytes = options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES;
     this.#hardDelete = options.hardDelete ?? false;
     let index = 0;
-    for (const table of tables) this.#streams.set(table.stream, newStaging(table, index++, this.#seq++));
+    for (const table of tables) this.#streams.set(table.stream, newStaging(table, index++, this.#seq++, this.#maxBufferBytes));
   }
 
   /** Stream names, in catalog order. */
@@ -151,10 +153,14 @@ export class Stager {
    * Takes one record: into the COPY of its stream's staging table or, for a direct row, of its
    * table. Rows wait in memory up to the batch size.
    *
+   * Returns a promise when the record had to wait for the database (a COPY write, the batch's stamp,
+   * a switch to staging), else undefined: the caller awaits it before the next record. Most records
+   * wait for nothing, and a promise each would cost more than the rest of their bookkeeping.
+   *
    * @throws ConfigError when the stream is not in the configured catalog, or when the record has no
    *   value for a primary key field; the COPY's error (constraint, timeout, lost connection).
    */
-  async add(stream: string, data: Record<string, unknown>): Promise<void> {
+  add(stream: string, data: Record<string, unknown>): Promise<void> | undefined {
     const s = this.#streams.get(stream);
     if (!s) {
       throw new ConfigError(
@@ -168,45 +174,73 @@ export class Stager {
     s.digest.update(json);
     s.digest.update('\n');
     const deleted = isDeletedRecord(data);
-    const flag = deleted ? 't' : 'f';
-    if (s.directNow && (await this.#staysDirect(s, row.key, deleted))) {
-      if (s.stamp === undefined) {
-        await this.begin();
-        s.stamp = this.#stamps.next();
-        s.stampText = stampText(s.stamp);
-        // The transaction's first stamp is its now(), the column's default: rows need not repeat it.
-        s.stampField = this.#stamps.isNow(s.stamp) ? '' : `\t${s.stampText}`;
-      }
-      const copy = s.stampField === '' ? s.directCopyNow : s.directCopy;
-      if (s.buffer.length > 0 && s.bufferCopy !== copy) await this.#write(s);
-      this.#push(s, copy, `${row.key === '' ? '' : `${row.key}\t`}${row.body}\t${flag}${s.stampField}\n`);
-      s.direct++;
-    } else {
-      if (s.buffer.length > 0 && s.bufferCopy !== s.stagingCopy) await this.#write(s);
-      this.#push(s, s.stagingCopy, `${this.#seq++}\t${flag}\t${row.key === '' ? '' : `${row.key}\t`}${row.body}\n`);
-      s.staged++;
-      if (deleted) s.hasDeletes = true;
-      if (s.stagedKeys && s.deduplicated) {
-        if (s.stagedKeys.has(row.key) || s.stagedKeys.size >= MAX_GROUP_KEYS) s.stagedKeys = undefined;
-        else s.stagedKeys.add(row.key);
-      }
-      if (s.written && s.deduplicated) s.written.set(row.key, s.batchNumber, false);
-    }
-    if (s.buffer.length >= this.#batchSize || s.bufferBytes >= this.#maxBufferBytes) await this.#write(s);
+    if (!s.directNow) return this.#addStaged(s, row, deleted);
+    const mark = this.#markDirect(s, row.key, deleted);
+    if (mark !== undefined) return this.#leaveDirect(s, mark).then(() => this.#addStaged(s, row, deleted));
+    if (s.stamp === undefined) return this.#stampOpenBatch(s).then(() => this.#addDirect(s, row, deleted));
+    return this.#addDirect(s, row, deleted);
   }
 
-  /** Decides whether a record of a direct batch is a direct row, switching the batch to staging when not. */
-  async #staysDirect(s: Staging, key: string, deleted: boolean): Promise<boolean> {
-    if (!s.deduplicated) return true;
+  /**
+   * Whether a record of a direct batch stays a direct row: undefined when it does (its key is then
+   * marked written), else the mark of the earlier row of its key that sends the batch to staging.
+   */
+  #markDirect(s: Staging, key: string, deleted: boolean): KeyMark {
+    if (!s.deduplicated) return undefined;
     const mark = deleted && this.#hardDelete ? { batch: -1, direct: false } : s.written!.get(key);
-    if (mark === undefined) {
-      s.written!.set(key, s.batchNumber, true);
-      return true;
-    }
+    if (mark === undefined) s.written!.set(key, s.batchNumber, true);
+    return mark;
+  }
+
+  /** Switches the open batch of `s` to staging (`mark`: see `#markDirect`). */
+  async #leaveDirect(s: Staging, mark: NonNullable<KeyMark>): Promise<void> {
     s.directNow = false;
     await this.#write(s);
     if (mark.batch === s.batchNumber && mark.direct) await this.#moveDirectRowsToStaging(s);
-    return false;
+  }
+
+  /** Gives the open batch of `s` its stamp, for its first direct row. */
+  async #stampOpenBatch(s: Staging): Promise<void> {
+    await this.begin();
+    s.stamp = this.#stamps.next();
+    s.stampText = stampText(s.stamp);
+    // The transaction's first stamp is its now(), the column's default: rows need not repeat it.
+    s.stampField = this.#stamps.isNow(s.stamp) ? '' : `\t${s.stampText}`;
+  }
+
+  /** A direct row: key, typed columns, `_raw_data`, `_deleted`, and `_synced_at` unless it is `now()`. */
+  #addDirect(s: Staging, row: EncodedRow, deleted: boolean): Promise<void> | undefined {
+    const copy = s.stampField === '' ? s.directCopyNow : s.directCopy;
+    if (s.rows.bytes > 0 && s.bufferCopy !== copy) return this.#write(s).then(() => this.#addDirect(s, row, deleted));
+    s.bufferCopy = copy;
+    s.rows.write(row.key === '' ? row.typed : `${row.key}\t${row.typed}`);
+    s.rows.write(row.raw);
+    s.rows.write(deleted ? `\tt${s.stampField}` : `\tf${s.stampField}`);
+    s.rows.endRow();
+    s.direct++;
+    return this.#writeIfFull(s);
+  }
+
+  /** A staged row: arrival order, `_deleted`, key, typed columns, `_raw_data`. */
+  #addStaged(s: Staging, row: EncodedRow, deleted: boolean): Promise<void> | undefined {
+    if (s.rows.bytes > 0 && s.bufferCopy !== s.stagingCopy) return this.#write(s).then(() => this.#addStaged(s, row, deleted));
+    s.bufferCopy = s.stagingCopy;
+    s.rows.write(`${this.#seq++}\t${deleted ? 't' : 'f'}\t${row.key === '' ? '' : `${row.key}\t`}${row.typed}`);
+    s.rows.write(row.raw);
+    s.rows.endRow();
+    s.staged++;
+    if (deleted) s.hasDeletes = true;
+    if (s.stagedKeys && s.deduplicated) {
+      if (s.stagedKeys.has(row.key) || s.stagedKeys.size >= MAX_GROUP_KEYS) s.stagedKeys = undefined;
+      else s.stagedKeys.add(row.key);
+    }
+    if (s.written && s.deduplicated) s.written.set(row.key, s.batchNumber, false);
+    return this.#writeIfFull(s);
+  }
+
+  /** Writes the waiting rows of `s` out once they reach the batch size or the buffer's bound. */
+  #writeIfFull(s: Staging): Promise<void> | undefined {
+    return s.rows.rows >= this.#batchSize || s.rows.full ? this.#write(s) : undefined;
   }
 
   /**
@@ -229,18 +263,9 @@ export class Stager {
     s.stagedKeys = undefined;
   }
 
-  /** Buffers `line` for `copy`; the caller has written out (`#write`) any rows of another COPY. */
-  #push(s: Staging, copy: string, line: string): void {
-    s.bufferCopy = copy;
-    s.buffer.push(line);
-    s.bufferBytes += line.length;
-  }
-
   async #write(s: Staging): Promise<void> {
-    if (s.buffer.length === 0) return;
-    const chunk = s.buffer.join('');
-    s.buffer = [];
-    s.bufferBytes = 0;
+    const chunk = s.rows.take();
+    if (chunk === undefined) return;
     await this.begin();
     await this.#lane.write(s.bufferCopy, chunk);
   }

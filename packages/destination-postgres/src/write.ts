@@ -132,7 +132,8 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
         if (next.done) break;
         const message = next.value;
         if (message.type === 'RECORD') {
-          await stager.add(message.record.stream, message.record.data);
+          const wait = stager.add(message.record.stream, message.record.data);
+          if (wait) await wait;
           recordsSinceCommit++;
         } else if (message.type === 'STATE') {
           const name = message.state.type === 'STREAM' ? message.state.stream?.stream_descriptor.name : undefined;
