@@ -44,6 +44,9 @@ interface Range {
   inFlight: boolean;
   /** A page of this range said more remains: worth splitting. */
   seenMore: boolean;
+  /** Objects this range has read, from `readTop` (unix s) down to `lte`: its density, for splits. */
+  read: number;
+  readTop: number | undefined;
 }
 
 export interface RangeRequest extends PageRequest {
@@ -110,7 +113,7 @@ export class SplitPass implements PageSource<ListRequest> {
     this.#floor = options.floor ?? STRIPE_EPOCH;
     this.#settledBefore = options.settledBefore ?? Number.NEGATIVE_INFINITY;
     const range = (r: Pick<Range, 'gte' | 'lte' | 'after'> & { lteIds?: readonly string[]; gteIds?: readonly string[] }): Range => ({
-      gte: r.gte, lte: r.lte, lteIds: new Set(r.lteIds), gteIds: new Set(r.gteIds), after: r.after, restarts: 0, inFlight: false, seenMore: false,
+      gte: r.gte, lte: r.lte, lteIds: new Set(r.lteIds), gteIds: new Set(r.gteIds), after: r.after, restarts: 0, inFlight: false, seenMore: false, read: 0, readTop: undefined,
     });
     if ('resume' in start) {
       const todo = start.resume.todo ?? [];
@@ -179,22 +182,34 @@ export class SplitPass implements PageSource<ListRequest> {
   }
 
   /**
-   * Splits the range with the most left to read, if one has shown it has more: it keeps its newer
-   * half, a new range takes the older half. Returns whether it split.
+   * Splits the range with the most left to read, if one has shown it has more and is expected to
+   * hold at least two pages below the page it has in flight: it keeps its newer half, a new range
+   * takes the older half. Returns whether it split.
+   *
+   * What is left is estimated from the range's density so far (objects per second of `created`).
+   * Every range ends in a part-empty page, and a page in flight that runs into the older half reads
+   * objects that range reads again: splitting a range with less than two pages left costs requests
+   * and gains no parallel pages (issue 13: 13 ranges and 223 requests for 215 pages, before).
    */
   split(): boolean {
     if (this.#unfiltered) return false;
-    let best: { range: Range; lo: number; span: number } | undefined;
+    let best: { range: Range; lo: number; span: number; objects: number } | undefined;
     for (const range of this.#ranges) {
       if (!range.seenMore || range.lte === undefined) continue;
       const lo = range.gte < this.#floor && this.#floor < range.lte ? this.#floor : range.gte;
-      const span = range.lte - lo;
-      if (span >= 2 && (!best || span > best.span)) best = { range, lo, span };
+      // Objects per second read so far (unknown, so unbounded, while all of them share one second).
+      const perSecond = range.readTop !== undefined && range.readTop > range.lte ? range.read / (range.readTop - range.lte) : Number.POSITIVE_INFINITY;
+      // The page in flight reads about a page from the top of what is left.
+      const top = range.inFlight && Number.isFinite(perSecond) ? range.lte - Math.ceil(this.#pageSize / perSecond) : range.lte;
+      const span = top - lo;
+      if (span < 2) continue;
+      const objects = span * perSecond;
+      if (objects >= 2 * this.#pageSize && (!best || objects > best.objects || (objects === best.objects && span > best.span))) best = { range, lo, span, objects };
     }
     if (!best) return false;
     const { range, lo, span } = best;
     const mid = lo + Math.ceil(span / 2);
-    const older: Range = { gte: range.gte, lte: mid - 1, lteIds: new Set(), gteIds: range.gteIds, after: undefined, restarts: 0, inFlight: false, seenMore: false };
+    const older: Range = { gte: range.gte, lte: mid - 1, lteIds: new Set(), gteIds: range.gteIds, after: undefined, restarts: 0, inFlight: false, seenMore: false, read: 0, readTop: undefined };
     range.gte = mid;
     range.gteIds = new Set();
     // Split again only once a page shows that the narrower range still has more.
@@ -239,6 +254,8 @@ export class SplitPass implements PageSource<ListRequest> {
       }
       range.lteIds.add(id);
       range.after = id;
+      range.readTop ??= created;
+      range.read++;
       if (!emittedBefore) out.push(object);
     }
     if (page.has_more) range.seenMore = true;
