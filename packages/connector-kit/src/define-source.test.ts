@@ -8,7 +8,8 @@ import { cursorPagination, offsetPagination, pageNumberPagination, type Paginati
 /** 7 rows with ids 1..7 and `updated` 101..107, served by whichever pagination the stream uses. */
 const rows: Row[] = Array.from({ length: 7 }, (_, i) => ({ id: String(i + 1), updated: 101 + i }));
 
-function sourceWith(pagination: Pagination, requests: string[] = []) {
+/** `lazy`: each page's records come from a generator, each made as it is read (counted in `lazy.made`). */
+function sourceWith(pagination: Pagination, requests: string[] = [], lazy?: { made: number }) {
   return defineSource({
     name: 'source-test',
     configSchema: z.object({}),
@@ -26,7 +27,15 @@ function sourceWith(pagination: Pagination, requests: string[] = []) {
           const visible = rows.filter((r) => since === undefined || (r.updated as number) >= (since as number));
           const start = position.cursor ? visible.findIndex((r) => r.id === position.cursor) + 1 : position.offset ?? ((position.page ?? 1) - 1) * limit;
           const records = visible.slice(start, start + limit);
-          return { records, nextCursor: start + limit < visible.length ? String(records.at(-1)?.id) : undefined };
+          const nextCursor = start + limit < visible.length ? String(records.at(-1)?.id) : undefined;
+          if (!lazy) return { records, nextCursor };
+          const made = function* () {
+            for (const record of records) {
+              lazy.made++;
+              yield record;
+            }
+          };
+          return { records: made(), nextCursor };
         },
       },
     ],
@@ -54,6 +63,26 @@ describe('defineSource', () => {
       expect(statuses).toEqual(['STARTED', 'COMPLETE']);
     });
   }
+
+  it('reads a page whose records are an iterable one record at a time, counting them for pagination', async () => {
+    const lazy = { made: 0 };
+    const source = sourceWith(offsetPagination(), [], lazy);
+    const catalog = configureCatalog(await source.discover({}));
+    const out: AirbyteMessage[] = [];
+    for await (const message of source.read({ config: {}, catalog, state: new Map() })) {
+      // The record just emitted is the last one made: none is made ahead of its turn.
+      if (message.type === 'RECORD') expect(lazy.made).toBe(ids(out).length + 1);
+      out.push(message);
+    }
+    const eager = await read(sourceWith(offsetPagination()));
+    expect(ids(out)).toEqual(ids(eager));
+    expect(states(out)).toEqual(states(eager));
+    expect(states(out).map((s) => s.stream?.stream_state)).toEqual([
+      { pass: { position: { offset: 3 }, high_water: 103 } },
+      { pass: { position: { offset: 6 }, high_water: 106 } },
+      { cursor: 107 },
+    ]);
+  });
 
   it('resumes on the page a previous run stopped at', async () => {
     const first = states(await read(sourceWith(offsetPagination())));

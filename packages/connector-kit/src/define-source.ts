@@ -38,7 +38,11 @@ export interface PageRequest<Config> {
 }
 
 export interface PageResult {
-  records: Row[];
+  /**
+   * The page's records, in order: an array, or any iterable (a generator computing each record as it
+   * is read, so that a large page is never held in memory at once).
+   */
+  records: Iterable<Row>;
   /** Cursor pagination: the API's cursor of the next page; absent on the last page. */
   nextCursor?: string | undefined;
 }
@@ -115,14 +119,16 @@ async function* readStream<Config, Context>(
   for (;;) {
     const page = await stream.fetchPage({ config, position, limit, since: incremental ? since : undefined }, context);
     let count = 0;
+    let received = 0;
     for (const row of page.records) {
+      received++;
       const cursor = cursorOf(row, stream.cursorField);
       if (incremental && since !== undefined && cursor !== undefined && (cursor < since || (stream.uniqueCursor && cursor === since))) continue;
       highWater = later(highWater, cursor);
       count++;
       yield record(stream.name, row);
     }
-    const next = stream.pagination.next(position, { records: page.records.length, nextCursor: page.nextCursor, limit });
+    const next = stream.pagination.next(position, { records: received, nextCursor: page.nextCursor, limit });
     if (!next) {
       yield streamState(stream.name, highWater === undefined ? {} : { cursor: highWater }, count);
       return;
