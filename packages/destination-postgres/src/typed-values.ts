@@ -135,6 +135,17 @@ function rint(x: number): number {
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
+/** `00` to `99`, for the clock of a timestamp. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => pad(n, 2));
+
+/**
+ * The date part of the last timestamp formatted (its days since 1970-01-01, its text with the space
+ * before the clock, and the zone after it): the timestamps of a load mostly fall on a few days.
+ */
+let lastDay = Number.NaN;
+let lastDate = '';
+let lastZone = '';
+
 /**
  * `to_timestamp(n)` as a timestamptz literal in UTC, e.g. `2023-11-14 22:13:20.5+00`, or
  * `0044-03-15 12:00:00+00 BC`: microseconds since 2000-01-01 are rint((n - 946684800) * 1e6) in
@@ -157,19 +168,24 @@ export function timestampText(n: number): string {
 function formatTimestamp(total: number, micro: number): string {
   const days = Math.floor(total / 86_400);
   const time = total - days * 86_400;
-  // Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms").
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const clock = `${pad(Math.floor(time / 3600), 2)}:${pad(Math.floor((time % 3600) / 60), 2)}:${pad(time % 60, 2)}`;
-  const date = `${pad(year > 0 ? year : 1 - year, 4)}-${pad(month, 2)}-${pad(day, 2)}`;
-  return `${date} ${clock}${micro === 0 ? '' : `.${pad(micro, 6)}`}+00${year > 0 ? '' : ' BC'}`;
+  if (days !== lastDay) {
+    // Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+    const z = days + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    lastDate = `${pad(year > 0 ? year : 1 - year, 4)}-${pad(month, 2)}-${pad(day, 2)} `;
+    lastZone = year > 0 ? '+00' : '+00 BC';
+    lastDay = days;
+  }
+  const minutes = Math.floor(time / 60);
+  const clock = `${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:${TWO_DIGITS[time - minutes * 60]}`;
+  return `${lastDate}${clock}${micro === 0 ? '' : `.${pad(micro, 6)}`}${lastZone}`;
 }
 
 /**
@@ -193,6 +209,8 @@ export function typedField(type: ColumnType, value: unknown): string {
     case 'numeric':
       return typeof value === 'number' && Number.isFinite(value) ? String(value) : COPY_NULL;
     case 'bigint': {
+      // A safe integer prints as at most 16 digits, never with an exponent.
+      if (Number.isSafeInteger(value)) return String(value);
       if (typeof value !== 'number' || !Number.isFinite(value)) return COPY_NULL;
       const text = numericText(value);
       return BIGINT_TEXT.test(text) ? text : COPY_NULL;
