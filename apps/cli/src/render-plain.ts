@@ -3,20 +3,20 @@
  * form of the run's log (`logs/run-log.ts`).
  */
 import type { SyncResult } from '@sync/engine';
+import { formatCount } from './format-count.ts';
 
-const number = new Intl.NumberFormat('en-US');
 
 /** `1 record`, `3,000 records`. */
 export function count(n: number, noun: string): string {
-  return `${number.format(n)} ${noun}${n === 1 ? '' : 's'}`;
+  return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** A table of streams with records read and committed, then one line with the outcome. */
 export function summary(result: SyncResult): string {
   const rows = Object.entries(result.streams).map(([name, s]) => [
     name,
-    number.format(s.recordsRead),
-    number.format(s.recordsCommitted),
+    formatCount(s.recordsRead),
+    formatCount(s.recordsCommitted),
     s.status,
   ]);
   const header = ['stream', 'read', 'committed', 'status'];

@@ -12,8 +12,8 @@ import { serverAccess } from '../remote/server-access.ts';
 import { UserError } from '../user-error.ts';
 import type { pipelineCreateArgs, pipelineIdArgs, pipelineListArgs, pipelineShowArgs } from './pipelines.ts';
 import { table } from './runs.ts';
+import { formatCount } from '../format-count.ts';
 
-const number = new Intl.NumberFormat('en-US');
 
 async function client(server: string | undefined): Promise<{ client: SyncClient; baseUrl: string }> {
   const access = await serverAccess(server, process.env);
@@ -62,7 +62,7 @@ export function pipelineDetails(pipeline: Pipeline): string {
     `created   ${pipeline.created_at}`,
     `updated   ${pipeline.updated_at}`,
     run
-      ? `last run  ${run.id} ${run.status} at ${when(run)}: ${number.format(committed(run))} records committed${run.error ? `\n          error: ${run.error}` : ''}`
+      ? `last run  ${run.id} ${run.status} at ${when(run)}: ${formatCount(committed(run))} records committed${run.error ? `\n          error: ${run.error}` : ''}`
       : 'last run  none',
   ].join('\n');
 }

@@ -9,8 +9,8 @@ import type { CheckpointRecord, RunRecord } from '@sync/state-postgres';
 import { withStore } from '../database.ts';
 import { formatDuration } from '../progress/clock.ts';
 import { UserError } from '../user-error.ts';
+import { formatCount } from '../format-count.ts';
 
-const number = new Intl.NumberFormat('en-US');
 
 /** Left-aligned columns, numbers (columns in `right`) right-aligned, two spaces apart. */
 export function table(header: string[], rows: string[][], right: ReadonlySet<number> = new Set()): string {
@@ -42,7 +42,7 @@ export function runsTable(runs: RunRecord[]): string {
   const rows = runs.map((run) => {
     const { read, committed } = totals(run);
     const error = run.error ? (run.error.length > 60 ? `${run.error.slice(0, 59)}…` : run.error) : '';
-    return [run.id, run.pipelineId, run.status, run.startedAt.toISOString(), duration(run), number.format(read), number.format(committed), error];
+    return [run.id, run.pipelineId, run.status, run.startedAt.toISOString(), duration(run), formatCount(read), formatCount(committed), error];
   });
   return table(['run', 'pipeline', 'status', 'started', 'duration', 'read', 'committed', 'error'], rows, new Set([5, 6]));
 }
@@ -51,12 +51,12 @@ export function runsTable(runs: RunRecord[]): string {
 export function runDetails(run: RunRecord, checkpoints: CheckpointRecord[]): string {
   const streams = Object.entries(run.streams).map(([name, s]) => [
     name || '(global)',
-    number.format(s.recordsRead),
-    number.format(s.recordsCommitted),
+    formatCount(s.recordsRead),
+    formatCount(s.recordsCommitted),
     s.status ?? '',
     s.countMismatches ? String(s.countMismatches) : '',
   ]);
-  const count = (n: number | undefined) => (n === undefined ? '' : number.format(n));
+  const count = (n: number | undefined) => (n === undefined ? '' : formatCount(n));
   const points = checkpoints.map((c) => [
     c.committedAt.toISOString(),
     c.stream || '(global)',

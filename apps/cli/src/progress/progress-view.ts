@@ -9,8 +9,8 @@ import { createElement as h, type ReactElement } from 'react';
 import { Box, Static, Text } from 'ink';
 import { formatDuration } from './clock.ts';
 import type { ProgressSnapshot, StreamPhase, StreamProgress } from './progress-model.ts';
+import { formatCount } from '../format-count.ts';
 
-const number = new Intl.NumberFormat('en-US');
 
 /** Records per second over `ms`, or undefined while too little time has passed to say. */
 function rate(records: number, ms: number): number | undefined {
@@ -34,11 +34,11 @@ function streamCells(stream: StreamProgress, now: number): string[] {
   const estimate =
     stream.estimate === undefined || stream.estimate === 0
       ? ''
-      : `${Math.min(100, Math.floor((stream.read / stream.estimate) * 100))}% of ~${number.format(stream.estimate)}`;
+      : `${Math.min(100, Math.floor((stream.read / stream.estimate) * 100))}% of ~${formatCount(stream.estimate)}`;
   return [
-    `${number.format(stream.read)} read`,
-    `${number.format(stream.committed)} committed`,
-    perSecond === undefined ? '' : `${number.format(Math.round(perSecond))}/s`,
+    `${formatCount(stream.read)} read`,
+    `${formatCount(stream.committed)} committed`,
+    perSecond === undefined ? '' : `${formatCount(Math.round(perSecond))}/s`,
     checkpoint,
     estimate,
   ];
@@ -60,9 +60,9 @@ function overallLine(snapshot: ProgressSnapshot, now: number): string {
   const parts = [
     head,
     `${complete}/${snapshot.streams.length} streams done`,
-    `${number.format(read)} read`,
-    `${number.format(committed)} committed`,
-    ...(perSecond === undefined ? [] : [`${number.format(Math.round(perSecond))} records/s`]),
+    `${formatCount(read)} read`,
+    `${formatCount(committed)} committed`,
+    ...(perSecond === undefined ? [] : [`${formatCount(Math.round(perSecond))} records/s`]),
   ];
   const estimated = snapshot.streams.filter((s) => s.estimate !== undefined && s.phase !== 'complete');
   if (snapshot.outcome === undefined && estimated.length > 0 && perSecond) {
