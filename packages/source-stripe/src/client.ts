@@ -3,7 +3,9 @@
  * (stripe-sdk.ts: `rawRequest`, the API version of the pinned spec as `Stripe-Version`, a deadline
  * per request and TCP keepalive on its sockets), paced by the connector kit's pacer (the request rate
  * and concurrency cap, shared by all streams) and retried by the kit's loop under Stripe's policy
- * (retry.ts). The SDK is loaded at the first request, so `spec` and `discover` never load it.
+ * (retry.ts). The SDK is loaded when a client is made (by `read` and `check`, at their start), so
+ * `spec` and `discover` never load it, and `read` loads it while it plans its streams instead of
+ * after (issue 13: the SDK is most of a no-op run's source start-up).
  */
 import { ConfigError, createPacer, withRetry } from '@sync/connector-kit';
 import { requestsPerSecond, type StripeSourceConfig } from './config.ts';
@@ -56,14 +58,16 @@ export function createStripeClient(config: StripeSourceConfig, options: ClientOp
   // Evenly spaced at the rate (no burst: Stripe answers bursts with 429s), at most max_concurrency in flight.
   const pacer = createPacer({ requestsPerSecond: rate, maxConcurrent: config.max_concurrency });
   const apiVersion = config.api_version ?? specApiVersion();
-  let sdk: Promise<StripeSdk> | undefined;
+  // Loading starts now; a failure to load surfaces at the first request, as the request's error.
+  const sdk: Promise<StripeSdk> = import('./stripe-sdk.ts').then((m) => m.openStripeSdk(config, base, apiVersion));
+  sdk.catch(() => {});
   let requestCount = 0;
   /** Moving average of the time requests take once sent, ms. */
   let latencyMs: number | undefined;
 
   /** One attempt of a request, once the pacer lets it go. */
   async function send(url: URL): Promise<unknown> {
-    const api = await (sdk ??= import('./stripe-sdk.ts').then((m) => m.openStripeSdk(config, base, apiVersion)));
+    const api = await sdk;
     return pacer.run(async () => {
       requestCount++;
       const sent = performance.now();

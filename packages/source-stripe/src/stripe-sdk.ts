@@ -5,7 +5,7 @@
  * (they ignore `Retry-After` and never retry a 429, https://docs.stripe.com/rate-limits; client.ts
  * retries instead). Its errors come out as retry.ts classifies errors.
  *
- * client.ts loads this module with a dynamic `import()` at the first request, so that `spec` and
+ * client.ts loads this module with a dynamic `import()` when a client is made (`read`, `check`), so that `spec` and
  * `discover` never load the SDK (about 16 MB of a process's memory, issue 13); the bundle keeps it in
  * a chunk of its own.
  */
