@@ -22,7 +22,8 @@ import { createPrivateDir, type PrivateDir } from './private-dir.ts';
 import { planResume } from './resume-plan.ts';
 import { runAttempt } from './run-attempt.ts';
 import type { RunStore } from './run-store.ts';
-import { RunSecrets } from './secrets.ts';
+import { RunSecrets, type SpecCache } from './secrets.ts';
+import type { CatalogCache } from './catalog-cache.ts';
 import { sourceInputArgs, type SourceInput } from './source-input.ts';
 import { readSpecsAndDiscover } from './specs-and-catalog.ts';
 import { stateFileContent } from './state-file.ts';
@@ -170,18 +171,19 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
   });
 }
 
-/** The given config with the keys a connector saved in earlier runs laid over it. */
+/** The given config with the keys a connector saved in earlier runs (`saved`, as `loadConfigUpdates` returns them) laid over it. */
 async function effectiveConfigs(
   options: SyncOptions,
+  saved: Promise<Awaited<ReturnType<RunStore['loadConfigUpdates']>>>,
   emit: (event: SyncEvent) => void,
 ): Promise<Record<ConnectorRole, Record<string, unknown>>> {
-  const saved = await options.store.loadConfigUpdates(options.pipelineId);
+  const updates = await saved;
   const configs: Record<ConnectorRole, Record<string, unknown>> = {
     source: { ...options.sourceConfig },
     destination: { ...options.destinationConfig },
   };
   for (const role of ['source', 'destination'] as const) {
-    const update = saved[role];
+    const update = updates[role];
     const connector = options[role].name;
     // Keys saved by another connector (the pipeline was pointed elsewhere) do not apply.
     if (!update || update.connector !== connector) continue;
@@ -215,10 +217,18 @@ async function discoverAndRead(
   // A read from scratch is a new generation of each stream: the destination applies its batches even
   // where they equal batches it committed before, which it would otherwise take for a crash's replay.
   const fromScratch = options.fullRefresh || options.destinationSyncMode === 'overwrite';
-  // The saved states are read while the catalog is made (awaited below; a failure is thrown there).
+  // The store's reads that need nothing from each other start together, once the run holds its
+  // pipeline's lock (issue 13: a no-op run waited on each in turn). The saved states are awaited
+  // below (a failure is thrown there); the kept catalog and specs are looked up as before, from
+  // these answers (prefetchedStore).
   const loadingStates = fromScratch ? Promise.resolve([]) : options.store.loadState(options.pipelineId);
   loadingStates.catch(() => {});
-  const configs = await effectiveConfigs(options, emit);
+  const loadingUpdates = options.store.loadConfigUpdates(options.pipelineId);
+  loadingUpdates.catch(() => {});
+  const refreshCatalog = Boolean(options.refreshCatalog);
+  const catalogMaxAgeMs = options.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS;
+  const store = prefetchedStore(options.store, options.pipelineId, [options.source, options.destination], !refreshCatalog && catalogMaxAgeMs > 0);
+  const configs = await effectiveConfigs(options, loadingUpdates, emit);
   const timeouts: RunTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const writeJson = files.writeJson;
   const inputArgs = options.sourceInput ? await sourceInputArgs(options.sourceInput, files.writeText) : [];
@@ -233,12 +243,12 @@ async function discoverAndRead(
     emit,
     timeoutMs: timeouts.commandMs,
     ...(options.signal ? { signal: options.signal } : {}),
-    cache: options.store,
+    cache: store,
     catalog: {
-      cache: options.store,
+      cache: store,
       pipelineId: options.pipelineId,
-      refresh: Boolean(options.refreshCatalog),
-      maxAgeMs: options.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS,
+      refresh: refreshCatalog,
+      maxAgeMs: catalogMaxAgeMs,
     },
   });
   let configured: ConfiguredStreams;
@@ -317,4 +327,44 @@ async function discoverAndRead(
     withGenerations(await options.store.streamGenerations(options.pipelineId, lost, { refresh: true }));
     resetCounts();
   }
+}
+
+/**
+ * The store's spec and catalog lookups of a run, started now rather than when the run gets to them:
+ * the kept spec of each versioned connector in `connectors`, and the pipeline's kept catalog when
+ * `withCatalog` (the run may reuse one: no refresh asked, a maximum age above 0) and the source has a
+ * version, as `keptCatalog` asks for it. Each lookup returns the answer started here once; every other
+ * call, and the saves, go to `store`. A lookup that fails fails when asked for, as the store's own
+ * would (its callers take a failure for a miss).
+ */
+function prefetchedStore(
+  store: RunStore,
+  pipelineId: string,
+  connectors: readonly ConnectorCommand[],
+  withCatalog: boolean,
+): SpecCache & CatalogCache {
+  const started = <T>(promise: Promise<T>): Promise<T> => {
+    promise.catch(() => {});
+    return promise;
+  };
+  const specs = new Map<string, Promise<unknown>>();
+  for (const { name, version } of connectors) {
+    if (version) specs.set(JSON.stringify([name, version]), started(store.loadConnectorSpec(name, version)));
+  }
+  let catalog = withCatalog && connectors[0]?.version ? started(store.loadSourceCatalog(pipelineId)) : undefined;
+  return {
+    loadConnectorSpec(connector, version) {
+      const key = JSON.stringify([connector, version]);
+      const kept = specs.get(key);
+      specs.delete(key);
+      return kept ?? store.loadConnectorSpec(connector, version);
+    },
+    saveConnectorSpec: (connector, version, spec) => store.saveConnectorSpec(connector, version, spec),
+    loadSourceCatalog(id) {
+      const kept = id === pipelineId ? catalog : undefined;
+      catalog = undefined;
+      return kept ?? store.loadSourceCatalog(id);
+    },
+    saveSourceCatalog: (id, record) => store.saveSourceCatalog(id, record),
+  };
 }

@@ -22,6 +22,7 @@ import { loadSourceCatalog, saveSourceCatalog } from './source-catalogs.ts';
 import { getRun, listCheckpoints, listRuns } from './run-history.ts';
 import { RunLocks } from './run-locks.ts';
 import { startRun } from './start-run.ts';
+import { streamGenerations } from './stream-generations.ts';
 import type { SecretKeyring } from './secret-box.ts';
 import type { SecretKeySource } from './secret-key.ts';
 import { forgetConfigUpdates, loadConfigUpdates, saveConfigUpdate } from './sealed-config-updates.ts';
@@ -91,14 +92,23 @@ export class StateStore implements RunStore {
       options.onConnectionError ??
       ((error: Error) => process.stderr.write(`state store at ${where}: connection lost: ${error.message}\n`));
     pool.on('error', onConnectionError);
+    // The first connection is the connect check (issue 13: no `SELECT 1` of its own before the
+    // migrations check, which runs on it).
+    let client: pg.PoolClient;
     try {
-      await pool.query('SELECT 1');
+      client = await pool.connect();
     } catch (error) {
       await pool.end().catch(() => {});
       throw connectError(options.url, error);
     }
     try {
-      if (!(await isUpToDate(pool, schema))) await migrate({ url: options.url, schema });
+      let upToDate: boolean;
+      try {
+        upToDate = await isUpToDate(client, schema);
+      } finally {
+        client.release();
+      }
+      if (!upToDate) await migrate({ url: options.url, schema });
     } catch (error) {
       await pool.end().catch(() => {});
       throw new Error(`cannot migrate the state store schema "${schema}" at ${where}: ${(error as Error).message}`, {
@@ -289,20 +299,7 @@ export class StateStore implements RunStore {
    * @throws Error from Postgres.
    */
   async streamGenerations(pipelineId: string, streams: readonly string[], options: { refresh?: boolean } = {}): Promise<Record<string, number>> {
-    const generations: Record<string, number> = {};
-    await inTransaction(this.#pool, this.#where, async (client) => {
-      await client.query(
-        `INSERT INTO ${this.#schema}.stream_generations (pipeline_id, stream) SELECT $1, unnest($2::text[])
-         ON CONFLICT (pipeline_id, stream) DO ${options.refresh ? 'UPDATE SET generation_id = stream_generations.generation_id + 1, updated_at = now()' : 'NOTHING'}`,
-        [pipelineId, [...streams]],
-      );
-      const result = await client.query<{ stream: string; generation_id: string }>(
-        `SELECT stream, generation_id FROM ${this.#schema}.stream_generations WHERE pipeline_id = $1 AND stream = ANY($2::text[])`,
-        [pipelineId, [...streams]],
-      );
-      for (const row of result.rows) generations[row.stream] = Number(row.generation_id);
-    });
-    return generations;
+    return streamGenerations(this.#pool, this.#schema, pipelineId, streams, options);
   }
 
   /** One run, or undefined when there is no run with that id. */
