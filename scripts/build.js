@@ -91,6 +91,26 @@ const ownLocation = {
 };
 
 /**
+ * Imports of `node:http` and `node:https` become `require()` calls. An ES import of a built-in makes
+ * Node build that module's ES namespace, which reads every export, and `http` has lazy exports that
+ * load undici (Node's fetch): about 12 ms of CPU at every start of a process that never fetches (the
+ * Stripe SDK's ES build imports both; issue 13, the no-op run). `require()` reads an export only when
+ * the code uses it.
+ * @type {import('esbuild').Plugin}
+ */
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?https?$/ }, (args) =>
+      args.namespace === 'builtin-by-require'
+        ? { path: args.path, external: true } // the require() below: Node's own module
+        : { path: args.path.replace(/^node:/, ''), namespace: 'builtin-by-require' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({ contents: `module.exports = require('node:${args.path}');`, loader: 'js' }));
+  },
+};
+
+/**
  * Builds every bundle and the manifest.
  *
  * @returns the manifest written to apps/cli/dist/build.json.
@@ -116,7 +136,7 @@ async function build() {
       outExtension: { '.js': '.mjs' },
       chunkNames: 'chunk-[hash]',
       external: ABSENT,
-      plugins: [keptOut, ownLocation],
+      plugins: [keptOut, ownLocation, builtinsByRequire],
       metafile: true,
       logLevel: 'warning',
       legalComments: 'none',
@@ -126,7 +146,8 @@ async function build() {
       banner: { js: "import { createRequire as __syncCreateRequire } from 'node:module'; const require = __syncCreateRequire(import.meta.url);" },
     });
     for (const input of Object.keys(result.metafile.inputs)) {
-      if (!input.includes('node_modules/')) inputs.add(relative(root, join(root, input)));
+      // Files only: not node_modules (the lockfile stands for them), nor a plugin's virtual module.
+      if (!input.includes('node_modules/') && !input.startsWith('builtin-by-require:')) inputs.add(relative(root, join(root, input)));
     }
     // The executable: a stub that turns on Node's compile cache (V8 keeps the code it compiles under
     // the temp dir, or NODE_COMPILE_CACHE), then loads the bundle, whose compiled code later starts
