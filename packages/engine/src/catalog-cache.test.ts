@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { configHash, DEFAULT_CATALOG_MAX_AGE_MS, type CatalogCache, type CatalogReuse } from './catalog-cache.ts';
+import { catalogSaved, configHash, DEFAULT_CATALOG_MAX_AGE_MS, forgetCatalog, keepCatalog, type CatalogCache, type CatalogReuse } from './catalog-cache.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
 import type { SyncEvent } from './events.ts';
@@ -136,4 +136,30 @@ it('a cache that fails is not a failure: the source discovers', async () => {
   expect(commands).toEqual(['discover', 'spec']);
   expect(found).toEqual(catalog);
   expect(events).toEqual([]);
+});
+
+it('a catalog kept while the run goes on is forgotten after its save, never before it', async () => {
+  // A store whose first save is slow: it lands only when the test says so.
+  const kept = new Map<string, SourceCatalogRecord | null>();
+  let land: () => void = () => {};
+  const landed = new Promise<void>((resolve) => (land = resolve));
+  let saves = 0;
+  const cache: CatalogCache = {
+    loadSourceCatalog: async (pipelineId) => kept.get(pipelineId) ?? undefined,
+    saveSourceCatalog: async (pipelineId, record) => {
+      if (saves++ === 0) await landed;
+      kept.set(pipelineId, record);
+    },
+  };
+  const saving = keepCatalog({ cache, pipelineId: 'p-slow', ...fresh }, source, { token: 't' }, (text) => text, catalog);
+  const forgetting = forgetCatalog(cache, 'p-slow');
+  let ended = false;
+  const end = catalogSaved('p-slow').then(() => (ended = true));
+  await Promise.resolve();
+  expect(ended).toBe(false);
+  land();
+  await Promise.all([saving, forgetting, end]);
+  // The save came first, the forget last: the next run discovers.
+  expect(kept.get('p-slow')).toBeNull();
+  expect(saves).toBe(2);
 });

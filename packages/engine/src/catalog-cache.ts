@@ -62,23 +62,43 @@ export async function keptCatalog(reuse: CatalogReuse, source: ConnectorCommand,
   return same && age >= 0 && age < reuse.maxAgeMs ? kept : undefined;
 }
 
+/** Saves of a discovered catalog still under way in this process, by pipeline id (`keepCatalog`). */
+const saving = new Map<string, Promise<void>>();
+
 /**
  * Keeps a catalog the source just discovered, for a versioned source (a command line's catalog is
  * never reused, so not kept). Never fails: a save that fails is skipped and the next run discovers.
+ * The caller need not wait for it (a run starts reading meanwhile, issue 13); `forgetCatalog` and
+ * `catalogSaved` do.
  */
-export async function keepCatalog(
+export function keepCatalog(
   reuse: CatalogReuse,
   source: ConnectorCommand,
   config: Record<string, unknown>,
   mask: (text: string) => string,
   catalog: AirbyteCatalog,
 ): Promise<void> {
-  if (!source.version) return;
+  if (!source.version) return Promise.resolve();
   const record = { connector: source.name, version: source.version, configHash: configHash(config, mask), catalog, discoveredAt: new Date() };
-  await reuse.cache.saveSourceCatalog(reuse.pipelineId, record).catch(() => {});
+  const pipelineId = reuse.pipelineId;
+  const done = reuse.cache.saveSourceCatalog(pipelineId, record).catch(() => {});
+  saving.set(pipelineId, done);
+  void done.then(() => {
+    if (saving.get(pipelineId) === done) saving.delete(pipelineId);
+  });
+  return done;
 }
 
-/** Forgets the kept catalog of a pipeline, so its next run discovers. Never fails (a failure is skipped). */
+/** Resolves once the catalog save `keepCatalog` started for `pipelineId` in this process, if any, is over. Never fails. */
+export async function catalogSaved(pipelineId: string): Promise<void> {
+  await saving.get(pipelineId);
+}
+
+/**
+ * Forgets the kept catalog of a pipeline, so its next run discovers: after a save of it still under
+ * way, which would otherwise keep it. Never fails (a failure is skipped).
+ */
 export async function forgetCatalog(cache: CatalogCache, pipelineId: string): Promise<void> {
+  await catalogSaved(pipelineId);
   await cache.saveSourceCatalog(pipelineId, null).catch(() => {});
 }

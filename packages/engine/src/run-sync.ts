@@ -14,7 +14,7 @@
 import type { ConfiguredAirbyteCatalog, DestinationSyncMode } from '@sync/protocol';
 import { errorMessage, RunConfigError } from './errors.ts';
 import { ConnectorFailure } from './call-connector.ts';
-import { DEFAULT_CATALOG_MAX_AGE_MS, forgetCatalog } from './catalog-cache.ts';
+import { catalogSaved, DEFAULT_CATALOG_MAX_AGE_MS, forgetCatalog } from './catalog-cache.ts';
 import type { ConnectorCommand, ConnectorRole } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
 import type { StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
@@ -136,6 +136,8 @@ export async function runSync(options: SyncOptions): Promise<SyncResult> {
     };
   } finally {
     await dir.remove();
+    // A catalog the source discovered is kept while the run reads; the run ends once it is.
+    await catalogSaved(pipelineId);
   }
   // A source that ended cleanly has read every stream, whether or not it said so with STREAM_STATUS
   // (older connectors never do); a failed run leaves every stream that did not complete incomplete.

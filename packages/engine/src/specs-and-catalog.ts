@@ -72,7 +72,9 @@ export async function readSpecsAndDiscover(secrets: RunSecrets, options: SpecsAn
     }
   }
   const catalog = await readSpecsWhileDiscovering(secrets, options, { specsRead: Boolean(kept) });
-  if (reuse) await keepCatalog(reuse, source, configs.source, mask, catalog);
+  // Not waited for: the read starts while the store keeps the catalog (a 350 KB row for Stripe); the
+  // run waits for it before it ends (run-sync.ts, `catalogSaved`).
+  if (reuse) void keepCatalog(reuse, source, configs.source, mask, catalog);
   return catalog;
 }
 
