@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AirbyteCatalog } from '@sync/protocol';
 import { catalogSaved, configHash, DEFAULT_CATALOG_MAX_AGE_MS, forgetCatalog, keepCatalog, type CatalogCache, type CatalogReuse } from './catalog-cache.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
@@ -12,7 +13,7 @@ import { RunSecrets } from './secrets.ts';
 import { readSpecsAndDiscover } from './specs-and-catalog.ts';
 
 const spec = { type: 'object', properties: { token: { type: 'string', airbyte_secret: true } } };
-const catalog = { streams: [{ name: 'widgets', json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] }] };
+const catalog: AirbyteCatalog = { streams: [{ name: 'widgets', json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] }] };
 const env = connectorEnvironment(process.env);
 let dir: string;
 let source: ConnectorCommand;
