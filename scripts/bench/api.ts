@@ -21,7 +21,8 @@ import { parseArgs } from 'node:util';
 import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import { median } from './process-memory.ts';
-import { SYNC_BIN as sync, startSync } from './sync-process.ts';
+import { requiredDatabaseUrl } from './database.ts';
+import { LISTENING, SYNC_BIN as sync, startSync } from './sync-process.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -35,11 +36,7 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const clients = Number(values.clients);
-const databaseUrl = process.env.DATABASE_URL ?? '';
-if (!databaseUrl) {
-  console.error('api needs a PostgreSQL: set DATABASE_URL (e.g. scripts/start-postgres.sh 55443 prints one)');
-  process.exit(2);
-}
+const databaseUrl = requiredDatabaseUrl('api');
 const apiKey = 'sk_test_emulator';
 const token = `bench-${Math.random().toString(36).slice(2)}-token`;
 const stamp = Date.now().toString(36);
@@ -48,7 +45,7 @@ const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
 /** Starts a `sync` subcommand that says `listening on URL` on stderr; resolves with the URL. */
 async function startListening(args: string[], env: NodeJS.ProcessEnv): Promise<{ url: string; child: ResultPromise }> {
-  const { match, child } = await startSync(args, env, /listening on (http:\/\/[\w.:[\]]+?:\d+)/);
+  const { match, child } = await startSync(args, env, LISTENING);
   return { url: match[1]!, child };
 }
 

@@ -20,3 +20,15 @@ export async function benchDatabase(): Promise<{ url: string; embedded: boolean;
     },
   };
 }
+
+/**
+ * `DATABASE_URL`, for a benchmark that needs a PostgreSQL of its own choosing; without it, says so on
+ * stderr and exits 2.
+ * @param bench the benchmark's name, for the message; `more` is added to it.
+ */
+export function requiredDatabaseUrl(bench: string, more = ''): string {
+  const url = process.env.DATABASE_URL ?? '';
+  if (url) return url;
+  console.error(`${bench} needs a PostgreSQL: set DATABASE_URL (e.g. scripts/start-postgres.sh 55443 prints one)${more}`);
+  process.exit(2);
+}

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 
+/** The line by which `sync serve` and `sync emulator …` say they are ready; its group 1 is the URL. */
+export const LISTENING = /listening on (http:\/\/[\w.:[\]]+?:\d+)/;
+
 /** apps/cli/bin/sync.js of this checkout. */
 export const SYNC_BIN = join(import.meta.dirname, '..', '..', 'apps/cli/bin/sync.js');
 

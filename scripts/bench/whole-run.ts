@@ -24,14 +24,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import pg from 'pg';
 import { RESOURCES } from '@sync/stripe-emulator';
 import { splitObjects } from '../../packages/stripe-emulator/src/dataset.ts';
 import { startSheetsEmulator } from '../../packages/google-sheets-emulator/src/index.ts';
+import { requiredDatabaseUrl } from './database.ts';
 import { median, memoryOf, watchTreeMemory, type TreeMemory } from './process-memory.ts';
+import { LISTENING, SYNC_BIN as sync, startSync } from './sync-process.ts';
 import { freshBuild } from '../../apps/cli/bin/build-manifest.js';
 
 const { values } = parseArgs({
@@ -50,14 +51,9 @@ const seed = values.seed;
 const NAMES: Record<string, string> = { backfill: '1', paced: '2', 'no-op': '3', help: '4', tree: '5', idle: '6' };
 const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((s) => NAMES[s.trim()] ?? s.trim()));
 if (only.has('5')) only.add('1').add('2');
-const databaseUrl = process.env.DATABASE_URL ?? '';
-if (!databaseUrl) {
-  console.error('whole-run needs a PostgreSQL: set DATABASE_URL (e.g. scripts/start-postgres.sh 55443 prints one)');
-  process.exit(2);
-}
+const databaseUrl = requiredDatabaseUrl('whole-run');
 
 const repo = join(import.meta.dirname, '..', '..');
-const sync = join(repo, 'apps/cli/bin/sync.js');
 const apiKey = 'sk_test_emulator';
 const MB = 1e6;
 /** Memory sampling period, ms: each sample scans /proc (about 3 ms of the bench's CPU on a quiet machine). */
@@ -93,16 +89,8 @@ interface Emulator {
 
 /** Starts `sync emulator stripe` as a child process; resolves once its banner gives the URL. */
 async function startEmulator(flags: string[]): Promise<Emulator> {
-  const child = execa(process.execPath, [sync, 'emulator', 'stripe', '--port', '0', '--objects', String(objects), '--seed', seed, ...flags], { reject: false, buffer: false });
-  let banner = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      banner += `${line}\n`;
-      const m = /listening on (http:\/\/[\w.:[\]]+?:\d+)/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-    void child.then(() => reject(new Error(`sync emulator stripe ${flags.join(' ')} exited before listening:\n${banner}`)));
-  });
+  const { match, child } = await startSync(['emulator', 'stripe', '--port', '0', '--objects', String(objects), '--seed', seed, ...flags], process.env, LISTENING);
+  const url = match[1]!;
   return {
     url,
     async requests() {

@@ -26,7 +26,8 @@ import { parseArgs } from 'node:util';
 import type { ResultPromise } from 'execa';
 import pg from 'pg';
 import { median } from './process-memory.ts';
-import { startSync } from './sync-process.ts';
+import { requiredDatabaseUrl } from './database.ts';
+import { LISTENING, startSync } from './sync-process.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -47,11 +48,7 @@ const rounds = Number(values.runs);
 const workerCounts = values.workers.split(',').map(Number);
 const pipelineCount = Number(values.pipelines);
 const accountCount = Number(values.accounts);
-const serverUrl = process.env.DATABASE_URL ?? '';
-if (!serverUrl) {
-  console.error('workers needs a PostgreSQL: set DATABASE_URL (e.g. scripts/start-postgres.sh 55443 prints one); the benchmark makes a database of its own there');
-  process.exit(2);
-}
+const serverUrl = requiredDatabaseUrl('workers', '; the benchmark makes a database of its own there');
 const stamp = randomBytes(4).toString('hex');
 const token = `bench-${stamp}-token`;
 const secretKey = randomBytes(32).toString('hex');
@@ -75,7 +72,7 @@ const accounts = await Promise.all(
   Array.from({ length: accountCount }, async (_, i) => {
     const apiKey = `sk_test_bench_account_${i}_${stamp}`;
     const args = ['emulator', 'stripe', '--port', '0', '--objects', values.objects, '--seed', `bench-account-${i}`, '--api-key', apiKey, '--rate-limit', values['rate-limit'], '--latency-ms', values['latency-ms']];
-    const { match, child } = await startSync(args, process.env, /listening on (http:\/\/[\w.:[\]]+?:\d+)/);
+    const { match, child } = await startSync(args, process.env, LISTENING);
     return { apiKey, url: match[1]!, child };
   }),
 );
