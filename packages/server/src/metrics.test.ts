@@ -1,26 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { Logger, makeWorkerUtils, run, type Runner, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { StateStore } from '@sync/state-postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropSchema, storeForTests } from '@sync/state-postgres/test-support';
 import { createApp } from './app.ts';
 import type { ServerContext } from './context.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 
-const url = inject('databaseUrl');
-const suffix = randomBytes(6).toString('hex');
-const schema = `test_metrics_${suffix}`;
+const db = storeForTests('test_metrics');
+const { url, schema } = db;
 // A queue schema of this file's own: other test files' jobs are not counted.
-const queueSchema = `test_metrics_gw_${suffix}`;
+const queueSchema = `test_metrics_gw_${randomBytes(6).toString('hex')}`;
 const silent = new Logger(() => () => {});
-let store: StateStore;
 let pool: pg.Pool;
 let utils: WorkerUtils;
 let runner: Runner | undefined;
 let release = () => {};
 
 beforeAll(async () => {
-  store = await StateStore.open({ url, schema });
   pool = new pg.Pool({ connectionString: url, max: 3 });
   utils = await makeWorkerUtils({ connectionString: url, schema: queueSchema, logger: silent });
   await utils.migrate();
@@ -30,12 +27,7 @@ afterAll(async () => {
   await runner?.stop();
   await utils?.release();
   await pool?.end();
-  await store?.close();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.query(`DROP SCHEMA IF EXISTS ${queueSchema} CASCADE`);
-  await client.end();
+  await dropSchema(url, queueSchema);
 });
 
 /** `name{labels}` → value, for every sample line of a Prometheus text. */
@@ -51,15 +43,15 @@ function samples(text: string): Map<string, number> {
 
 describe('createMetrics', () => {
   it("reads runs by kind and status, each pipeline's last checkpoint age, and the queue by task and state from Postgres", async () => {
-    const service = store.service();
-    for (const id of ['m-queued', 'm-running', 'm-succeeded', 'm-failed']) await store.ensurePipeline({ id, source: 'source-stripe', destination: 'destination-postgres' });
+    const service = db.store.service();
+    for (const id of ['m-queued', 'm-running', 'm-succeeded', 'm-failed']) await db.store.ensurePipeline({ id, source: 'source-stripe', destination: 'destination-postgres' });
     await service.enqueueRun('m-queued', 'sync', {});
-    const running = await store.startRun('m-running');
-    await store.commitState(running.id, 'm-running', { type: 'STREAM', stream: { stream_descriptor: { name: 'customers' }, stream_state: { cursor: 1 } } });
-    const succeeded = await store.startRun('m-succeeded');
-    await store.finishRun(succeeded.id, { status: 'succeeded', streams: {} });
-    const failed = await store.startRun('m-failed');
-    await store.finishRun(failed.id, { status: 'failed', error: 'boom', streams: {} });
+    const running = await db.store.startRun('m-running');
+    await db.store.commitState(running.id, 'm-running', { type: 'STREAM', stream: { stream_descriptor: { name: 'customers' }, stream_state: { cursor: 1 } } });
+    const succeeded = await db.store.startRun('m-succeeded');
+    await db.store.finishRun(succeeded.id, { status: 'succeeded', streams: {} });
+    const failed = await db.store.startRun('m-failed');
+    await db.store.finishRun(failed.id, { status: 'failed', error: 'boom', streams: {} });
 
     // Queue: two jobs due (one an hour late), one due tomorrow, one out of attempts, one held by a worker.
     const hourAgo = new Date(Date.now() - 3_600_000);
@@ -95,7 +87,7 @@ describe('createMetrics', () => {
     expect(got.get('sync_queue_oldest_waiting_job_age_seconds{task="sync_run"}')).toBeGreaterThanOrEqual(3600);
     expect(got.get('sync_queue_oldest_waiting_job_age_seconds{task="stripe_webhooks"}')).toBe(0);
     release();
-    await store.finishRun(running.id, { status: 'succeeded', streams: {} });
+    await db.store.finishRun(running.id, { status: 'succeeded', streams: {} });
   });
 
   it("counts records from runs' events, as increases of each stream's totals", async () => {

@@ -1,22 +1,20 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import Stripe from 'stripe';
-import { StateStore, type StoredPipeline } from '@sync/state-postgres';
+import type { StoredPipeline } from '@sync/state-postgres';
+import { storeForTests } from '@sync/state-postgres/test-support';
 import { startStripeEmulator, type StripeEmulator } from '@sync/stripe-emulator';
 import { createAccountRateLimits } from './account-rate-limits.ts';
 import { stripeAccount, stripeAccountRate } from './stripe-account.ts';
 
-const url = inject('databaseUrl');
-const schema = `test_account_limits_${randomBytes(6).toString('hex')}`;
+// The store makes the rate buckets' table in the schema.
+const { url, schema } = storeForTests('test_account_limits');
 const KEY = 'sk_test_shared_account';
-let store: StateStore;
 let pool: pg.Pool;
 let emulator: StripeEmulator;
 
 beforeAll(async () => {
-  store = await StateStore.open({ url, schema });
   pool = new pg.Pool({ connectionString: url, max: 4 });
   // Stripe's test-mode limit, answered with 429s above it, as Stripe does.
   emulator = await startStripeEmulator({ objects: 200, apiKey: KEY, rateLimit: 25 });
@@ -24,11 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator?.close();
   await pool?.end();
-  await store?.close();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
 });
 
 const pipeline = (id: string, source = 'stripe') => ({ id, source: { name: source, config: {} } }) as unknown as StoredPipeline;

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { StateStore, takeRateToken } from '@sync/state-postgres';
+import { takeRateToken } from '@sync/state-postgres';
+import { storeForTests } from '@sync/state-postgres/test-support';
 import { AccountLimiter } from './account-limiter.ts';
 import { startRateLimitProxy, type RateLimitProxy } from './proxy.ts';
 
-const url = inject('databaseUrl');
-const schema = `test_rate_proxy_${randomBytes(6).toString('hex')}`;
-let store: StateStore;
+// The store makes the rate buckets' table in the schema.
+const { url, schema } = storeForTests('test_rate_proxy');
 let pool: pg.Pool;
 
 /** What the target server saw of a request. */
@@ -26,7 +26,6 @@ const seen: Seen[] = [];
 const answerBody = randomBytes(200_000);
 
 beforeAll(async () => {
-  store = await StateStore.open({ url, schema });
   pool = new pg.Pool({ connectionString: url, max: 2 });
   // A stand-in for Stripe: records each request whole, and answers /v1/limited with a 429 and
   // anything else with binary bytes, a status message of its own and repeated headers.
@@ -51,11 +50,6 @@ afterAll(async () => {
   target.closeAllConnections();
   await new Promise((resolve) => target.close(resolve));
   await pool?.end();
-  await store?.close();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
 });
 
 /** A request through the proxy; resolves with what came back, whole. */
