@@ -85,6 +85,28 @@ describe('bin/destination-postgres.js', () => {
     expect(await rowsOf(pool, schema, 'customers')).toEqual([{ key: 'cus_1', data: { id: 'cus_1', updated: 2, email: 'a@example.com' } }]);
   });
 
+  it("stores each record's data as the source wrote it, tabs and escapes included, with the same typed columns", async () => {
+    const stream = configuredStream('customers');
+    const typed = { ...stream, stream: { ...stream.stream, json_schema: { type: 'object', properties: { id: { type: 'string' }, amount: { type: 'number' }, name: { type: 'string' }, updated: { type: 'integer' } } } } };
+    const args = await files({ url, schema }, catalogOf(typed));
+    // Not what JSON.stringify writes: `1.0`, an escaped é, an integer past 2^53, tab and CR between tokens, a backslash.
+    const line = (data: string) => `{"type":"RECORD","record":{"stream":"customers","data":${data},"emitted_at":1}}\n`;
+    const input =
+      line('{"id":"cus_a","amount":1.0,"name":"Zo\\u00eb \\\\ \\"q\\"","updated":1}') +
+      line('{"id":"cus_b",\t"amount" :\r12345678901234567890, "name":"b","updated":2}') +
+      ndjson([stateLine('customers', 2, 2)]);
+    const { code, stderr } = await run(['write', ...args], input);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const { rows } = await pool.query(
+      `select id, amount::text, name, updated, _raw_data::text as raw from ${pg.escapeIdentifier(schema)}.customers where id in ('cus_a', 'cus_b') order by id`,
+    );
+    expect(rows).toEqual([
+      { id: 'cus_a', amount: '1', name: 'Zoë \\ "q"', updated: '1', raw: '{"id": "cus_a", "name": "Zoë \\\\ \\"q\\"", "amount": 1.0, "updated": 1}' },
+      { id: 'cus_b', amount: '12345678901234567000', name: 'b', updated: '2', raw: '{"id": "cus_b", "name": "b", "amount": 12345678901234567890, "updated": 2}' },
+    ]);
+  });
+
   it('exits 1 with a config_error TRACE for a record of an unknown stream', async () => {
     const args = await files({ url, schema }, catalogOf(configuredStream('customers')));
     const { code, output, stderr } = await run(['write', ...args], ndjson([recordLine('charges', { id: 'ch_1' })]));

@@ -151,7 +151,8 @@ export class Stager {
 
   /**
    * Takes one record: into the COPY of its stream's staging table or, for a direct row, of its
-   * table. Rows wait in memory up to the batch size.
+   * table. Rows wait in memory up to the batch size. `dataText`: `data`'s JSON as the source sent it
+   * (protocol's `dataTextOf`), stored as `_raw_data` and digested; default `JSON.stringify(data)`.
    *
    * Returns a promise when the record had to wait for the database (a COPY write, the batch's stamp,
    * a switch to staging), else undefined: the caller awaits it before the next record. Most records
@@ -160,7 +161,7 @@ export class Stager {
    * @throws ConfigError when the stream is not in the configured catalog, or when the record has no
    *   value for a primary key field; the COPY's error (constraint, timeout, lost connection).
    */
-  add(stream: string, data: Record<string, unknown>): Promise<void> | undefined {
+  add(stream: string, data: Record<string, unknown>, dataText?: string): Promise<void> | undefined {
     const s = this.#streams.get(stream);
     if (!s) {
       throw new ConfigError(
@@ -169,7 +170,7 @@ export class Stager {
         { stream },
       );
     }
-    const json = JSON.stringify(data);
+    const json = dataText ?? JSON.stringify(data);
     const row = s.encoder.encode(data, json);
     s.digest.update(json);
     s.digest.update('\n');

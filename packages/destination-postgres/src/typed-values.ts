@@ -34,11 +34,13 @@ export function copyField(text: string): string {
 }
 
 /**
- * A JSON text as a COPY field. JSON.stringify escapes every control character, so only backslashes
- * need doubling.
+ * A JSON text on one line as a COPY field. Inside its strings every control character is escaped (JSON
+ * allows no other), so only backslashes need doubling, and the tabs and carriage returns a source may
+ * have put between its tokens (JSON whitespace) escaping; JSON.stringify writes neither.
  */
 export function copyJson(json: string): string {
-  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+  const escaped = json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+  return escaped.includes('\t') || escaped.includes('\r') ? escaped.replaceAll('\t', '\\t').replaceAll('\r', '\\r') : escaped;
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { stateHash, type AirbyteMessage, type ConfiguredAirbyteCatalog, type MessageOf } from '@sync/protocol';
+import { dataTextOf, stateHash, type AirbyteMessage, type ConfiguredAirbyteCatalog, type MessageOf } from '@sync/protocol';
 import { acknowledge, CheckpointMissing, InputAborted, log, type WriteInput } from '@sync/connector-kit';
 import { Checkpoints, identityKey, missingCheckpoints, rollBackUnacknowledged, type BatchIdentity } from './checkpoints.ts';
 import type { PostgresDestinationConfig } from './config.ts';
@@ -132,7 +132,7 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
         if (next.done) break;
         const message = next.value;
         if (message.type === 'RECORD') {
-          const wait = stager.add(message.record.stream, message.record.data);
+          const wait = stager.add(message.record.stream, message.record.data, dataTextOf(message.record));
           if (wait) await wait;
           recordsSinceCommit++;
         } else if (message.type === 'STATE') {

@@ -15,7 +15,7 @@
  * the destination to drain its stdin. Neither runs while the engine waits on the other side.
  */
 import { once } from 'node:events';
-import { ProtocolError, type FailureType, type AirbyteStateMessage } from '@sync/protocol';
+import { ProtocolError, scanRecordLine, type FailureType, type AirbyteStateMessage } from '@sync/protocol';
 import type { LineBatch } from '@sync/protocol';
 import { messageOf } from './connector-process.ts';
 import type { StreamResult } from './events.ts';
@@ -101,17 +101,19 @@ export async function pipeSource(
   async function route(batch: LineBatch): Promise<void> {
     const name = source.command.name;
     for (const { lineNumber, line, start, end } of batch.lines) {
+      // A record line as the connector kit writes it is checked without being built (record-line.ts),
+      // unless its stream has a field selection, which needs the record itself.
+      const scanned = scanRecordLine(line);
+      if (scanned && !fields.has(scanned.stream)) {
+        countRecord(scanned.stream, lineNumber, line);
+        out.bytes(batch.bytes, start, end);
+        continue;
+      }
       const message = messageOf(line, lineNumber, name);
       switch (message.type) {
         case 'RECORD': {
           const stream = message.record.stream;
-          const counts = streams[stream];
-          if (!counts) {
-            throw new ProtocolError(name, lineNumber, `record for stream '${stream}', which is not in the configured catalog (streams: ${known.join(', ')})`, line);
-          }
-          counts.recordsRead++;
-          if (counts.status === 'pending' || counts.status === 'started') counts.status = 'running';
-          ledger.recordForwarded(stream);
+          countRecord(stream, lineNumber, line);
           const kept = fields.get(stream);
           if (kept) out.text(`${withFields(message, kept)}\n`);
           else out.bytes(batch.bytes, start, end);
@@ -145,6 +147,20 @@ export async function pipeSource(
           await handleLogOrControl(context, 'source', message);
       }
     }
+  }
+
+  /**
+   * Counts a record of `stream` as read and forwarded.
+   * @throws ProtocolError when the stream is not in the configured catalog.
+   */
+  function countRecord(stream: string, lineNumber: number, line: string): void {
+    const counts = streams[stream];
+    if (!counts) {
+      throw new ProtocolError(source.command.name, lineNumber, `record for stream '${stream}', which is not in the configured catalog (streams: ${known.join(', ')})`, line);
+    }
+    counts.recordsRead++;
+    if (counts.status === 'pending' || counts.status === 'started') counts.status = 'running';
+    ledger.recordForwarded(stream);
   }
 
   /** A `records_read` event per stream that read records, at most every READ_PROGRESS_INTERVAL_MS. */

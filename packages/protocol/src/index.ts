@@ -5,3 +5,4 @@ export * from './ndjson.ts';
 export * from './canonical-json.ts';
 export * from './deletes.ts';
 export * from './checkpoint-missing.ts';
+export * from './record-line.ts';

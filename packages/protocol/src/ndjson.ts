@@ -6,6 +6,7 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { AirbyteMessage, AIRBYTE_MESSAGE_TYPES, type MessageOf } from './messages.ts';
 import { ProtocolError } from './protocol-error.ts';
+import { keepDataText } from './record-line.ts';
 
 /** Default longest line accepted, in bytes: 64 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
@@ -181,13 +182,18 @@ export function parseMessage(line: string, lineNumber: number, connector: string
   return parsed.data;
 }
 
-/** Decodes an NDJSON byte stream into protocol messages; see `readLines` and `parseMessage`. */
+/**
+ * Decodes an NDJSON byte stream into protocol messages; see `readLines` and `parseMessage`. A RECORD
+ * keeps the text of its data where the line allows (`keepDataText`).
+ */
 export async function* decodeMessages(
   input: AsyncIterable<Buffer | string>,
   options: DecodeOptions,
 ): AsyncGenerator<DecodedLine> {
   for await (const { lineNumber, line } of readLines(input, options)) {
-    yield { lineNumber, message: parseMessage(line, lineNumber, options.connector) };
+    const message = parseMessage(line, lineNumber, options.connector);
+    if (message.type === 'RECORD') keepDataText(message.record, line);
+    yield { lineNumber, message };
   }
 }
 
