@@ -190,10 +190,13 @@ export async function* decodeMessages(
   input: AsyncIterable<Buffer | string>,
   options: DecodeOptions,
 ): AsyncGenerator<DecodedLine> {
-  for await (const { lineNumber, line } of readLines(input, options)) {
-    const message = parseMessage(line, lineNumber, options.connector);
-    if (message.type === 'RECORD') keepDataText(message.record, line);
-    yield { lineNumber, message };
+  // Straight from the batches, not through readLines: one async step less per line (issue 13).
+  for await (const batch of readLineBatches(input, options)) {
+    for (const { lineNumber, line } of batch.lines) {
+      const message = parseMessage(line, lineNumber, options.connector);
+      if (message.type === 'RECORD') keepDataText(message.record, line);
+      yield { lineNumber, message };
+    }
   }
 }
 
