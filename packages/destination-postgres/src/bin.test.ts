@@ -107,6 +107,17 @@ describe('bin/destination-postgres.js', () => {
     ]);
   });
 
+  it('fails, saying where, for a record line that repeats its "data" key (the text kept is not one JSON value)', async () => {
+    const args = await files({ url, schema }, catalogOf(configuredStream('customers')));
+    const input = `{"type":"RECORD","record":{"stream":"customers","data":{"id":"cus_x"},"data":{"id":"cus_y"},"emitted_at":1}}\n${ndjson([stateLine('customers', 3, 1)])}`;
+    const { code, output, stderr } = await run(['write', ...args], input);
+    expect(code).toBe(1);
+    expect(output.filter((m) => m.type === 'STATE')).toEqual([]);
+    // The table already holds rows from the tests above, so the record goes through the staging table.
+    expect(stderr).toMatch(/invalid input syntax for type json \(COPY \w+, line 1, column _raw_data\)/);
+    expect(stderr).not.toContain('cus_y');
+  });
+
   it('exits 1 with a config_error TRACE for a record of an unknown stream', async () => {
     const args = await files({ url, schema }, catalogOf(configuredStream('customers')));
     const { code, output, stderr } = await run(['write', ...args], ndjson([recordLine('charges', { id: 'ch_1' })]));
