@@ -4,7 +4,10 @@
  * strings until a chunk was full kept them alive across the young generation's collections (copied,
  * then promoted), and joining them and encoding the result cost a copy of every byte twice more.
  *
- * A chunk, once taken, belongs to the COPY's socket until written: the next rows go to a new Buffer.
+ * A chunk, once taken, belongs to the COPY's socket until written: the next rows go to another Buffer.
+ * Once the chunk is handed to the COPY (`recycle`) and every byte written to the connection has left
+ * it (`released()`), its Buffer takes the next rows: chunks of 1 MiB allocated for each write and freed
+ * by the collector kept about ten of them alive at a time, and their pages stayed with the allocator.
  */
 
 /** Spare bytes past the chunk size, so that a row rarely makes a chunk grow (COPY rows are ~1 KB). */
@@ -15,10 +18,18 @@ export class CopyBuffer {
   #buffer: Buffer | undefined;
   #length = 0;
   #rows = 0;
+  /** The Buffer of the last chunk handed to the COPY, to take the next rows once `#released()`. */
+  #spare: Buffer | undefined;
+  readonly #released: () => boolean;
 
-  /** `chunkBytes`: the size a chunk is meant to reach before it is taken (`full`), in bytes. */
-  constructor(chunkBytes: number) {
+  /**
+   * `chunkBytes`: the size a chunk is meant to reach before it is taken (`full`), in bytes.
+   * `released`: true when nothing written to the COPY's connection is still waiting to be sent, so a
+   * recycled chunk's bytes are no longer read by anyone; default never (no reuse).
+   */
+  constructor(chunkBytes: number, released: () => boolean = () => false) {
     this.#chunkBytes = chunkBytes;
+    this.#released = released;
   }
 
   /** Bytes written since the last `take`. */
@@ -61,10 +72,24 @@ export class CopyBuffer {
     return chunk;
   }
 
+  /**
+   * Offers the Buffer behind `chunk` (from `take`, already written to the COPY) for the next rows; it
+   * is used only once `released()` says the connection has sent everything written to it.
+   */
+  recycle(chunk: Buffer): void {
+    this.#spare = Buffer.from(chunk.buffer, 0, chunk.buffer.byteLength);
+  }
+
   /** A buffer with room for `extra` more bytes, holding the bytes written so far. */
   #grow(extra: number): Buffer {
     const old = this.#buffer;
     const size = Math.max(this.#chunkBytes + SLACK_BYTES, 2 * (old?.length ?? 0), this.#length + extra);
+    const spare = this.#spare;
+    if (old === undefined && spare !== undefined && spare.length >= size && this.#released()) {
+      this.#spare = undefined;
+      this.#buffer = spare;
+      return spare;
+    }
     const buffer = Buffer.allocUnsafeSlow(size);
     if (old !== undefined) old.copy(buffer, 0, 0, this.#length);
     this.#buffer = buffer;

@@ -58,6 +58,16 @@ export class CopyLane {
     await this.#endCurrent();
   }
 
+  /**
+   * True when every byte written to the COPY has left for the server: nothing waits in the COPY stream
+   * or in the connection's socket (Node's `writableLength`, which counts a write until the kernel took
+   * all of it), so no chunk written before is still read. False when the socket cannot be seen.
+   */
+  released(): boolean {
+    const socket = (this.#client as unknown as { connection?: { stream?: { writableLength?: unknown } } }).connection?.stream;
+    return (this.#stream?.writableLength ?? 0) === 0 && socket?.writableLength === 0;
+  }
+
   /** Stops the idle timer and leaves an open COPY to the closing connection (after a failure). */
   abandon(): void {
     clearTimeout(this.#timer);

@@ -71,10 +71,10 @@ export interface PendingBatch {
 
 /**
  * The staging of `table`, the `index`-th stream of the write, whose first batch starts at `firstSeq`;
- * its rows go to the COPY in chunks of about `chunkBytes` bytes.
- * Its arrival-order column is `_sync_seq` (`_sync_seq_2`… when a column of the table has that name).
+ * its rows go to the COPY in chunks of about `chunkBytes` bytes, a chunk's Buffer reused once
+ * `released()` (see CopyBuffer). Its arrival-order column is `_sync_seq` (`_sync_seq_2`… when a column of the table has that name).
  */
-export function newStaging(table: StreamTable, index: number, firstSeq: number, chunkBytes: number): Staging {
+export function newStaging(table: StreamTable, index: number, firstSeq: number, chunkBytes: number, released?: () => boolean): Staging {
   const keys = table.primaryKey.map((k) => quoteIdent(k.column));
   const typed = table.columns.map((c) => quoteIdent(c.column));
   const taken = new Set([...table.primaryKey.map((k) => k.column), ...table.columns.map((c) => c.column)]);
@@ -101,7 +101,7 @@ export function newStaging(table: StreamTable, index: number, firstSeq: number, 
     pending: [],
     stagedKeys: new Set(),
     digest: new BatchDigest(),
-    rows: new CopyBuffer(chunkBytes),
+    rows: new CopyBuffer(chunkBytes, released),
     bufferCopy: '',
     written: undefined,
     directNow: false,

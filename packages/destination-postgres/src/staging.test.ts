@@ -65,6 +65,27 @@ describe('staging', () => {
     }
   });
 
+  it('keeps every row intact when COPY chunks are reused (many small chunks, rows of every size)', async () => {
+    const tables = planTables(catalogOf(configuredStream('ledger')), schema);
+    const client = await connect(url);
+    try {
+      await prepareTables(client, schema, tables.values());
+      // Chunks of 4 KB: thousands of chunks, each Buffer taken again once the connection has sent it.
+      const stager = new Stager(client, tables.values(), { batchSize: 100_000, maxBufferBytes: 4096 });
+      await stager.createStagingTables();
+      stager.allowDirect('ledger');
+      const records = Array.from({ length: 4000 }, (_, i) => ({ id: `led_${i}`, updated: i, note: `${i}:`.padEnd(1 + ((i * 37) % 3000), String.fromCharCode(97 + (i % 26))) }));
+      for (const record of records) await stager.add('ledger', record);
+      stager.closeBatch('ledger');
+      await stager.mergePending();
+      await stager.commit();
+      const { rows } = await db.pool.query<{ raw: unknown }>(`select _raw_data as raw from ${pg.escapeIdentifier(schema)}.ledger order by (_raw_data->>'updated')::int`);
+      expect(rows.map((r) => r.raw)).toEqual(records);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('writes thousands of records between two states in several batches', async () => {
     const catalog = catalogOf(configuredStream('balance_transactions'));
     const messages: AirbyteMessage[] = [];

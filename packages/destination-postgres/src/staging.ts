@@ -98,7 +98,7 @@ export class Stager {
     this.#maxBufferBytes = options.maxBufferBytes ?? DEFAULT_MAX_BUFFER_BYTES;
     this.#hardDelete = options.hardDelete ?? false;
     let index = 0;
-    for (const table of tables) this.#streams.set(table.stream, newStaging(table, index++, this.#seq++, this.#maxBufferBytes));
+    for (const table of tables) this.#streams.set(table.stream, newStaging(table, index++, this.#seq++, this.#maxBufferBytes, () => this.#lane.released()));
   }
 
   /** Stream names, in catalog order. */
@@ -269,6 +269,7 @@ export class Stager {
     if (chunk === undefined) return;
     await this.begin();
     await this.#lane.write(s.bufferCopy, chunk);
+    s.rows.recycle(chunk);
   }
 
   /** Writes every waiting row and ends the open COPY. Commits nothing. */
