@@ -28,9 +28,14 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
  * compiler threads' malloc arenas kept memory resident after the compiles (destination, 200,000 faker
  * records: peak RSS 133 -> 110 MB, CPU 3.45 -> 3.51 s, medians of 5; source-faker's `read` of them:
  * 78 -> 73 MB at the same CPU, and the Stripe source's `read` in a whole run about 5 MB less).
+ * The Stripe source stops at V8's baseline compiler (`--max-opt=1`, no TurboFan): it waits on the
+ * network, its CPU per page is `JSON.parse` and writes, and the optimizing compiler's code and zones
+ * cost it about 5 MB (whole run of 21,429 customers: `read` 82-88 -> 78-81 MB peak RSS, 0.8 s of CPU
+ * either way). Not for the destination or source-faker: both are CPU-bound on a load, and the
+ * destination took 65% more CPU without TurboFan.
  */
 const NODE_OPTIONS: Record<string, readonly string[]> = {
-  'source-stripe': ['--optimize-for-size', '--no-concurrent-recompilation'],
+  'source-stripe': ['--optimize-for-size', '--no-concurrent-recompilation', '--max-opt=1'],
   'source-faker': ['--optimize-for-size', '--no-concurrent-recompilation'],
   'destination-postgres': ['--no-concurrent-recompilation'],
   'destination-google-sheets': ['--optimize-for-size', '--no-concurrent-recompilation'],
