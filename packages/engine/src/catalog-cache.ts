@@ -7,7 +7,7 @@
  * A kept catalog (`RunStore.loadSourceCatalog`, one per pipeline) is reused when all of these hold:
  * the source has a version (`ConnectorCommand.version`: built-ins and executables on PATH do, command
  * lines do not), its name and version are those that discovered it, the effective source config
- * hashes the same (`configHash`), it is younger than the maximum age (`DEFAULT_CATALOG_MAX_AGE_MS`),
+ * hashes the same (`configHash`), it is younger than the maximum age (`DEFAULT_CATALOG_MAX_AGE_MS`, timeouts.ts),
  * and the run did not ask for a fresh one. The config itself is never kept, only a hash of it with its
  * secrets masked (as the run masks its logs): a hash of the secrets themselves would let whoever reads
  * the store test guesses of a weak one offline. So a change of a secret alone (a rotated key) keeps the
@@ -20,9 +20,6 @@ import { createHash } from 'node:crypto';
 import { canonicalJson, type AirbyteCatalog } from '@sync/protocol';
 import type { ConnectorCommand } from './connector-command.ts';
 import type { RunStore, SourceCatalogRecord } from './run-store.ts';
-
-/** How long a kept catalog is reused, in ms, unless the run says otherwise: 24 hours. */
-export const DEFAULT_CATALOG_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** Where catalogs are kept across runs: the run's state store. */
 export type CatalogCache = Pick<RunStore, 'loadSourceCatalog' | 'saveSourceCatalog'>;

@@ -14,7 +14,7 @@
 import type { ConfiguredAirbyteCatalog, DestinationSyncMode } from '@sync/protocol';
 import { errorMessage, RunConfigError } from './errors.ts';
 import { ConnectorFailure } from './call-connector.ts';
-import { catalogSaved, DEFAULT_CATALOG_MAX_AGE_MS, forgetCatalog } from './catalog-cache.ts';
+import { catalogSaved, forgetCatalog } from './catalog-cache.ts';
 import type { ConnectorCommand, ConnectorRole } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
 import type { StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
@@ -28,7 +28,7 @@ import { sourceInputArgs, type SourceInput } from './source-input.ts';
 import { readSpecsAndDiscover } from './specs-and-catalog.ts';
 import { stateFileContent } from './state-file.ts';
 import { configureStreams, type ConfiguredStreams, type StreamConfig } from './stream-configs.ts';
-import { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
+import { DEFAULT_CATALOG_MAX_AGE_MS, DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
 
 export interface SyncOptions {
   pipelineId: string;
