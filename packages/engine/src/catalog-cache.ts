@@ -28,6 +28,8 @@ export type CatalogCache = Pick<RunStore, 'loadSourceCatalog' | 'saveSourceCatal
 export interface CatalogReuse {
   cache: CatalogCache;
   pipelineId: string;
+  /** The streams the run configures, when not every stream: only those are loaded from a kept catalog. */
+  streams?: readonly string[];
   /** Discover even when a kept catalog would do (`sync run --refresh-catalog`). */
   refresh: boolean;
   /** Oldest kept catalog reused, in ms since its discover (0: never reuse). */
@@ -44,7 +46,8 @@ export function configHash(config: Record<string, unknown>, mask: (text: string)
 
 /**
  * The kept catalog of the pipeline when it may stand in for a discover as far as the source goes
- * (same connector and version, young enough, no refresh asked), else undefined. Its config hash is
+ * (same connector and version, young enough, no refresh asked), else undefined; with
+ * `reuse.streams`, only those of its streams (all of them when one of those is missing). Its config hash is
  * compared by the caller (`configHash`), once the run's secrets are known. A lookup that fails is a
  * miss: the run discovers.
  *
@@ -52,7 +55,13 @@ export function configHash(config: Record<string, unknown>, mask: (text: string)
  */
 export async function keptCatalog(reuse: CatalogReuse, source: ConnectorCommand, now = Date.now()): Promise<SourceCatalogRecord | undefined> {
   if (reuse.refresh || !source.version || reuse.maxAgeMs <= 0) return undefined;
-  const kept = await reuse.cache.loadSourceCatalog(reuse.pipelineId).catch(() => undefined);
+  const { cache, pipelineId, streams } = reuse;
+  let kept = await cache.loadSourceCatalog(pipelineId, streams).catch(() => undefined);
+  // A stream the run asks for is not kept: the whole catalog, so that the run fails naming every
+  // stream the source has, as it does with a catalog just discovered.
+  if (kept && streams && !streams.every((name) => kept!.catalog.streams.some((stream) => stream.name === name))) {
+    kept = await cache.loadSourceCatalog(pipelineId).catch(() => undefined);
+  }
   if (!kept) return undefined;
   const age = now - kept.discoveredAt.getTime();
   const same = kept.connector === source.name && kept.version === source.version;
