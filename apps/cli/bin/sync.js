@@ -9,8 +9,8 @@
 // buffer of three times its length (2.5 MB for the 845 KB chunk of the engine, protocol and zod), and
 // glibc, once such a buffer is freed, serves every allocation below that size from its heaps and keeps
 // up to twice it unused in each (its dynamic mmap threshold). The engine's compiler threads then hold
-// 2-3 MB each: 7-10 MB less peak RSS in a whole Stripe run without the cache (issue 13, docs/benchmarks.md),
-// at the same CPU since the engine no longer loads execa.
+// 2-3 MB each: 6-9 MB less peak RSS in a whole Stripe run without the cache (issue 13), at the same
+// CPU since the engine no longer loads execa.
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
