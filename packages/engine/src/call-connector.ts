@@ -8,9 +8,8 @@ import { errorMessage } from './errors.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { describeExit, spawnConnector } from './connector-process.ts';
 import { formatDuration } from './duration.ts';
+import { DEFAULT_COMMAND_TIMEOUT_MS } from './timeouts.ts';
 
-/** Default longest a `spec`, `check` or `discover` may run, in ms: 2 minutes. */
-export const DEFAULT_COMMAND_TIMEOUT_MS = 2 * 60_000;
 /** Default most output kept from one `spec`, `check` or `discover`, in bytes of message lines: 64 MiB. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 

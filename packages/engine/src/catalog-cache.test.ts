@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AirbyteCatalog } from '@sync/protocol';
-import { catalogSaved, configHash, DEFAULT_CATALOG_MAX_AGE_MS, forgetCatalog, keepCatalog, type CatalogCache, type CatalogReuse } from './catalog-cache.ts';
+import { catalogSaved, configHash, forgetCatalog, keepCatalog, type CatalogCache, type CatalogReuse } from './catalog-cache.ts';
+import { DEFAULT_CATALOG_MAX_AGE_MS } from './timeouts.ts';
 import type { ConnectorCommand } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
 import type { SyncEvent } from './events.ts';
@@ -130,6 +131,34 @@ it('discovers again for a changed config, a changed version, a refresh, an old c
   const other = memoryCache();
   for (let i = 0; i < 2; i++) expect((await start({ cache: other, ...fresh }, config, commandLine)).commands).toContain('discover');
   expect(other.kept.size).toBe(0);
+});
+
+it("loads only the run's streams of a kept catalog, and the whole of it when one of them is not kept", async () => {
+  const cache = memoryCache();
+  const config = { token: 'tok-1' };
+  await start({ cache, ...fresh }, config);
+  const loads: (readonly string[] | undefined)[] = [];
+  const kept = cache.kept.get('p1')!;
+  const twoStreams = { streams: [...catalog.streams, { name: 'gadgets', json_schema: {}, supported_sync_modes: ['full_refresh' as const] }] };
+  cache.kept.set('p1', { ...kept, catalog: twoStreams });
+  const filtering: CatalogCache = {
+    ...cache,
+    loadSourceCatalog: async (pipelineId, streams) => {
+      loads.push(streams);
+      const record = cache.kept.get(pipelineId)!;
+      return streams ? { ...record, catalog: { streams: record.catalog.streams.filter((s) => streams.includes(s.name)) } } : record;
+    },
+  };
+  const one = await start({ cache: filtering, ...fresh, streams: ['gadgets'] }, config);
+  expect(one.commands).toEqual(['spec']);
+  expect(one.found).toEqual({ streams: [twoStreams.streams[1]] });
+  expect(loads).toEqual([['gadgets']]);
+  // A stream the kept catalog lacks: the whole catalog, whose configuration then fails naming every stream.
+  loads.length = 0;
+  const missing = await start({ cache: filtering, ...fresh, streams: ['gadgets', 'gizmos'] }, config);
+  expect(missing.commands).toEqual(['spec']);
+  expect(missing.found).toEqual(twoStreams);
+  expect(loads).toEqual([['gadgets', 'gizmos'], undefined]);
 });
 
 it('a cache that fails is not a failure: the source discovers', async () => {

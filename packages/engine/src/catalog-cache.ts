@@ -7,7 +7,7 @@
  * A kept catalog (`RunStore.loadSourceCatalog`, one per pipeline) is reused when all of these hold:
  * the source has a version (`ConnectorCommand.version`: built-ins and executables on PATH do, command
  * lines do not), its name and version are those that discovered it, the effective source config
- * hashes the same (`configHash`), it is younger than the maximum age (`DEFAULT_CATALOG_MAX_AGE_MS`),
+ * hashes the same (`configHash`), it is younger than the maximum age (`DEFAULT_CATALOG_MAX_AGE_MS`, timeouts.ts),
  * and the run did not ask for a fresh one. The config itself is never kept, only a hash of it with its
  * secrets masked (as the run masks its logs): a hash of the secrets themselves would let whoever reads
  * the store test guesses of a weak one offline. So a change of a secret alone (a rotated key) keeps the
@@ -21,9 +21,6 @@ import { canonicalJson, type AirbyteCatalog } from '@sync/protocol';
 import type { ConnectorCommand } from './connector-command.ts';
 import type { RunStore, SourceCatalogRecord } from './run-store.ts';
 
-/** How long a kept catalog is reused, in ms, unless the run says otherwise: 24 hours. */
-export const DEFAULT_CATALOG_MAX_AGE_MS = 24 * 60 * 60 * 1000;
-
 /** Where catalogs are kept across runs: the run's state store. */
 export type CatalogCache = Pick<RunStore, 'loadSourceCatalog' | 'saveSourceCatalog'>;
 
@@ -31,6 +28,8 @@ export type CatalogCache = Pick<RunStore, 'loadSourceCatalog' | 'saveSourceCatal
 export interface CatalogReuse {
   cache: CatalogCache;
   pipelineId: string;
+  /** The streams the run configures, when not every stream: only those are loaded from a kept catalog. */
+  streams?: readonly string[];
   /** Discover even when a kept catalog would do (`sync run --refresh-catalog`). */
   refresh: boolean;
   /** Oldest kept catalog reused, in ms since its discover (0: never reuse). */
@@ -47,7 +46,8 @@ export function configHash(config: Record<string, unknown>, mask: (text: string)
 
 /**
  * The kept catalog of the pipeline when it may stand in for a discover as far as the source goes
- * (same connector and version, young enough, no refresh asked), else undefined. Its config hash is
+ * (same connector and version, young enough, no refresh asked), else undefined; with
+ * `reuse.streams`, only those of its streams (all of them when one of those is missing). Its config hash is
  * compared by the caller (`configHash`), once the run's secrets are known. A lookup that fails is a
  * miss: the run discovers.
  *
@@ -55,7 +55,13 @@ export function configHash(config: Record<string, unknown>, mask: (text: string)
  */
 export async function keptCatalog(reuse: CatalogReuse, source: ConnectorCommand, now = Date.now()): Promise<SourceCatalogRecord | undefined> {
   if (reuse.refresh || !source.version || reuse.maxAgeMs <= 0) return undefined;
-  const kept = await reuse.cache.loadSourceCatalog(reuse.pipelineId).catch(() => undefined);
+  const { cache, pipelineId, streams } = reuse;
+  let kept = await cache.loadSourceCatalog(pipelineId, streams).catch(() => undefined);
+  // A stream the run asks for is not kept: the whole catalog, so that the run fails naming every
+  // stream the source has, as it does with a catalog just discovered.
+  if (kept && streams && !streams.every((name) => kept!.catalog.streams.some((stream) => stream.name === name))) {
+    kept = await cache.loadSourceCatalog(pipelineId).catch(() => undefined);
+  }
   if (!kept) return undefined;
   const age = now - kept.discoveredAt.getTime();
   const same = kept.connector === source.name && kept.version === source.version;

@@ -1,8 +1,9 @@
 import { appendFile, chmod, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseCommandString } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConnector, type BuiltinConnectors } from './connector-command.ts';
+import { commandWords, resolveConnector, type BuiltinConnectors } from './connector-command.ts';
 
 const builtins: BuiltinConnectors = {
   source: { stripe: '/opt/sync/source-stripe.js' },
@@ -64,5 +65,24 @@ describe('resolveConnector', () => {
 
   it('refuses an empty name', () => {
     expect(() => resolveConnector('source', '  ', builtins)).toThrow('no source given');
+  });
+});
+
+describe('commandWords', () => {
+  it('splits a command line as execa did (the engine used its parseCommandString before)', () => {
+    const lines = [
+      'python3 my_source.py --fast',
+      '  node   connector.js  read ',
+      'my\\ connector --config a\\ b.json',
+      'trailing\\ ',
+      'trailing\\  ',
+      'a\\\\ b',
+      'tab\tinside word',
+      'x',
+      '',
+      '   ',
+    ];
+    for (const line of lines) expect(commandWords(line), JSON.stringify(line)).toEqual(parseCommandString(line));
+    expect(commandWords('my\\ source.py --a')).toEqual(['my source.py', '--a']);
   });
 });

@@ -11,7 +11,6 @@
  */
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { parseCommandString } from 'execa';
 
 /** The part a connector plays in a sync: it reads (`source`) or it writes (`destination`). */
 export type ConnectorRole = 'source' | 'destination';
@@ -98,6 +97,19 @@ export function resolveConnector(role: ConnectorRole, name: string, builtins: Bu
       return { name: `${role}-${trimmed}`, file: found, args: [], ...(version ? { version } : {}) };
     }
   }
-  const [file, ...args] = parseCommandString(trimmed);
+  const [file, ...args] = commandWords(trimmed);
   return { name: trimmed, file: file!, args };
+}
+
+/**
+ * The words of a command line: split at runs of spaces, a backslash before a space keeping it in its
+ * word (`my\ source.py` is one word); no quotes, no shell. The rule of execa's `parseCommandString`,
+ * which the engine used before it spawned connectors with `node:child_process` itself (issue 13).
+ */
+export function commandWords(command: string): string[] {
+  const trimmed = command.trim();
+  // A trailing escaped space stays.
+  const end = command.trimEnd();
+  const text = end.endsWith('\\') && command[end.length] === ' ' ? `${trimmed} ` : trimmed;
+  return text.match(/(?:\\ |[^ ])+/g)?.map((word) => word.replaceAll('\\ ', ' ')) ?? [];
 }

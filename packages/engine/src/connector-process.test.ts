@@ -91,8 +91,29 @@ describe('spawnConnector time limit, working directory and raw lines', () => {
     const child = spawnConnector({ name: 'missing', file: join(dir, 'no-such-connector'), args: [] }, { args: ['spec'], stdin: 'ignore', onStderr: (line) => seen.push(line) });
     await read(child.lines);
     expect(await child.exited).toEqual({ exitCode: 127, signal: undefined, timedOut: false });
-    expect(seen).toEqual([expect.stringMatching(/^cannot start .*no-such-connector: .*ENOENT/)]);
+    expect(seen).toEqual([`cannot start ${join(dir, 'no-such-connector')}: spawn ${join(dir, 'no-such-connector')} ENOENT`]);
     expect(child.stderrTail()).toEqual(seen);
+  });
+
+  it('reports a file that is not executable as a shell would: exit 126 and why on stderr', async () => {
+    const file = join(dir, 'not-executable');
+    await writeFile(file, '#!/bin/sh\necho hi\n');
+    const seen: string[] = [];
+    const child = spawnConnector({ name: 'noexec', file, args: [] }, { args: ['spec'], stdin: 'ignore', onStderr: (line) => seen.push(line) });
+    await read(child.lines);
+    expect(await child.exited).toEqual({ exitCode: 126, signal: undefined, timedOut: false });
+    expect(seen).toEqual([`cannot start ${file}: spawn ${file} EACCES`]);
+  });
+
+  it('says how a connector ended: its exit code, or the signal that killed it', async () => {
+    const exits = await connector('exits', 'exits.sh', 'exit 3\n', 'bash');
+    const failed = spawnConnector(exits, { args: [], stdin: 'ignore' });
+    await read(failed.lines);
+    expect(await failed.exited).toEqual({ exitCode: 3, signal: undefined, timedOut: false });
+    const killed = await connector('killed', 'killed.sh', 'kill -TERM $$\n', 'bash');
+    const child = spawnConnector(killed, { args: [], stdin: 'ignore' });
+    await read(child.lines);
+    expect(await child.exited).toEqual({ exitCode: undefined, signal: 'SIGTERM', timedOut: false });
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * A running connector: spawned with execa in a process group of its own, its stdout decoded as
+ * A running connector: spawned (`node:child_process`) in a process group of its own, its stdout decoded as
  * protocol messages, its stderr kept as tagged free text (Airbyte protocol: only stdout carries
  * messages; stderr is free text the engine captures and tags). The one way this repository starts a
  * connector: the engine's runs, its one-shot calls (call-connector.ts) and the conformance suite
@@ -10,8 +10,8 @@
  * fails with a ProtocolError naming the connector and line number; a stderr line is cut at
  * `maxStderrLineBytes` (default 8 KiB) with a marker, and only the last 20 are kept.
  */
+import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { execa } from 'execa';
 import { DEFAULT_MAX_LINE_BYTES, parseMessage, readLineBatches, type AirbyteMessage, type LineBatch } from '@sync/protocol';
 import { boundedLines, DEFAULT_MAX_STDERR_LINE_BYTES } from './bounded-lines.ts';
 import type { ConnectorCommand } from './connector-command.ts';
@@ -129,31 +129,35 @@ export const KILL_AFTER_MS = 5_000;
  * connector that fills its stdout pipe blocks.
  */
 export function spawnConnector(command: ConnectorCommand, options: SpawnOptions): ConnectorProcess {
-  const child = execa(command.file, [...command.args, ...options.args], {
-    stdin: options.stdin,
+  // node:child_process rather than execa: execa and the built-in modules it loads were a fifth of the
+  // engine's start-up CPU and several MB of its memory (issue 13), for what this file needs of it.
+  const node = spawn(command.file, [...command.args, ...options.args], {
+    stdio: [options.stdin, 'pipe', 'pipe'],
     ...(options.cwd ? { cwd: options.cwd } : {}),
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
     // A process group of its own (setsid): killed as a group, and out of reach of the terminal's
     // Ctrl-C, which the engine handles by stopping the run in order (process-groups.ts).
     detached: true,
-    forceKillAfterDelay: false,
     env: options.env ?? connectorEnvironment(process.env),
-    extendEnv: false,
   });
   // A connector that exits early closes its stdin; the writer sees EPIPE through `exited` instead.
-  child.stdin?.on('error', () => {});
+  node.stdin?.on('error', () => {});
+  // Ends with the process, whatever happened to it (exit, signal, or never started: see `exited`).
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    node.once('close', (code, signal) => resolve({ code, signal }));
+    node.on('error', (error) => {
+      // Without a pid the process never started (no such file, not executable); the 'close' that
+      // follows carries no exit status. Other errors (a signal that could not be sent) change nothing.
+      if (node.pid === undefined) resolve({ code: null, signal: null, error });
+    });
+  });
 
-  const pid = child.pid;
+  const pid = node.pid;
   const untrack = pid === undefined ? () => {} : trackGroup(pid);
   let forceKill: NodeJS.Timeout | undefined;
   let timedOut = false;
-  const node = child.nodeChildProcess;
   const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
     if (node.exitCode !== null || node.signalCode !== null) return;
-    if (pid === undefined || !signalGroup(pid, signal)) child.kill(signal);
+    if (pid === undefined || !signalGroup(pid, signal)) node.kill(signal);
     if (signal !== 'SIGKILL' && !forceKill && pid !== undefined) {
       forceKill = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_AFTER_MS);
       forceKill.unref();
@@ -175,7 +179,7 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
   });
 
   const tail: string[] = [];
-  const stderr = child.stderr;
+  const stderr = node.stderr;
   const stderrDone = (async () => {
     if (!stderr) return;
     try {
@@ -190,20 +194,20 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
   })();
 
   const exited = (async (): Promise<ConnectorExit> => {
-    const result = await child;
+    const { code, signal, error } = await closed;
     await stderrDone;
     clearTimeout(deadline);
-    if (result.failed && result.exitCode === undefined && result.signal === undefined) {
+    if (error) {
       // Never started (no such file, not executable): said the way a shell says it, 127 or 126.
-      const line = `cannot start ${command.file}: ${result.originalMessage}`;
+      const line = `cannot start ${command.file}: ${error.message}`;
       tail.push(line);
       options.onStderr?.(line);
-      return { exitCode: result.code === 'EACCES' ? 126 : 127, signal: undefined, timedOut };
+      return { exitCode: (error as NodeJS.ErrnoException).code === 'EACCES' ? 126 : 127, signal: undefined, timedOut };
     }
-    return { exitCode: result.exitCode, signal: result.signal, timedOut };
+    return { exitCode: code ?? undefined, signal: signal ?? undefined, timedOut };
   })();
 
-  const batches = readLineBatches(child.stdout!, { connector: command.name, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
+  const batches = readLineBatches(node.stdout!, { connector: command.name, maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES });
   async function* rawLines(): AsyncGenerator<StdoutLine> {
     for await (const batch of batches) {
       for (const { lineNumber, line } of batch.lines) yield { lineNumber, line };
@@ -213,7 +217,7 @@ export function spawnConnector(command: ConnectorCommand, options: SpawnOptions)
     for await (const { lineNumber, line } of rawLines()) yield { lineNumber, line, message: messageOf(line, lineNumber, command.name) };
   }
 
-  return { command, lines: lines(), rawLines: rawLines(), batches, stdin: child.stdin ?? undefined, exited, stderrTail: () => [...tail], kill };
+  return { command, lines: lines(), rawLines: rawLines(), batches, stdin: node.stdin ?? undefined, exited, stderrTail: () => [...tail], kill };
 }
 
 /** "exited with code 3", "was killed by SIGKILL", "was killed by SIGTERM after its time limit". */

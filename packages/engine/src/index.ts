@@ -14,12 +14,11 @@ export { createPrivateDir, removeStaleDirs, type PrivateDir } from './private-di
 export { runSync, type SyncOptions } from './run-sync.ts';
 export { configureStreams, type CatalogChoices, type ConfiguredStreams, type StreamConfig } from './stream-configs.ts';
 export type { SourceInput } from './source-input.ts';
-export { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
+export { DEFAULT_CATALOG_MAX_AGE_MS, DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
 export { formatDuration, parseDuration } from './duration.ts';
 export { errorMessage } from './errors.ts';
 export type { StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
 export type { ConfigUpdateRecord, RunOutcome, RunStore, RunStreamStats, SourceCatalogRecord } from './run-store.ts';
-export { DEFAULT_CATALOG_MAX_AGE_MS } from './catalog-cache.ts';
 export { CheckpointLedger, type Acknowledgement } from './checkpoint-ledger.ts';
 export { stateFileContent } from './state-file.ts';
 export { changedKeys } from './config-updates.ts';

@@ -104,8 +104,12 @@ export interface RunStore {
    * the spec again next time.
    */
   saveConnectorSpec(connector: string, version: string, connectionSpecification: unknown): Promise<void>;
-  /** The catalog kept for a pipeline's source, or undefined when none is kept. */
-  loadSourceCatalog(pipelineId: string): Promise<SourceCatalogRecord | undefined>;
+  /**
+   * The catalog kept for a pipeline's source, or undefined when none is kept. With `streams`, its
+   * catalog holds only the kept streams named there, in the kept order (a run of a few of Stripe's
+   * 68 streams reads a few KB instead of 350 KB, issue 13); without, every stream.
+   */
+  loadSourceCatalog(pipelineId: string, streams?: readonly string[]): Promise<SourceCatalogRecord | undefined>;
   /**
    * Keeps the catalog a pipeline's source discovered, replacing the one kept; `null` forgets it (the
    * next run discovers again). The pipeline must exist. Failures are harmless to the engine: the next

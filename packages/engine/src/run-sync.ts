@@ -14,7 +14,7 @@
 import type { ConfiguredAirbyteCatalog, DestinationSyncMode } from '@sync/protocol';
 import { errorMessage, RunConfigError } from './errors.ts';
 import { ConnectorFailure } from './call-connector.ts';
-import { catalogSaved, DEFAULT_CATALOG_MAX_AGE_MS, forgetCatalog } from './catalog-cache.ts';
+import { catalogSaved, forgetCatalog } from './catalog-cache.ts';
 import type { ConnectorCommand, ConnectorRole } from './connector-command.ts';
 import { connectorEnvironment } from './connector-env.ts';
 import type { StreamResult, SyncEvent, SyncFailure, SyncResult } from './events.ts';
@@ -28,7 +28,7 @@ import { sourceInputArgs, type SourceInput } from './source-input.ts';
 import { readSpecsAndDiscover } from './specs-and-catalog.ts';
 import { stateFileContent } from './state-file.ts';
 import { configureStreams, type ConfiguredStreams, type StreamConfig } from './stream-configs.ts';
-import { DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
+import { DEFAULT_CATALOG_MAX_AGE_MS, DEFAULT_TIMEOUTS, type RunTimeouts } from './timeouts.ts';
 
 export interface SyncOptions {
   pipelineId: string;
@@ -229,7 +229,12 @@ async function discoverAndRead(
   loadingUpdates.catch(() => {});
   const refreshCatalog = Boolean(options.refreshCatalog);
   const catalogMaxAgeMs = options.catalogMaxAgeMs ?? DEFAULT_CATALOG_MAX_AGE_MS;
-  const store = prefetchedStore(options.store, options.pipelineId, [options.source, options.destination], !refreshCatalog && catalogMaxAgeMs > 0);
+  // The streams the catalog is configured for (stream-configs.ts): only these are read from a kept catalog.
+  const catalogStreams = options.streams ?? options.streamConfigs?.map((config) => config.name);
+  const store = prefetchedStore(options.store, options.pipelineId, [options.source, options.destination], {
+    withCatalog: !refreshCatalog && catalogMaxAgeMs > 0,
+    ...(catalogStreams ? { streams: catalogStreams } : {}),
+  });
   const configs = await effectiveConfigs(options, loadingUpdates, emit);
   const timeouts: RunTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const writeJson = files.writeJson;
@@ -249,6 +254,7 @@ async function discoverAndRead(
     catalog: {
       cache: store,
       pipelineId: options.pipelineId,
+      ...(catalogStreams ? { streams: catalogStreams } : {}),
       refresh: refreshCatalog,
       maxAgeMs: catalogMaxAgeMs,
     },
@@ -333,17 +339,18 @@ async function discoverAndRead(
 
 /**
  * The store's spec and catalog lookups of a run, started now rather than when the run gets to them:
- * the kept spec of each versioned connector in `connectors`, and the pipeline's kept catalog when
- * `withCatalog` (the run may reuse one: no refresh asked, a maximum age above 0) and the source has a
- * version, as `keptCatalog` asks for it. Each lookup returns the answer started here once; every other
- * call, and the saves, go to `store`. A lookup that fails fails when asked for, as the store's own
- * would (its callers take a failure for a miss).
+ * the kept spec of each versioned connector in `connectors`, and the pipeline's kept catalog (of
+ * `catalog.streams` only, when given) when `catalog.withCatalog` (the run may reuse one: no refresh
+ * asked, a maximum age above 0) and the source has a version, as `keptCatalog` asks for it. Each
+ * lookup returns the answer started here once; every other call, and the saves, go to `store`. A
+ * lookup that fails fails when asked for, as the store's own would (its callers take a failure for a
+ * miss).
  */
 function prefetchedStore(
   store: RunStore,
   pipelineId: string,
   connectors: readonly ConnectorCommand[],
-  withCatalog: boolean,
+  catalog: { withCatalog: boolean; streams?: readonly string[] },
 ): SpecCache & CatalogCache {
   const started = <T>(promise: Promise<T>): Promise<T> => {
     promise.catch(() => {});
@@ -353,19 +360,19 @@ function prefetchedStore(
   for (const { name, version } of connectors) {
     if (version) specs.set(JSON.stringify([name, version]), started(store.loadConnectorSpec(name, version)));
   }
-  let catalog = withCatalog && connectors[0]?.version ? started(store.loadSourceCatalog(pipelineId)) : undefined;
+  let kept = catalog.withCatalog && connectors[0]?.version ? started(store.loadSourceCatalog(pipelineId, catalog.streams)) : undefined;
   return {
     loadConnectorSpec(connector, version) {
       const key = JSON.stringify([connector, version]);
-      const kept = specs.get(key);
+      const prefetched = specs.get(key);
       specs.delete(key);
-      return kept ?? store.loadConnectorSpec(connector, version);
+      return prefetched ?? store.loadConnectorSpec(connector, version);
     },
     saveConnectorSpec: (connector, version, spec) => store.saveConnectorSpec(connector, version, spec),
-    loadSourceCatalog(id) {
-      const kept = id === pipelineId ? catalog : undefined;
-      catalog = undefined;
-      return kept ?? store.loadSourceCatalog(id);
+    loadSourceCatalog(id, streams) {
+      const prefetched = id === pipelineId && streams === catalog.streams ? kept : undefined;
+      kept = undefined;
+      return prefetched ?? store.loadSourceCatalog(id, streams);
     },
     saveSourceCatalog: (id, record) => store.saveSourceCatalog(id, record),
   };

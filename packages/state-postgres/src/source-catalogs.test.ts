@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { configureCatalog, type AirbyteCatalog } from '@sync/protocol';
 import type { SourceCatalogRecord } from '@sync/engine';
+import { catalogJson } from './source-catalogs.ts';
 import { StateStore } from './state-store.ts';
 import { dropSchema, randomSchema } from './test-schema.ts';
 
@@ -48,6 +49,22 @@ it('keeps a catalog per pipeline, as given, and it configures exactly as the dis
   for (const options of [{}, { streams: ['balance'] }, { fullRefresh: true }, { destinationSyncMode: 'overwrite' as const }]) {
     expect(configureCatalog(kept!.catalog, options)).toEqual(configureCatalog(catalog, options));
   }
+});
+
+it('loads only the streams asked for, in the kept order, with the rest of the catalog', async () => {
+  const withMore = { ...catalog, streams: [...catalog.streams, { name: 'fx', json_schema: {}, supported_sync_modes: ['full_refresh' as const] }], note: 'kept' };
+  await store.saveSourceCatalog('p-one', { ...record(3), catalog: withMore });
+  expect(await store.loadSourceCatalog('p-one', ['fx', 'customers'])).toEqual({ ...record(3), catalog: { ...withMore, streams: [withMore.streams[0], withMore.streams[2]] } });
+  expect(await store.loadSourceCatalog('p-one', ['balance', 'missing'])).toEqual({ ...record(3), catalog: { ...withMore, streams: [withMore.streams[1]] } });
+  expect(await store.loadSourceCatalog('p-one', ['missing'])).toEqual({ ...record(3), catalog: { ...withMore, streams: [] } });
+  expect(await store.loadSourceCatalog('p-one')).toEqual({ ...record(3), catalog: withMore });
+  expect(await store.loadSourceCatalog('p-two', ['fx'])).toBeUndefined();
+});
+
+it('writes a catalog as JSON.stringify would, a stream at a time', () => {
+  const odd = { streams: [{ ...catalog.streams[0]!, description: 'é \u2028 "q" \\' }, catalog.streams[1]!], extra: { n: 1 } };
+  for (const value of [catalog, { streams: [] }, odd]) expect(JSON.parse(catalogJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
+  expect(catalogJson(catalog)).toBe(JSON.stringify(catalog));
 });
 
 it('saving again replaces the kept catalog; null forgets it, and only that pipeline\'s', async () => {

@@ -373,9 +373,12 @@ export class StateStore implements RunStore {
     await saveConnectorSpec(this.#pool, this.#schema, connector, version, connectionSpecification);
   }
 
-  /** The catalog kept for a pipeline's source (its connector, version, config hash, discover time), or undefined (source-catalogs.ts). */
-  async loadSourceCatalog(pipelineId: string): Promise<SourceCatalogRecord | undefined> {
-    return loadSourceCatalog(this.#pool, this.#schema, pipelineId);
+  /**
+   * The catalog kept for a pipeline's source (its connector, version, config hash, discover time), or
+   * undefined; with `streams`, of those streams only (source-catalogs.ts).
+   */
+  async loadSourceCatalog(pipelineId: string, streams?: readonly string[]): Promise<SourceCatalogRecord | undefined> {
+    return loadSourceCatalog(this.#pool, this.#schema, pipelineId, streams);
   }
 
   /** Keeps the catalog a pipeline's source discovered (never its config: a hash of it); `null` forgets it. */

@@ -1,5 +1,5 @@
 import { defineCommand, type ArgsDef } from 'citty';
-import { DEFAULT_CATALOG_MAX_AGE_MS, DEFAULT_TIMEOUTS, formatDuration } from '@sync/engine';
+import { DEFAULT_CATALOG_MAX_AGE_MS, DEFAULT_TIMEOUTS, formatDuration } from '@sync/engine/lite';
 import { UserError } from '../user-error.ts';
 
 /** The flags of `sync run`; `RunFlags` (commands/run-action.ts) is what citty parses them into. */

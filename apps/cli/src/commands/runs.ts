@@ -4,7 +4,7 @@
  * older version stored unmasked still has any URL password masked here.
  */
 import { defineCommand } from 'citty';
-import { maskUrlPasswords } from '@sync/engine';
+import { maskUrlPasswords } from '@sync/engine/lite';
 import type { CheckpointRecord, RunRecord } from '@sync/state-postgres';
 import { withStore } from '../database.ts';
 import { formatDuration } from '../progress/clock.ts';

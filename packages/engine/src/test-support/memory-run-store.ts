@@ -103,8 +103,10 @@ export class MemoryRunStore implements RunStore {
     this.#specs.set(`${connector}@${version}`, connectionSpecification);
   }
 
-  async loadSourceCatalog(pipelineId: string): Promise<SourceCatalogRecord | undefined> {
-    return this.#catalogs.get(pipelineId);
+  async loadSourceCatalog(pipelineId: string, streams?: readonly string[]): Promise<SourceCatalogRecord | undefined> {
+    const kept = this.#catalogs.get(pipelineId);
+    if (!kept || !streams) return kept;
+    return { ...kept, catalog: { ...kept.catalog, streams: kept.catalog.streams.filter((stream) => streams.includes(stream.name)) } };
   }
 
   async saveSourceCatalog(pipelineId: string, record: SourceCatalogRecord | null): Promise<void> {

@@ -1,9 +1,14 @@
 /**
- * The emulators are dev tools: the CLI imports them only inside `sync emulator` (a dynamic import in
- * commands/emulator.ts). `sync --help` evaluates every module main.ts imports statically, so if it
- * loads no emulator module, no static import chain from main.ts reaches one. Checked on the modules
- * Node really resolves (a resolve hook logs each), with `sync emulator stripe` as the control that
- * the log sees an emulator when one is loaded.
+ * What the CLI loads only for the commands that need it. `sync --help` evaluates every module main.ts
+ * imports statically, so a module it does not load is reached by no static import chain from main.ts.
+ * Checked on the modules Node really resolves (a resolve hook logs each), each with a control command
+ * that does load them, so the log is seen to work.
+ *
+ * - The emulators are dev tools: loaded only inside `sync emulator` (a dynamic import in
+ *   commands/emulator.ts).
+ * - The engine, the protocol and zod are loaded only by commands that run connectors: the help shows
+ *   the engine's defaults from `@sync/engine/lite`, whose modules import nothing (issue 13: they were
+ *   1.1 MB of the bundle `sync --help` parsed).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +61,18 @@ function syncWithModuleLog(args: readonly string[]) {
 
 const emulatorModules = (modules: readonly string[]) => modules.filter((url) => EMULATORS.some((dir) => url.startsWith(dir)));
 
+const ENGINE = pathToFileURL(join(root, 'packages/engine/src')).href + '/';
+/** The modules of `@sync/engine/lite`: the only engine modules the help may load. */
+const LITE = ['lite.ts', 'timeouts.ts', 'duration.ts', 'redactor.ts'].map((file) => ENGINE + file);
+/** Modules of the engine (but lite's), of the protocol, and zod. */
+const engineModules = (modules: readonly string[]) =>
+  modules.filter(
+    (url) =>
+      (url.startsWith(ENGINE) && !LITE.includes(url)) ||
+      url.startsWith(pathToFileURL(join(root, 'packages/protocol/src')).href + '/') ||
+      url.includes('/node_modules/zod/'),
+  );
+
 describe('the CLI loads the emulators only for `sync emulator`', () => {
   for (const args of [['--help'], ['run', '--help'], ['emulator', 'stripe', '--help']]) {
     it(`sync ${args.join(' ')} loads no emulator module`, async () => {
@@ -82,5 +99,26 @@ describe('the CLI loads the emulators only for `sync emulator`', () => {
     const result = await child;
     expect(result.exitCode, `${result.signal} ${result.stderr}`).toBe(0);
     expect(emulatorModules(modules())).toContain(pathToFileURL(join(root, 'packages/stripe-emulator/src/index.ts')).href);
+  });
+});
+
+describe('the CLI loads the engine only for commands that run connectors', () => {
+  for (const args of [['--help'], ['run', '--help']]) {
+    it(`sync ${args.join(' ')} loads no module of the engine but @sync/engine/lite's, none of the protocol, no zod`, async () => {
+      const { child, modules } = syncWithModuleLog(args);
+      const result = await child;
+      expect(result.exitCode, String(result.stderr)).toBe(0);
+      // run.ts, which main.ts imports, takes the engine's defaults from lite (`sync run --help` shows them).
+      expect(modules()).toContain(ENGINE + 'lite.ts');
+      if (args[0] === 'run') expect(result.stdout).toContain('(default 2m; 0: no limit)');
+      expect(engineModules(modules())).toEqual([]);
+    });
+  }
+
+  it('sync dest postgres spec loads the engine (the log sees it)', async () => {
+    const { child, modules } = syncWithModuleLog(['dest', 'postgres', 'spec']);
+    const result = await child;
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    expect(engineModules(modules())).toContain(ENGINE + 'index.ts');
   });
 });
