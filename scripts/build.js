@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { escapeNonAsciiComments } from './ascii-comments.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -145,6 +146,12 @@ async function build() {
       // Bundled CommonJS packages call require() for Node's built-ins.
       banner: { js: "import { createRequire as __syncCreateRequire } from 'node:module'; const require = __syncCreateRequire(import.meta.url);" },
     });
+    for (const output of Object.keys(result.metafile.outputs).filter((o) => o.endsWith('.mjs'))) {
+      const file = join(root, output);
+      const code = readFileSync(file, 'utf8');
+      const escaped = await escapeNonAsciiComments(code, relative(root, file), esbuild);
+      if (escaped !== code) writeFileSync(file, escaped);
+    }
     for (const input of Object.keys(result.metafile.inputs)) {
       // Files only: not node_modules (the lockfile stands for them), nor a plugin's virtual module.
       if (!input.includes('node_modules/') && !input.startsWith('builtin-by-require:')) inputs.add(relative(root, join(root, input)));
