@@ -41,7 +41,7 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const NODE_OPTIONS: Record<string, readonly string[]> = {
   'source-stripe': ['--optimize-for-size', '--no-concurrent-recompilation', '--max-opt=1'],
   'source-faker': ['--optimize-for-size', '--no-concurrent-recompilation'],
-  'destination-postgres': ['--no-concurrent-recompilation', '--max-semi-space-size=4'],
+  'destination-postgres': ['--no-concurrent-recompilation', '--max-semi-space-size=2'],
   'destination-google-sheets': ['--optimize-for-size', '--no-concurrent-recompilation'],
 };
 
