@@ -32,11 +32,11 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
  * network, its CPU per page is `JSON.parse` and writes, and the optimizing compiler's code and zones
  * cost it about 5 MB (whole run of 21,429 customers: `read` 82-88 -> 78-81 MB peak RSS, 0.8 s of CPU
  * either way). Not for the destination or source-faker: both are CPU-bound on a load, and the
- * destination took 65% more CPU without TurboFan. The destination's young generation stops at 4 MB a
- * semi-space (`--max-semi-space-size=4`, default 16): since it stores each record's JSON as the source
+ * destination took 65% more CPU without TurboFan. The destination's young generation stops at 2 MB a
+ * semi-space (`--max-semi-space-size=2`, default 16): since it stores each record's JSON as the source
  * wrote it and reuses its COPY chunks it allocates little per record, and the larger young generation
- * only held garbage (200,000 faker records: peak RSS 107 -> 100 MB, CPU 3.09 -> 3.11 s, medians of 5;
- * 1,000,000 in a whole run: 152 -> 127 MB).
+ * only held garbage (200,000 faker records: peak RSS 107 -> 100 MB at 4 MB, 89 at 2, the same CPU;
+ * 1,000,000 in a whole run: 152 -> 117 MB).
  */
 const NODE_OPTIONS: Record<string, readonly string[]> = {
   'source-stripe': ['--optimize-for-size', '--no-concurrent-recompilation', '--max-opt=1'],
