@@ -24,3 +24,18 @@ describe('WrittenKeys', () => {
     expect(keys.get('never')).toEqual({ batch: -1, direct: false });
   });
 });
+
+describe('WrittenKeys past one table of 2^20 slots', () => {
+  it('keeps every key and mark across its tables, and updates a key where it is', () => {
+    const keys = new WrittenKeys();
+    const n = 1_000_000;
+    for (let i = 0; i < n; i++) keys.set(`k${i}`, i % 1000, true);
+    // Keys of the first table (filled before the second was added) take a new mark in place.
+    keys.set('k3', 5, false);
+    expect(keys.get('k3')).toEqual({ batch: 5, direct: false });
+    for (let i = 0; i < n; i += 997) if (i !== 3) expect(keys.get(`k${i}`)).toEqual({ batch: i % 1000, direct: true });
+    let unknownSeen = 0;
+    for (let i = 0; i < 100_000; i++) if (keys.get(`x${i}`) !== undefined) unknownSeen++;
+    expect(unknownSeen).toBe(0);
+  });
+});

@@ -5,7 +5,9 @@
  * through the staging table and the merge (always correct), never the other way round. 8 bytes per
  * slot, at most 3/4 of the slots used: 16 MiB for 1.5 million keys, the most it holds (`MAX_KEYS`);
  * past them, or past batch `MAX_BATCH`, it answers "seen" for every key, and the write stops writing
- * direct rows.
+ * direct rows. A table grows by doubling up to `SEGMENT_SLOTS`, then by adding tables of that size
+ * (a lookup probes each): the set never holds a table and its copy twice its size at once, and no
+ * table it left behind waits for the collector (at 1 million keys: 16 MiB, not 24).
  */
 
 /** Keys held at most; 2^21 slots (16 MiB) hold them below 3/4 load. */
@@ -13,6 +15,9 @@ const MAX_KEYS = 1_500_000;
 
 /** Highest batch number a mark holds (15 bits, beside the direct flag, in a slot's second word). */
 const MAX_BATCH = 0x7fff;
+
+/** Slots of the largest table (8 MiB); past its 3/4 the set adds another instead of doubling. */
+const SEGMENT_SLOTS = 1 << 20;
 
 /** The high 16 bits of a slot's second word: the rest of the key's hash. */
 const HASH_BITS = 0xffff0000;
@@ -22,10 +27,14 @@ export type KeyMark = { batch: number; direct: boolean } | undefined;
 
 export class WrittenKeys {
   /**
-   * Two words a slot: the key's first hash (never 0; 0 is an empty slot), then the high 16 bits of its
-   * second hash over its mark (`batch << 1 | direct`) in the low 16.
+   * The tables, the last one taking new keys; each two words a slot: the key's first hash (never 0; 0
+   * is an empty slot), then the high 16 bits of its second hash over its mark (`batch << 1 | direct`)
+   * in the low 16.
    */
-  #slots = new Uint32Array(2 * 1024);
+  #tables: Uint32Array[] = [new Uint32Array(2 * 1024)];
+  /** Keys in the last table. */
+  #lastSize = 0;
+  /** Keys in all tables. */
   #size = 0;
   #full = false;
 
@@ -38,50 +47,76 @@ export class WrittenKeys {
   get(key: string): KeyMark {
     if (this.#full) return { batch: -1, direct: false };
     hash(key);
-    const a = hashA;
     const high = hashB & HASH_BITS;
-    const slots = this.#slots;
-    const mask = (slots.length >> 1) - 1;
-    for (let i = a & mask; ; i = (i + 1) & mask) {
-      const ha = slots[2 * i]!;
-      if (ha === 0) return undefined;
-      const word = slots[2 * i + 1]!;
-      if (ha === a && (word & HASH_BITS) === high) return { batch: (word & 0xffff) >> 1, direct: (word & 1) === 1 };
+    for (const table of this.#tables) {
+      const i = slotOf(table, hashA, high);
+      if (table[2 * i] !== 0) {
+        const word = table[2 * i + 1]!;
+        return { batch: (word & 0xffff) >> 1, direct: (word & 1) === 1 };
+      }
     }
+    return undefined;
   }
 
   /** Marks `key` as written by `batch` (a non-negative batch number), direct or staged. */
   set(key: string, batch: number, direct: boolean): void {
     if (this.#full) return;
-    if (this.#size >= MAX_KEYS || batch > MAX_BATCH) {
-      this.#full = true;
-      this.#slots = new Uint32Array(0);
-      return;
-    }
-    if (4 * (this.#size + 1) > 3 * (this.#slots.length >> 1)) this.#grow();
+    if (batch > MAX_BATCH) return this.#fill();
     hash(key);
-    this.#put(hashA, (hashB & HASH_BITS) | (batch << 1) | (direct ? 1 : 0));
-  }
-
-  #put(a: number, word: number): void {
-    const slots = this.#slots;
-    const mask = (slots.length >> 1) - 1;
-    for (let i = a & mask; ; i = (i + 1) & mask) {
-      const ha = slots[2 * i]!;
-      if (ha === 0 || (ha === a && (slots[2 * i + 1]! & HASH_BITS) === (word & HASH_BITS))) {
-        if (ha === 0) this.#size++;
-        slots[2 * i] = a;
-        slots[2 * i + 1] = word;
+    const high = hashB & HASH_BITS;
+    const word = high | (batch << 1) | (direct ? 1 : 0);
+    // A key already held takes its new mark where it is.
+    for (const table of this.#tables) {
+      const i = slotOf(table, hashA, high);
+      if (table[2 * i] !== 0) {
+        table[2 * i + 1] = word;
         return;
       }
     }
+    if (this.#size >= MAX_KEYS) return this.#fill();
+    if (4 * (this.#lastSize + 1) > 3 * (this.#tables.at(-1)!.length >> 1)) this.#grow();
+    const last = this.#tables.at(-1)!;
+    const i = slotOf(last, hashA, high);
+    last[2 * i] = hashA;
+    last[2 * i + 1] = word;
+    this.#lastSize++;
+    this.#size++;
   }
 
+  #fill(): void {
+    this.#full = true;
+    this.#tables = [];
+  }
+
+  /** Doubles the last table (a copy) while it is smaller than `SEGMENT_SLOTS`, else adds a table. */
   #grow(): void {
-    const old = this.#slots;
-    this.#slots = new Uint32Array(old.length * 2);
-    this.#size = 0;
-    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0) this.#put(old[i]!, old[i + 1]!);
+    const last = this.#tables.at(-1)!;
+    const slots = last.length >> 1;
+    if (slots >= SEGMENT_SLOTS) {
+      this.#tables.push(new Uint32Array(2 * SEGMENT_SLOTS));
+      this.#lastSize = 0;
+      return;
+    }
+    const table = new Uint32Array(4 * slots);
+    for (let j = 0; j < last.length; j += 2) {
+      if (last[j] === 0) continue;
+      const i = slotOf(table, last[j]!, last[j + 1]! & HASH_BITS);
+      table[2 * i] = last[j]!;
+      table[2 * i + 1] = last[j + 1]!;
+    }
+    this.#tables[this.#tables.length - 1] = table;
+  }
+}
+
+/**
+ * The slot of `table` holding the key with hashes `a` and `high` (see WrittenKeys), or the empty slot
+ * where it would go (linear probing).
+ */
+function slotOf(table: Uint32Array, a: number, high: number): number {
+  const mask = (table.length >> 1) - 1;
+  for (let i = a & mask; ; i = (i + 1) & mask) {
+    const ha = table[2 * i]!;
+    if (ha === 0 || (ha === a && (table[2 * i + 1]! & HASH_BITS) === high)) return i;
   }
 }
 
