@@ -56,9 +56,13 @@ function list(rows: readonly StripeObject[], query: Query, quirks: Quirks = {}):
  * page finishes after later ones), checking after every page that the state claims only what was
  * emitted (in this run or, `emittedBefore`, an earlier one). Stops after `stopAfter` pages when given; returns what was emitted and the states.
  */
-function drive(pass: SplitPass, rows: readonly StripeObject[], options: { slots: number; seed: number; stopAfter?: number; emittedBefore?: readonly StripeObject[]; quirks?: Quirks }) {
+function drive(
+  pass: SplitPass,
+  rows: readonly StripeObject[],
+  options: { slots: number; seed: number; stopAfter?: number; emittedBefore?: readonly StripeObject[]; quirks?: Quirks; inFlight?: readonly ListRequest[]; splits?: boolean },
+) {
   const random = new Random(options.seed);
-  const inFlight: Array<{ request: ListRequest; page: ListPage }> = [];
+  const inFlight: Array<{ request: ListRequest; page: ListPage }> = (options.inFlight ?? []).map((request) => ({ request, page: list(rows, request.query, options.quirks) }));
   const emitted: StripeObject[] = [];
   const states: PassState[] = [];
   let pages = 0;
@@ -66,7 +70,7 @@ function drive(pass: SplitPass, rows: readonly StripeObject[], options: { slots:
   let maxInFlight = 0;
   for (;;) {
     while (inFlight.length < options.slots) {
-      const request = pass.next() ?? (pass.split() ? pass.next() : undefined);
+      const request = pass.next() ?? (options.splits !== false && pass.split() ? pass.next() : undefined);
       if (!request) break;
       // The page is what the list holds when the request is sent.
       inFlight.push({ request, page: list(rows, request.query, options.quirks) });
@@ -83,6 +87,33 @@ function drive(pass: SplitPass, rows: readonly StripeObject[], options: { slots:
     if (++pages === options.stopAfter) break;
   }
   return { emitted, states, maxInFlight, pages, fetched, warnings: pass.takeWarnings() };
+}
+
+/**
+ * Drives a pass in round trips: every request it has ready is sent, then all their pages arrive, in
+ * order. With `busy`, near its end the pass splits (`splitNearEnd`) while its pages are in flight.
+ * Returns what was emitted, the round trips and the requests it took.
+ */
+function rounds(pass: SplitPass, rows: readonly StripeObject[], busy: number | undefined) {
+  const emitted: StripeObject[] = [];
+  let count = 0;
+  let pages = 0;
+  let fetched = 0;
+  while (!pass.done) {
+    const sent: Array<{ request: ListRequest; page: ListPage }> = [];
+    for (;;) {
+      const request = pass.next();
+      if (request) sent.push({ request, page: list(rows, request.query) });
+      else if (busy === undefined || !pass.splitNearEnd(busy)) break;
+    }
+    for (const { request, page } of sent) {
+      fetched += page.data.length;
+      emitted.push(...pass.handle(request, page));
+    }
+    count++;
+    pages += sent.length;
+  }
+  return { emitted, rounds: count, pages, fetched };
 }
 
 /** Checks that `runs` together emitted every id of `expected` exactly once. */
@@ -120,7 +151,7 @@ describe('SplitPass', () => {
     expect(resumed.highWater).toMatchObject({ created: newest, complete: false });
   });
 
-  it('splits only a range with two pages left below its page in flight: no object read twice, few part-empty pages', () => {
+  it('splits a range only where its density says it pays, even with the floor far below the data: no object read twice, few part-empty pages', () => {
     for (const seed of [40, 41, 42]) {
       const rows = dataset(5_000, seed);
       const pass = new SplitPass(stream, 50, { gte: 0 }, { floor: 1_600_000_000 });
@@ -129,6 +160,54 @@ describe('SplitPass', () => {
       expect(run.fetched).toBe(rows.length);
       // 100 full pages, and one part-empty page per range (splitting every range that had more: 110–113 pages, 15–40 objects read twice).
       expect(run.pages).toBeLessThanOrEqual(108);
+    }
+  });
+
+  it("plans as many ranges as asked from a backfill's first page, of about the same size, in few more requests than pages", () => {
+    for (const seed of [43, 44, 45]) {
+      const rows = dataset(4_000, seed);
+      const oldest = rows.at(-1)!.created as number;
+      const pass = new SplitPass(stream, 50, { gte: 0 }, { floor: oldest - 1 });
+      const first = pass.next()!;
+      const emitted = pass.handle(first, list(rows, first.query));
+      const next = pass.next()!;
+      expect(pass.split(4)).toBe(true);
+      const todo = pass.state().todo!;
+      expect(todo).toHaveLength(4);
+      // What each range holds, the newest below the page it has in flight.
+      const inFlight = list(rows, next.query).data.length;
+      const held = todo.map((r, i) => rows.filter((o) => (o.created as number) >= r.gte && (o.created as number) <= r.lte!).length - (i === 0 ? emitted.length + inFlight : 0));
+      // Whole pages less a margin each, from one page's density; the oldest takes what is left.
+      expect(Math.max(...held.slice(0, 3)) / Math.min(...held.slice(0, 3)), JSON.stringify(held)).toBeLessThan(1.15);
+      expect(held[3]! / Math.min(...held), JSON.stringify(held)).toBeLessThan(1.3);
+      const rest = drive(pass, rows, { slots: 5, seed, emittedBefore: emitted, inFlight: [next], splits: false });
+      expectExact([{ emitted }, rest], rows);
+      expect(rest.fetched + emitted.length).toBe(rows.length);
+      // 80 full pages and one part-empty: the oldest range's. The others end in a page of whole pages less a margin, rarely one more.
+      // 80 pages' worth in four ranges, each ending in a part-empty page: at most two more.
+      expect(rest.pages + 1).toBeLessThanOrEqual(82);
+    }
+  });
+
+  it('near its end, splits the range with the most left so that its last pages go side by side, for a request or two more', () => {
+    for (const seed of [46, 47, 48]) {
+      const rows = dataset(1_200, seed);
+      const lengths = { plain: 0, split: 0 };
+      const pages = { plain: 0, split: 0 };
+      for (const mode of ['plain', 'split'] as const) {
+        // Three ranges: the newest holds about 14 pages, the others 5.
+        const cut = [rows[699]!.created as number, rows[949]!.created as number];
+        const pass = new SplitPass(stream, 50, { resume: { todo: [{ gte: cut[0]! + 1 }, { gte: cut[1]! + 1, lte: cut[0]! }, { gte: 0, lte: cut[1]! }] } }, { floor: (rows.at(-1)!.created as number) - 1 });
+        const run = rounds(pass, rows, mode === 'split' ? 4 : undefined);
+        expectExact([run], rows);
+        expect(run.fetched).toBe(rows.length);
+        lengths[mode] = run.rounds;
+        pages[mode] = run.pages;
+      }
+      // Without the splits, the newest range reads its last nine pages alone, a round trip each.
+      expect(lengths.plain).toBe(14);
+      expect(lengths.split).toBeLessThanOrEqual(8);
+      expect(pages.split).toBeLessThanOrEqual(pages.plain + 2);
     }
   });
 
