@@ -15,6 +15,8 @@ const stream: StreamDefinition = {
 interface DatasetOptions {
   /** Objects sharing the one second in the middle of the list. */
   crowd?: number;
+  /** Most seconds between two objects (at random from 1; a tenth share a second); default 5,000. */
+  gap?: number;
   /** Order within a second by a hash of the id instead of id descending. */
   shuffled?: boolean;
 }
@@ -26,7 +28,7 @@ function dataset(count: number, seed: number, options: DatasetOptions = {}): Str
   const crowdFrom = Math.floor((count - (options.crowd ?? 0)) / 2);
   const rows = Array.from({ length: count }, (_, i) => {
     const inCrowd = options.crowd !== undefined && i > crowdFrom && i < crowdFrom + options.crowd;
-    if (!inCrowd) created -= random.next() < 0.1 ? 0 : 1 + Math.floor(random.next() * 5000);
+    if (!inCrowd) created -= random.next() < 0.1 ? 0 : 1 + Math.floor(random.next() * (options.gap ?? 5000));
     return { id: `cus_${String(i).padStart(6, '0')}`, object: 'customer', created, rank: options.shuffled ? new Random(`${seed}:${i}`).next() : i };
   });
   return rows.sort((a, b) => b.created - a.created || b.rank - a.rank).map(({ rank: _rank, ...row }) => row);
@@ -38,6 +40,15 @@ interface Quirks {
   ignoreAfter?: boolean;
 }
 
+const positions = new WeakMap<readonly StripeObject[], Map<StripeObject, number>>();
+
+/** Where `row` is in `rows` (an index built once per list). */
+function positionIn(rows: readonly StripeObject[], row: StripeObject): number {
+  let index = positions.get(rows);
+  if (!index) positions.set(rows, (index = new Map(rows.map((r, i) => [r, i]))));
+  return index.get(row)!;
+}
+
 /** Stripe's list semantics over `rows` (newest first, as given) for one query, bent by `quirks`. */
 function list(rows: readonly StripeObject[], query: Query, quirks: Quirks = {}): ListPage {
   const gte = quirks.ignoreCreated ? -Infinity : Number(query['created[gte]'] ?? -Infinity);
@@ -45,7 +56,7 @@ function list(rows: readonly StripeObject[], query: Query, quirks: Quirks = {}):
   let matching = rows.filter((r) => (r.created as number) >= gte && (r.created as number) <= lte);
   if (query.starting_after !== undefined && !quirks.ignoreAfter) {
     const at = rows.findIndex((r) => r.id === query.starting_after);
-    matching = matching.filter((r) => rows.indexOf(r) > at);
+    matching = matching.filter((r) => positionIn(rows, r) > at);
   }
   const limit = Number(query.limit);
   return { data: matching.slice(0, limit), has_more: matching.length > limit };
@@ -90,11 +101,12 @@ function drive(
 }
 
 /**
- * Drives a pass in round trips: every request it has ready is sent, then all their pages arrive, in
- * order. With `busy`, near its end the pass splits (`splitNearEnd`) while its pages are in flight.
- * Returns what was emitted, the round trips and the requests it took.
+ * Drives a pass in round trips, as read.ts does with `busy` requests a round: every request the pass
+ * has ready is sent, then (`splits` 'fill' or 'all') it is split to fill the rest of the `busy`
+ * requests, and ('all') near its end while its pages are in flight; then all the pages arrive, in
+ * order. Returns what was emitted, the round trips and the requests it took.
  */
-function rounds(pass: SplitPass, rows: readonly StripeObject[], busy: number | undefined) {
+function rounds(pass: SplitPass, rows: readonly StripeObject[], busy: number, splits: 'none' | 'fill' | 'all') {
   const emitted: StripeObject[] = [];
   let count = 0;
   let pages = 0;
@@ -103,8 +115,12 @@ function rounds(pass: SplitPass, rows: readonly StripeObject[], busy: number | u
     const sent: Array<{ request: ListRequest; page: ListPage }> = [];
     for (;;) {
       const request = pass.next();
-      if (request) sent.push({ request, page: list(rows, request.query) });
-      else if (busy === undefined || !pass.splitNearEnd(busy)) break;
+      if (request) {
+        sent.push({ request, page: list(rows, request.query) });
+        continue;
+      }
+      const missing = busy - sent.length;
+      if (splits === 'none' || (missing > 0 ? !pass.split(missing + 1) : splits === 'fill' || !pass.splitNearEnd(busy))) break;
     }
     for (const { request, page } of sent) {
       fetched += page.data.length;
@@ -189,26 +205,46 @@ describe('SplitPass', () => {
     }
   });
 
-  it('near its end, splits the range with the most left so that its last pages go side by side, for a request or two more', () => {
+  it('near its end, splits the range that would read alone before the others end, for a request or two more', () => {
     for (const seed of [46, 47, 48]) {
-      const rows = dataset(1_200, seed);
-      const lengths = { plain: 0, split: 0 };
-      const pages = { plain: 0, split: 0 };
-      for (const mode of ['plain', 'split'] as const) {
-        // Three ranges: the newest holds about 14 pages, the others 5.
-        const cut = [rows[699]!.created as number, rows[949]!.created as number];
-        const pass = new SplitPass(stream, 50, { resume: { todo: [{ gte: cut[0]! + 1 }, { gte: cut[1]! + 1, lte: cut[0]! }, { gte: 0, lte: cut[1]! }] } }, { floor: (rows.at(-1)!.created as number) - 1 });
-        const run = rounds(pass, rows, mode === 'split' ? 4 : undefined);
+      const rows = dataset(825, seed);
+      const lengths = { fill: 0, all: 0 };
+      const pages = { fill: 0, all: 0 };
+      for (const splits of ['fill', 'all'] as const) {
+        // Four ranges, as many as requests a round trip: the newest holds 12 pages, the others a page and a half.
+        const [a, b, c] = [599, 674, 749].map((i) => rows[i]!.created as number);
+        const todo = [{ gte: a! + 1 }, { gte: b! + 1, lte: a! }, { gte: c! + 1, lte: b! }, { gte: 0, lte: c! }];
+        const pass = new SplitPass(stream, 50, { resume: { todo } }, { floor: (rows.at(-1)!.created as number) - 1 });
+        const run = rounds(pass, rows, 4, splits);
         expectExact([run], rows);
         expect(run.fetched).toBe(rows.length);
-        lengths[mode] = run.rounds;
-        pages[mode] = run.pages;
+        lengths[splits] = run.rounds;
+        pages[splits] = run.pages;
       }
-      // Without the splits, the newest range reads its last nine pages alone, a round trip each.
-      expect(lengths.plain).toBe(14);
-      expect(lengths.split).toBeLessThanOrEqual(8);
-      expect(pages.split).toBeLessThanOrEqual(pages.plain + 2);
+      // Filling the slots the others leave splits it a round trip later.
+      expect(lengths.all, JSON.stringify({ lengths, pages })).toBeLessThan(lengths.fill);
+      expect(pages.all, JSON.stringify({ lengths, pages })).toBeLessThanOrEqual(pages.fill + 2);
     }
+  });
+
+  it('sees a range run into a crowd of objects by the density of its latest pages, and splits it', () => {
+    // 2,000 objects a few thousand seconds apart, 2,000 about 50 s apart (an import), 2,000 more as the first.
+    const part = (seed: number, gap: number, below?: readonly StripeObject[]) => {
+      const rows = dataset(2_000, seed, { gap });
+      const shift = below ? (rows[0]!.created as number) - (below.at(-1)!.created as number) + 1_000 : 0;
+      return rows.map((r) => ({ ...r, id: `cus_${seed}_${r.id as string}`, created: (r.created as number) - shift }));
+    };
+    const newest = part(60, 5_000);
+    const crowd = part(61, 100, newest);
+    const rows = [...newest, ...crowd, ...part(62, 5_000, crowd)];
+    const pass = new SplitPass(stream, 50, { gte: 0 }, { floor: (rows.at(-1)!.created as number) - 1 });
+    const run = rounds(pass, rows, 4, 'all');
+    expectExact([run], rows);
+    expect(run.fetched).toBe(rows.length);
+    // 120 pages, four a round trip: 30. By the density of all a range read, 50 round trips (splits
+    // planned too small in the crowd), 52-61 splitting in two, as before this change.
+    expect(run.rounds, JSON.stringify(run)).toBeLessThanOrEqual(36);
+    expect(run.pages).toBeLessThanOrEqual(130);
   });
 
   it('does not split a list that fits in one page', () => {

@@ -30,12 +30,17 @@ describe('split plan', () => {
     expect(idleSlots([Number.POSITIVE_INFINITY, 2], 3)).toBe(2);
   });
 
-  it('near the end, splits the range that would read alone, not one whose split saves nothing, nor the oldest', () => {
+  it('near the end, splits the range that would read alone, not one whose split saves nothing, nor the oldest, nor before the others are about to end', () => {
     const trailing = [range(50_000, 60_000, 100, 100, true), range(40_000, 40_200, 100, 100, true), range(30_000, 30_200, 100, 100, true)].map((r) => estimate(r, 0, 100));
     expect(nearEndSplit(trailing, 4, 100)?.range).toBe(trailing[0]!.range);
     const even = [range(50_000, 50_400, 100, 100, true), range(40_000, 40_400, 100, 100, true), range(30_000, 30_400, 100, 100, true), range(20_000, 20_400, 100, 100, true)].map((r) => estimate(r, 0, 100));
     expect(nearEndSplit(even, 4, 100)).toBeUndefined();
     const oldest = [range(0, 60_000, 100, 100, true), range(40_000, 40_200, 100, 100, true)].map((r) => estimate(r, 50_000, 100));
     expect(nearEndSplit(oldest, 4, 100)).toBeUndefined();
+    // Another range has ten round trips left: when it ends, filling its slot splits the largest.
+    const early = [range(50_000, 60_000, 100, 100, true), range(40_000, 41_000, 100, 100, true), range(30_000, 30_200, 100, 100, true)].map((r) => estimate(r, 0, 100));
+    expect(nearEndSplit(early, 4, 100)).toBeUndefined();
+    // A range not read yet counts as reading to the end.
+    expect(nearEndSplit([...trailing, undefined], 4, 100)).toBeUndefined();
   });
 });

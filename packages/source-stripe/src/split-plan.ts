@@ -59,6 +59,9 @@ const PAGE_MARGIN = 0.15;
  */
 const MIN_SLOTS_SAVED = 2;
 
+/** Round trips the other ranges may have left for a split near the end (`nearEndSplit`). */
+const NEAR_END_ROUNDS = 3;
+
 /**
  * What `range` holds below its page in flight; undefined before it has read a page (a new range is
  * split only once it has: an account's older objects may be far sparser than its newest).
@@ -124,6 +127,9 @@ export function nearEndSplit<R extends RangeShape>(estimates: ReadonlyArray<Esti
   const rounds = (e: Estimate, objects: number) => (e.range.inFlight ? 1 : 0) + Math.ceil(objects / pageSize);
   const before = estimates.map((e) => (e ? rounds(e, e.objects) : Number.POSITIVE_INFINITY));
   const at = estimates.indexOf(best);
+  // Not before the others are about to end: until then, one that ends frees a slot, and the range
+  // with the most left is split then (`largest`), with what its pages have said since.
+  if (before.some((r, i) => i !== at && r > NEAR_END_ROUNDS)) return undefined;
   const [bound] = partBounds(best, 2, pageSize);
   const newer = Math.min(best.objects, Math.max(0, best.top + 1 - bound!) * best.perSecond);
   const after = [...before.slice(0, at), rounds(best, newer), Math.ceil((best.objects - newer) / pageSize), ...before.slice(at + 1)];
