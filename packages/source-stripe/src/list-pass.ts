@@ -195,9 +195,9 @@ export class SplitPass implements PageSource<ListRequest> {
   }
 
   /**
-   * Splits the range with the most left to read in `ways` parts, if it is expected to hold more than
-   * a page below the page it has in flight (split-plan.ts): it keeps the newest part, new ranges take
-   * the older ones. Returns whether it split.
+   * Splits the range with the most left to read in `ways` parts, if it is expected to hold a page and
+   * a quarter or more below the page it has in flight (split-plan.ts): it keeps the newest part, new
+   * ranges take the older ones. Returns whether it split.
    *
    * @param ways ranges to make of it (≥ 2; fewer when it holds less than a page per part): a
    *   backfill's first page is enough to plan all the ranges the request rate can keep busy at once,
