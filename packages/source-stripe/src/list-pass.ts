@@ -1,12 +1,12 @@
 /**
  * A split pass: one read down a stream's list, newest first (Stripe lists `created` descending,
  * https://docs.stripe.com/api/pagination), for lists with a `created` filter, as several `created`
- * ranges read at once. It starts with one range; when a range's page says more remains (`has_more`)
- * and a request slot is free, the range is split at the midpoint of what it has left: it keeps the
- * newer half and the older half becomes a new range, read in parallel. Each range pages with
- * `starting_after`; a range's progress is "everything from its top down to the last object
- * emitted", so what remains is always a list of ranges (state.ts `todo`), whatever order pages
- * complete in.
+ * ranges read at once. It starts with one range; once a range has read a page, its density tells
+ * how much it has left, and when a request slot is free (or near the end of the pass) the range with
+ * the most left is split in parts (split-plan.ts): it keeps the newest and the others become new
+ * ranges, read in parallel. Each range pages with `starting_after`; a range's progress is
+ * "everything from its top down to the last object emitted", so what remains is always a list of
+ * ranges (state.ts `todo`), whatever order pages complete in.
  *
  * Exact whatever the server does:
  * - A second cannot be split: a crowd of objects in one second is paged through with
@@ -23,6 +23,7 @@
 import type { ListPage, Query, StripeObject } from './client.ts';
 import { PageGuard, describeRequest } from './page-guard.ts';
 import type { PageRequest, PageSource } from './page-request.ts';
+import { estimate, largest, nearEndSplit, partBounds, partsOf, type Estimate } from './split-plan.ts';
 import { remember, type PassState, type TodoRange } from './state.ts';
 import type { StreamDefinition } from './streams.ts';
 import { UnfilteredRead, todoOf, type FrozenRange, type UnfilteredRequest } from './unfiltered-pass.ts';
@@ -42,12 +43,24 @@ interface Range {
   /** Times this range restarted at `lte` because its `after` object vanished. */
   restarts: number;
   inFlight: boolean;
-  /** A page of this range said more remains: worth splitting. */
-  seenMore: boolean;
-  /** Objects this range has read, from `readTop` (unix s) down to `lte`: its density, for splits. */
+  /**
+   * Objects this range read in its last RECENT_PAGES pages, from `readTop` (unix s) down to `lte`:
+   * its density, for splits.
+   */
   read: number;
   readTop: number | undefined;
+  /** Those pages: the objects each read, and the `created` of its first. */
+  recent: Array<{ objects: number; top: number }>;
 }
+
+/**
+ * Pages a range's density is taken over: its latest, so that a range running into a crowd of
+ * objects (an import: thousands in a day after months of a few a day) is seen to hold more than
+ * its average so far says (modelled for issue 13: a range holding half of the objects, created in
+ * a fiftieth of the time, read its last 30 pages alone, a round trip each), and enough of them that
+ * the estimate holds to about a tenth of a page a page.
+ */
+const RECENT_PAGES = 8;
 
 export interface RangeRequest extends PageRequest {
   readonly mode: 'range';
@@ -113,7 +126,7 @@ export class SplitPass implements PageSource<ListRequest> {
     this.#floor = options.floor ?? STRIPE_EPOCH;
     this.#settledBefore = options.settledBefore ?? Number.NEGATIVE_INFINITY;
     const range = (r: Pick<Range, 'gte' | 'lte' | 'after'> & { lteIds?: readonly string[]; gteIds?: readonly string[] }): Range => ({
-      gte: r.gte, lte: r.lte, lteIds: new Set(r.lteIds), gteIds: new Set(r.gteIds), after: r.after, restarts: 0, inFlight: false, seenMore: false, read: 0, readTop: undefined,
+      gte: r.gte, lte: r.lte, lteIds: new Set(r.lteIds), gteIds: new Set(r.gteIds), after: r.after, restarts: 0, inFlight: false, read: 0, readTop: undefined, recent: [],
     });
     if ('resume' in start) {
       const todo = start.resume.todo ?? [];
@@ -182,42 +195,61 @@ export class SplitPass implements PageSource<ListRequest> {
   }
 
   /**
-   * Splits the range with the most left to read, if one has shown it has more and is expected to
-   * hold at least two pages below the page it has in flight: it keeps its newer half, a new range
-   * takes the older half. Returns whether it split.
+   * Splits the range with the most left to read in `ways` parts, if it is expected to hold a page and
+   * a quarter or more below the page it has in flight (split-plan.ts): it keeps the newest part, new
+   * ranges take the older ones. Returns whether it split.
    *
-   * What is left is estimated from the range's density so far (objects per second of `created`).
-   * Every range ends in a part-empty page, and a page in flight that runs into the older half reads
-   * objects that range reads again: splitting a range with less than two pages left costs requests
-   * and gains no parallel pages (issue 13: 13 ranges and 223 requests for 215 pages, before).
+   * @param ways ranges to make of it (≥ 2; fewer when it holds less than a page per part): a
+   *   backfill's first page is enough to plan all the ranges the request rate can keep busy at once,
+   *   of about the same size, so that they end at about the same time.
+   *
+   * Only a range that has read a page is split, and a new range in turn once it has read one. Each
+   * part but the oldest holds whole pages less a margin, so the split costs no request beyond those
+   * of the range alone, as far as the density holds. A page in flight that runs into an older part
+   * reads objects that range reads again; the estimate of where that page ends keeps it rare (issue
+   * 13: 13 ranges and 223 requests for 215 pages, splitting in two every range that had more).
    */
-  split(): boolean {
+  split(ways = 2): boolean {
     if (this.#unfiltered) return false;
-    let best: { range: Range; lo: number; span: number; objects: number } | undefined;
-    for (const range of this.#ranges) {
-      if (!range.seenMore || range.lte === undefined) continue;
-      const lo = range.gte < this.#floor && this.#floor < range.lte ? this.#floor : range.gte;
-      // Objects per second read so far (unknown, so unbounded, while all of them share one second).
-      const perSecond = range.readTop !== undefined && range.readTop > range.lte ? range.read / (range.readTop - range.lte) : Number.POSITIVE_INFINITY;
-      // The page in flight reads about a page from the top of what is left.
-      const top = range.inFlight && Number.isFinite(perSecond) ? range.lte - Math.ceil(this.#pageSize / perSecond) : range.lte;
-      const span = top - lo;
-      if (span < 2) continue;
-      const objects = span * perSecond;
-      if (objects >= 2 * this.#pageSize && (!best || objects > best.objects || (objects === best.objects && span > best.span))) best = { range, lo, span, objects };
-    }
+    const best = largest(this.#estimates(), this.#pageSize);
     if (!best) return false;
-    const { range, lo, span } = best;
-    const mid = lo + Math.ceil(span / 2);
-    const older: Range = { gte: range.gte, lte: mid - 1, lteIds: new Set(), gteIds: range.gteIds, after: undefined, restarts: 0, inFlight: false, seenMore: false, read: 0, readTop: undefined };
-    range.gte = mid;
-    range.gteIds = new Set();
-    // Split again only once a page shows that the narrower range still has more.
-    range.seenMore = false;
-    this.#ranges.splice(this.#ranges.indexOf(range) + 1, 0, older);
-    // The page in flight for the newer half may run into the older one: those objects are not emitted.
-    this.#guard.allow(this.#pageSize);
+    this.#splitRange(best, partsOf(best, ways, this.#pageSize));
     return true;
+  }
+
+  /**
+   * Near the end of the pass, splits in two the range that would read its last pages alone, a
+   * round trip each, when that saves request slots (split-plan.ts `nearEndSplit`). Returns whether
+   * it split.
+   * @param busy requests the rate limit keeps in flight.
+   */
+  splitNearEnd(busy: number): boolean {
+    if (this.#unfiltered) return false;
+    const best = nearEndSplit(this.#estimates(), busy, this.#pageSize);
+    if (!best) return false;
+    this.#splitRange(best, 2);
+    return true;
+  }
+
+  #estimates(): Array<Estimate<Range> | undefined> {
+    return this.#ranges.map((range) => estimate(range, this.#floor, this.#pageSize));
+  }
+
+  /** Splits the range of `best` in `parts` parts: it keeps the newest, new ranges take the others. */
+  #splitRange(best: Estimate<Range>, parts: number): void {
+    const { range } = best;
+    // Lowest second of each part but the oldest, newest first.
+    const bounds = partBounds(best, parts, this.#pageSize);
+    const older: Range[] = bounds.map((upper, i) => ({
+      gte: bounds[i + 1] ?? range.gte, lte: upper - 1, lteIds: new Set(), after: undefined, restarts: 0, inFlight: false, read: 0, readTop: undefined, recent: [],
+      // The oldest part keeps the range's lower bound, and the ids emitted there before.
+      gteIds: i === bounds.length - 1 ? range.gteIds : new Set(),
+    }));
+    range.gte = bounds[0]!;
+    range.gteIds = new Set();
+    this.#ranges.splice(this.#ranges.indexOf(range) + 1, 0, ...older);
+    // The page in flight for the newest part may run into the next one: those objects are not emitted.
+    this.#guard.allow(this.#pageSize);
   }
 
   /**
@@ -239,6 +271,8 @@ export class SplitPass implements PageSource<ListRequest> {
     }
     const out: StripeObject[] = [];
     let finished = !page.has_more || page.data.length === 0;
+    let read = 0;
+    let top: number | undefined;
     for (const object of page.data) {
       const id = String(object.id);
       const created = Number(object.created);
@@ -254,11 +288,15 @@ export class SplitPass implements PageSource<ListRequest> {
       }
       range.lteIds.add(id);
       range.after = id;
-      range.readTop ??= created;
-      range.read++;
+      top ??= created;
+      read++;
       if (!emittedBefore) out.push(object);
     }
-    if (page.has_more) range.seenMore = true;
+    if (top !== undefined) {
+      range.recent = [...range.recent.slice(Math.max(0, range.recent.length - RECENT_PAGES + 1)), { objects: read, top }];
+      range.read = range.recent.reduce((sum, p) => sum + p.objects, 0);
+      range.readTop = range.recent[0]!.top;
+    }
     if (finished) this.#ranges.splice(this.#ranges.indexOf(range), 1);
     this.#guard.count(page.data.length, out.length, request.path, request.query);
     return this.#emitted(out);

@@ -5,7 +5,10 @@
  * One loop owns all the bookkeeping. It keeps up to `max_concurrency` requests in flight, taking
  * them from the open streams in catalog order, then by opening the next stream, then, while fewer
  * requests are in flight than the rate limit can take at the observed latency, by splitting a
- * stream's pass (list-pass.ts); a request fetches one page (and completes the page's nested lists). Pages are handled one at a time in the order they arrive: their RECORDs, then the
+ * stream's pass (list-pass.ts), and near the end of a pass so that its last pages go side by side.
+ * A backfill asks for its first page, then for the account (whose creation bounds the splits), and
+ * plans its ranges when both have answered. A request fetches one page (and completes the page's
+ * nested lists). Pages are handled one at a time in the order they arrive: their RECORDs, then the
  * stream's STATE. While the messages of a page wait on the reader of this generator, nothing new
  * is sent, so at most `max_concurrency` pages are held in memory.
  *
@@ -64,6 +67,12 @@ export async function* readStreams(input: ReadInput<StripeSourceConfig>, client:
   let inFlight = 0;
   let floor: number | undefined;
   let floorAsked = false;
+  /** A backfill opened: ask for the floor once its first page is on its way. */
+  let floorWanted = false;
+  /** The account has not answered yet. */
+  let floorPending = false;
+  /** Pages handled so far, all streams. */
+  let pagesHandled = 0;
 
   function dispatch(entry: Open, request: PageRequest): void {
     inFlight++;
@@ -78,16 +87,25 @@ export async function* readStreams(input: ReadInput<StripeSourceConfig>, client:
       });
   }
 
-  /** The account's creation time bounds where splits aim (GET /v1/account; optional). */
+  /**
+   * The account's creation time bounds where splits aim (GET /v1/account; optional). Asked right
+   * after the backfill's first page, so that page goes first: its answer, with the account's, plans
+   * the first splits.
+   */
   function askFloor(): void {
     if (floorAsked) return;
     floorAsked = true;
+    floorPending = true;
     client.get<{ created?: number }>('/v1/account').then(
       (account) => {
         if (typeof account.created === 'number') floor = account.created;
       },
       () => {}, // a restricted key may not read the account: splits aim above 2011 instead
-    );
+    ).finally(() => {
+      floorPending = false;
+      // Splits may have waited for it.
+      wake?.();
+    });
   }
 
   /** The scheduler: sends requests, handles pages as they arrive, emits their messages. */
@@ -115,23 +133,34 @@ export async function* readStreams(input: ReadInput<StripeSourceConfig>, client:
           open.push(entry);
           messages.push(streamStatus(next.definition.name, 'STARTED'));
           for (const warning of [...plan.warnings, ...plan.reader.takeWarnings()]) messages.push(log('WARN', warning));
-          if (plan.reader.pass instanceof SplitPass && plan.reader.pass.readsEverything) askFloor();
+          if (plan.reader.pass instanceof SplitPass && plan.reader.pass.readsEverything) floorWanted = true;
           continue;
         }
-        // Split only to fill the requests the rate limit can take (each range ends in a part-empty page).
+        // Split to fill the requests the rate limit can take (each range ends in a part-empty page), and
+        // near the end of a pass, so that its last pages are read side by side.
         const useful = client.usefulConcurrency;
-        if (useful === undefined || inFlight >= useful) break;
+        if (useful === undefined) break;
+        // A page that arrived and waits to be handled is busy too: its range asks for its next page once it is.
+        const missing = useful - inFlight - completions.length;
+        // Splits aim above the account's creation: wait for it, but not past a second page.
+        if (floorPending && pagesHandled < 2) break;
         let split = false;
         for (const entry of open) {
           const pass = entry.reader.pass;
           if (entry.dead || !(pass instanceof SplitPass)) continue;
           if (floor !== undefined) pass.floor = floor;
-          if (entry.reader.split()) {
+          // Into as many ranges as requests are missing, plus the one split, of about the same size; near
+          // its end, within the requests the other streams leave it.
+          if (missing > 0 ? entry.reader.split(missing + 1) : entry.reader.splitNearEnd(useful - (inFlight - entry.inFlight))) {
             split = true;
             break;
           }
         }
         if (!split) break;
+      }
+      if (floorWanted) {
+        floorWanted = false;
+        askFloor();
       }
       yield* messages;
 
@@ -168,6 +197,7 @@ export async function* readStreams(input: ReadInput<StripeSourceConfig>, client:
         throw new ConnectorError(`reading stream ${name} failed: ${errorMessage(error)}`, { stream: name, cause: error });
       }
 
+      pagesHandled++;
       const objects = entry.reader.handle(request, completion.page);
       for (const warning of entry.reader.takeWarnings()) yield log('WARN', warning);
       for (const object of objects) {

@@ -140,9 +140,14 @@ export class StreamReader {
     return request ? { request, source: this.#walk } : undefined;
   }
 
-  /** Splits the pass's work to use one more request slot; false when it cannot. */
-  split(): boolean {
-    return this.#pass instanceof SplitPass && !this.#pass.done && this.#pass.split();
+  /** Splits the pass's work near its end (SplitPass.splitNearEnd); false when it does not. */
+  splitNearEnd(busy: number): boolean {
+    return this.#pass instanceof SplitPass && !this.#pass.done && this.#pass.splitNearEnd(busy);
+  }
+
+  /** Splits the pass's work to use one more request slot (`ways`: see SplitPass.split); false when it cannot. */
+  split(ways?: number): boolean {
+    return this.#pass instanceof SplitPass && !this.#pass.done && this.#pass.split(ways);
   }
 
   /** WARN lines about this stream's read since the last call (a server that ignores the created filter). */

@@ -121,6 +121,30 @@ describe('source-stripe read: backfill', () => {
     expect(emulator.counters.maxInFlight).toBeGreaterThan(2);
   });
 
+  it("asks for a backfill's first page before the account, then for the rest in as many ranges as the rate can keep busy, at once", async () => {
+    const served = emulator.objects('customers');
+    // Paced, so the emulator logs the requests in the order they were sent.
+    const paced = createStripeSource({ retry, requestsPerSecond: 25 });
+    emulator.delay(100);
+    emulator.resetRequests();
+    const { code, messages } = await run(paced, 'read', { config: { ...config, page_size: 50 }, catalog: catalogOf(['customers']) });
+    emulator.delay(0);
+    expect(code).toBe(0);
+    expect(ids(recordsOf(messages, 'customers')).sort()).toEqual(ids(served).sort());
+    const [first, account, ...rest] = emulator.requests;
+    expect(first).toMatchObject({ path: '/v1/customers', query: { limit: '50' } });
+    expect(Object.keys(first!.query)).toEqual(['limit']);
+    expect(account!.path).toBe('/v1/account');
+    // At 25 requests/s and 100 ms a round trip, four or five in flight: the first range goes on, three or four new ones start.
+    const next = rest.slice(0, 4);
+    expect(next[0]!.query.starting_after).toBeDefined();
+    expect(new Set(next.slice(1).map((r) => r.query.starting_after ?? r.query['created[lte]'])).size).toBe(3);
+    expect(next.slice(1).every((r) => r.query.starting_after === undefined)).toBe(true);
+    // 400 customers: 8 full pages, and at most one part-empty page per range.
+    const pages = emulator.requests.filter((r) => r.path === '/v1/customers');
+    expect(pages.length).toBeLessThanOrEqual(8 + pages.filter((r) => r.query.starting_after === undefined).length);
+  });
+
   it('resumes from a STATE taken in the middle of a parallel backfill: no gaps, no duplicates', async () => {
     const served = emulator.objects('customers');
     const first = await run(fast, 'read', { config, catalog: catalogOf(['customers']) });
