@@ -3,15 +3,6 @@
 // TypeScript sources when there is no bundle, when SYNC_FROM_SOURCE=1, or when a source file changed
 // since the build (with a warning: run `pnpm build`). Bundle or sources need Node >= 22.18: under an
 // older Node (Debian's is 20), it re-runs itself on the Node 22 that `pnpm install` puts in the workspace.
-//
-// `sync run` loads the bundle's main module itself (dist/sync.main.mjs), without the compile cache that
-// dist/sync.mjs turns on for every other command: the cache hashes each module's source as UTF-8 in a
-// buffer of three times its length (2.5 MB for the 845 KB chunk of the engine, protocol and zod), and
-// glibc, once such a buffer is freed, serves every allocation below that size from its heaps and keeps
-// up to twice it unused in each (its dynamic mmap threshold). The engine's compiler threads then hold
-// 2-3 MB each: 6-9 MB less peak RSS in a whole Stripe run without the cache (issue 13), at the same
-// CPU since the engine no longer loads execa.
-
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +27,11 @@ if (major > 22 || (major === 22 && minor >= 18)) {
   });
   // The bundled CLI runs the bundled connectors (apps/cli/src/builtins.ts reads this).
   if (build) globalThis.syncBuild = build;
-  await import(!build ? '../src/main.ts' : process.argv[2] === 'run' ? '../dist/sync.main.mjs' : '../dist/sync.mjs');
+  // Every command, `sync run` included, starts through dist/sync.mjs, which turns on Node's compile
+  // cache. Without it `sync run` took 6-9 MB less (the cache hashes the engine's chunk in a buffer three
+  // times its size, which raises glibc's mmap threshold) but 20-30 ms longer to start; with both
+  // measured (docs/benchmarks.md, issue 13), the no-op run needs the time more than the tree the memory.
+  await import(build ? '../dist/sync.mjs' : '../src/main.ts');
 } else {
   const node22 = fileURLToPath(new URL('../../../node_modules/.bin/node', import.meta.url));
   if (!existsSync(node22)) {

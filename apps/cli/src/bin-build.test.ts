@@ -1,8 +1,7 @@
 /**
  * `bin/sync.js` runs the bundle only while it is a build of the current sources (dist/build.json), and
- * the TypeScript sources otherwise; `sync run` runs the bundle's main module, not its entry (which turns
- * on the compile cache). Checked on a copy of the bin in a small tree of its own, whose "bundle", its
- * main module and "sources" each say which one ran.
+ * the TypeScript sources otherwise. Checked on a copy of the bin in a small tree of its own, whose
+ * "bundle" and "sources" each say which one ran.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,25 +19,18 @@ beforeEach(() => {
   for (const dir of ['apps/cli/bin', 'apps/cli/dist', 'apps/cli/src', 'packages/x/src']) mkdirSync(join(tree, dir), { recursive: true });
   for (const file of ['sync.js', 'build-manifest.js']) copyFileSync(join(import.meta.dirname, '..', 'bin', file), join(tree, 'apps/cli/bin', file));
   writeFileSync(join(tree, 'apps/cli/dist/sync.mjs'), "process.stdout.write('bundle ' + Boolean(globalThis.syncBuild));\n");
-  writeFileSync(join(tree, 'apps/cli/dist/sync.main.mjs'), "process.stdout.write('bundle main ' + Boolean(globalThis.syncBuild));\n");
   writeFileSync(join(tree, 'apps/cli/src/main.ts'), "process.stdout.write('sources ' + Boolean((globalThis as { syncBuild?: unknown }).syncBuild));\n");
   writeFileSync(source, 'export {};\n');
   const builtAtMs = statSync(source).mtimeMs;
   writeFileSync(join(tree, 'apps/cli/dist/build.json'), JSON.stringify({ builtAtMs, inputs: ['packages/x/src/x.ts'], bundles: {} }));
 });
 
-const sync = (env: Record<string, string> = {}, args: readonly string[] = []) => execa(process.execPath, [bin, ...args], { env, reject: false });
+const sync = (env: Record<string, string> = {}) => execa(process.execPath, [bin], { env, reject: false });
 
 describe('bin/sync.js', () => {
   it('runs the bundle, telling it the build, while no source changed since the build', async () => {
     const result = await sync();
     expect([result.stdout, result.stderr]).toEqual(['bundle true', '']);
-  });
-
-  it("runs `sync run` from the bundle's main module, without the compile cache the bundle's entry turns on", async () => {
-    expect((await sync({}, ['run', '--plain'])).stdout).toBe('bundle main true');
-    expect((await sync({}, ['runs', 'list'])).stdout).toBe('bundle true');
-    expect((await sync({ SYNC_FROM_SOURCE: '1' }, ['run'])).stdout).toBe('sources false');
   });
 
   it('runs the sources, and says why, when a source file is newer than the build', async () => {
