@@ -6,7 +6,7 @@
  *
  *   node packages/connector-kit/example/stripe-customers.ts read --config c.json --catalog k.json
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { bearerAuth, createHttpClient, cursorPagination, defineSource, main, type HttpClient, type StreamDefinition } from '../src/index.ts';
 
 const Config = z.object({

@@ -6,7 +6,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AirbyteCatalog, AirbyteMessage } from '@sync/protocol';
 import { airbyteDefinitionRef, airbyteProtocolSchema } from '@sync/protocol/airbyte-schema';
 import {

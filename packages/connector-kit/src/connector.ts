@@ -3,7 +3,7 @@
  * executable with Airbyte's commands; connectors in other languages implement the same commands
  * themselves (see docs/connectors.md).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { AirbyteCatalog, AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, DestinationSyncMode } from '@sync/protocol';
 import type { StreamStates } from './state.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configureCatalog, type AirbyteMessage } from '@sync/protocol';
 import type { StreamStates } from './state.ts';
 import { defineSource, type Row } from './define-source.ts';

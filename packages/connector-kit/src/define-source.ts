@@ -15,7 +15,7 @@
  * an API that cannot filter still works; records at `since` are emitted again (at least once), unless
  * the stream declares `uniqueCursor`.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { AirbyteCatalog, AirbyteConnectionStatus, AirbyteMessage } from '@sync/protocol';
 import { record, streamState, streamStatus } from './builders.ts';
 import type { ReadInput, Source } from './connector.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AirbyteCatalog, AirbyteMessage, MessageOf } from '@sync/protocol';
 import { log, record, streamState } from './builders.ts';
 import type { Connector, Destination, Source } from './connector.ts';

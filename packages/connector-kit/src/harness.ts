@@ -14,7 +14,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   ConfiguredAirbyteCatalog,
   decodeMessages,

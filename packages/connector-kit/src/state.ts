@@ -3,7 +3,7 @@
  * (per-stream or global) or, for LEGACY connectors, one bare object. This module turns any of those
  * into one shape: stream name → that stream's state blob.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AirbyteStateMessage } from '@sync/protocol';
 
 /** Last committed state per stream: stream name → `stream_state` blob. */

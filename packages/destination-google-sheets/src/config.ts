@@ -2,7 +2,7 @@
  * The config of the Google Sheets destination: which spreadsheet, which credentials, where the API
  * is (for a local fake), and how big a batch is.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const OAuth2Credentials = z.object({
   auth_type: z.literal('oauth2'),

@@ -2,7 +2,7 @@
  * The config of the Postgres destination: where to write (`url`, `schema`), how much to buffer, how
  * deletes are applied, and how long to wait for the database.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Default records buffered in memory before they are copied into staging: a memory bound. */
 export const DEFAULT_BATCH_SIZE = 10_000;

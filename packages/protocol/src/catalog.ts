@@ -5,7 +5,7 @@
  * Source: Airbyte protocol v0.3.2, definitions AirbyteCatalog, AirbyteStream,
  * ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, SyncMode, DestinationSyncMode.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const SyncMode = z.enum(['full_refresh', 'incremental']).describe('How the source reads a stream.');
 export type SyncMode = z.infer<typeof SyncMode>;

@@ -10,7 +10,7 @@
  * (`AirbyteErrorTraceMessage.failure_type`, the name Airbyte's own generated models give it).
  * Objects are loose: unknown fields pass through untouched, so newer connectors keep working.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AirbyteCatalog } from './catalog.ts';
 
 /** Epoch milliseconds, as Airbyte uses for `emitted_at`. */

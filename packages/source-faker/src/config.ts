@@ -1,7 +1,7 @@
 /**
  * The config of the faker source: how many records, how big, how many streams, which seed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const FakerSourceConfig = z.object({
   count: z.number().int().nonnegative().default(1000).describe('Records emitted per stream.'),

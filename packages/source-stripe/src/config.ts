@@ -1,5 +1,5 @@
 /** The config of the Stripe source: what `spec` publishes and `check`/`discover`/`read` receive. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEFAULT_BASE_URL = 'https://api.stripe.com';
 

@@ -28,7 +28,7 @@
  * resume re-emit objects of a second past the cap, which the destination deduplicates by id
  * (delivery is at least once). Nothing is ever skipped that was not emitted.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '@sync/connector-kit';
 
 /** Most ids remembered per boundary second. */
