@@ -17,6 +17,7 @@ import { Checkpoints, identityKey, missingCheckpoints, rollBackUnacknowledged, t
 import type { PostgresDestinationConfig } from './config.ts';
 import { classifyQueryError, connect, describeTarget } from './connection.ts';
 import { DEADLINE, DeadlineInput } from './deadline.ts';
+import { PeriodicGc } from './periodic-gc.ts';
 import { quoteIdent } from './identifiers.ts';
 import { prepareTables } from './schema-evolution.ts';
 import { describeHolder, schemaLockHolder, tryLockSchema, waitForSchemaLock } from './schema-lock.ts';
@@ -98,6 +99,7 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
      * `held` first (so `beforeCommit` sees them) and wait for the swap. On error the transaction is
      * rolled back and the write fails.
      */
+    const collector = new PeriodicGc();
     const commitGroup = async (beforeCommit?: () => Promise<void>): Promise<MessageOf<'STATE'>[]> => {
       const due: MessageOf<'STATE'>[] = [];
       for (const p of pending) {
@@ -115,6 +117,7 @@ export async function* writeToPostgres(input: WriteInput<PostgresDestinationConf
         throw error;
       }
       for (const p of pending) if (!p.replay) total += p.identity.recordCount;
+      collector.committed(recordsSinceCommit);
       pending = [];
       recordsSinceCommit = 0;
       return due;
