@@ -37,7 +37,7 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
  * wrote it and reuses its COPY chunks it allocates little per record, and the larger young generation
  * only held garbage (200,000 faker records: peak RSS 107 -> 100 MB at 4 MB, 89 at 2, the same CPU;
  * 1,000,000 in a whole run: 152 -> 117 MB). It may collect its garbage itself (`--expose-gc`: a full
- * collection every 50,000 records committed, periodic-gc.ts; at 1,000,000 records 116 -> 95 MiB).
+ * collection every 25,000 records committed, periodic-gc.ts; at 1,000,000 records 116 -> 86 MiB).
  */
 const NODE_OPTIONS: Record<string, readonly string[]> = {
   'source-stripe': ['--optimize-for-size', '--no-concurrent-recompilation', '--max-opt=1'],

@@ -7,14 +7,14 @@
  * generation some records' objects outlive two scavenges and are promoted, and V8 lets the old
  * generation grow to several times what is live before it collects it: 1,000,000 records peaked at
  * about 116 MiB, most of it garbage (269 MB for the whole run's process tree). A collection at a commit,
- * with about 10 MB live, takes a few ms: once per 50,000 records the CPU did not measurably change
- * (200,000 records alone, 3 runs each), the destination peaked at 93-95 MiB and the tree at 247-248
- * MB; once per 100,000, 99 MiB and 254 MB. V8's own tighter heap limits (`--optimize-for-size`,
- * `--heap-growing-percent=10`) cost 12-28% more CPU for less.
+ * with about 10 MB live, takes a few ms: once per 25,000 records (40 for a million) the CPU did not
+ * measurably change, and the destination peaked at 86-87 MiB, the tree at 231-232 MiB (243 MB),
+ * against 99 MiB and 254 MB collecting once per 100,000. V8's own tighter heap limits
+ * (`--optimize-for-size`, `--heap-growing-percent=10`) cost 12-28% more CPU for less.
  */
 
 /** Records committed between two collections. */
-export const RECORDS_PER_COLLECTION = 50_000;
+export const RECORDS_PER_COLLECTION = 25_000;
 
 export class PeriodicGc {
   readonly #gc: (() => void) | undefined;

@@ -3,11 +3,11 @@
  * 47-bit hashes of key identities, each marked with the batch that wrote it and how. Two keys may
  * share a hash; the set then answers "seen" for a key it never held, which only sends that record
  * through the staging table and the merge (always correct), never the other way round. 8 bytes per
- * slot, at most 3/4 of the slots used: 16 MiB for 1.5 million keys, the most it holds (`MAX_KEYS`);
+ * slot, at most 3/4 of the slots used: at most 16 MiB for 1.5 million keys, the most it holds (`MAX_KEYS`);
  * past them, or past batch `MAX_BATCH`, it answers "seen" for every key, and the write stops writing
- * direct rows. A table grows by doubling up to `SEGMENT_SLOTS`, then by adding tables of that size
- * (a lookup probes each): the set never holds a table and its copy twice its size at once, and no
- * table it left behind waits for the collector (at 1 million keys: 16 MiB, not 24).
+ * direct rows. A table grows by doubling up to `SEGMENT_SLOTS` (8 MiB), then the set adds a new table
+ * that grows the same way (a lookup probes each): it never copies a full 8 MiB table into one twice
+ * its size (at 1 million keys: 12 MiB, not 24 and 36 during the copy).
  */
 
 /** Keys held at most; 2^21 slots (16 MiB) hold them below 3/4 load. */
@@ -15,6 +15,9 @@ const MAX_KEYS = 1_500_000;
 
 /** Highest batch number a mark holds (15 bits, beside the direct flag, in a slot's second word). */
 const MAX_BATCH = 0x7fff;
+
+/** Slots of a new table. */
+const FIRST_SLOTS = 1024;
 
 /** Slots of the largest table (8 MiB); past its 3/4 the set adds another instead of doubling. */
 const SEGMENT_SLOTS = 1 << 20;
@@ -31,7 +34,7 @@ export class WrittenKeys {
    * is an empty slot), then the high 16 bits of its second hash over its mark (`batch << 1 | direct`)
    * in the low 16.
    */
-  #tables: Uint32Array[] = [new Uint32Array(2 * 1024)];
+  #tables: Uint32Array[] = [new Uint32Array(2 * FIRST_SLOTS)];
   /** Keys in the last table. */
   #lastSize = 0;
   /** Keys in all tables. */
@@ -93,7 +96,8 @@ export class WrittenKeys {
     const last = this.#tables.at(-1)!;
     const slots = last.length >> 1;
     if (slots >= SEGMENT_SLOTS) {
-      this.#tables.push(new Uint32Array(2 * SEGMENT_SLOTS));
+      // A new table starts small and doubles like the first: the keys past a full table are often few.
+      this.#tables.push(new Uint32Array(2 * FIRST_SLOTS));
       this.#lastSize = 0;
       return;
     }
