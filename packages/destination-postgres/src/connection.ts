@@ -90,7 +90,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
  *   message with what to change), or by an administrator;
  * - a lost connection (network failure, server shutdown, session terminated; SQLSTATE classes 08 and
  *   57P).
- * Anything else is returned unchanged.
+ * Anything else is returned as it is, a COPY's error with where it happened (`withCopyContext`).
  */
 export function classifyQueryError(error: unknown, url: string, statementTimeoutMs?: number): unknown {
   if (error instanceof ConnectorError) return error;
@@ -110,12 +110,24 @@ export function classifyQueryError(error: unknown, url: string, statementTimeout
   const lost =
     (typeof code === 'string' && (code.startsWith('08') || code.startsWith('57P') || code === 'ECONNRESET' || code === 'EPIPE')) ||
     /Connection terminated|Client has encountered a connection error/i.test(message);
-  if (!lost) return error;
+  if (!lost) return withCopyContext(error);
   return new ConnectorError(
     `lost the connection to Postgres at ${describeTarget(url)}: ${redact(message, url)}. ` +
       'Records since the last acknowledged STATE were not committed; the next run resumes from that state.',
     { failureType: 'transient_error', cause: error },
   );
+}
+
+/**
+ * A COPY's error with where it happened, from Postgres' context field (`COPY customers, line 3, column
+ * _raw_data: "…"`), cut before the value so that no record data reaches logs or run history:
+ * `invalid input syntax for type json (COPY customers, line 3, column _raw_data)`. Any other error as it is.
+ */
+function withCopyContext(error: unknown): unknown {
+  const where = (error as { where?: unknown } | null)?.where;
+  const context = typeof where === 'string' ? /^COPY [^,]+, line \d+(?:, column [^:]+)?/m.exec(where)?.[0] : undefined;
+  if (error instanceof Error && context !== undefined && !error.message.includes(context)) error.message = `${error.message} (${context})`;
+  return error;
 }
 
 /** Removes the password of `url` from `text`, in case a driver message quotes it. */

@@ -78,7 +78,7 @@ export class CopyLane {
     const stream = this.#client.query(copyFrom(sql));
     // Kept for the next call: an error with no listener would crash the process.
     stream.on('error', (error) => {
-      this.#error ??= withCopyContext(error);
+      this.#error ??= error;
     });
     this.#stream = stream;
     this.#sql = sql;
@@ -127,16 +127,4 @@ export class CopyLane {
   #throwIfFailed(): void {
     if (this.#error !== undefined) throw this.#error;
   }
-}
-
-/**
- * A COPY's error with where it happened, from Postgres' context field (`COPY customers, line 3, column
- * _raw_data: "…"`), cut before the value so that no record data reaches logs or run history:
- * `invalid input syntax for type json (COPY customers, line 3, column _raw_data)`.
- */
-function withCopyContext(error: Error): Error {
-  const where = (error as { where?: unknown }).where;
-  const context = typeof where === 'string' ? /^COPY [^,]+, line \d+(?:, column [^:]+)?/m.exec(where)?.[0] : undefined;
-  if (context !== undefined && !error.message.includes(context)) error.message = `${error.message} (${context})`;
-  return error;
 }
